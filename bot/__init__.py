@@ -1,0 +1,1 @@
+"""浙工之家 service-account bot and mini-program backend."""

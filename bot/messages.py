@@ -1,0 +1,98 @@
+"""Typed inbound messages and outbound replies, independent of WeChat's wire format.
+
+Handlers take an Inbound and return a Reply; the webhook, the simulator and the tests all
+speak these types, so a handler can be called without a web server.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message or event from a follower."""
+
+    openid: str
+    kind: str  # text, voice, image, location, link, event, unknown
+    text: str = ""  # typed text, voice recognition, or the text a menu key stands for
+    event: str = ""  # subscribe, unsubscribe, click, view, scan, location, templatesendjobfinish...
+    event_key: str = ""
+    media_id: str = ""
+    picture_url: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    label: str = ""  # place name of a location message
+    link_url: str = ""
+    msg_id: str = ""
+    create_time: int = 0
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def dedup_key(self) -> str:
+        """Key under which WeChat's retries of this message are recognised."""
+        if self.msg_id:
+            return f"msg:{self.msg_id}"
+        return f"evt:{self.openid}:{self.create_time}:{self.event}:{self.event_key}"
+
+
+class Reply:
+    """Base class of what a handler answers."""
+
+    kind = "none"
+
+    def as_text(self) -> str:
+        """Return a plain-text rendering (logs, simulator, customer-service fallback)."""
+        return ""
+
+
+@dataclass(frozen=True)
+class TextReply(Reply):
+    text: str
+    kind = "text"
+
+    def as_text(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Article:
+    title: str
+    description: str = ""
+    url: str = ""
+    image: str = ""
+
+
+@dataclass(frozen=True)
+class NewsReply(Reply):
+    articles: tuple[Article, ...]
+    kind = "news"
+
+    def as_text(self) -> str:
+        return "\n".join(f"{a.title} {a.url}".strip() for a in self.articles)
+
+
+@dataclass(frozen=True)
+class TransferToAgentReply(Reply):
+    """Hand the conversation to WeChat's customer service (a human agent)."""
+
+    account: str = ""
+    kind = "transfer"
+
+    def as_text(self) -> str:
+        return "[转接人工客服]"
+
+
+@dataclass(frozen=True)
+class NoReply(Reply):
+    """Answer WeChat with 'success' and nothing for the follower (events, deferred work)."""
+
+    kind = "none"
+
+
+@dataclass(frozen=True)
+class DeferredReply(Reply):
+    """Answer 'success' now; the job runs after the response and replies by customer-service message."""
+
+    job: Any = None  # callable() -> Reply, run outside the request
+    kind = "deferred"

@@ -1,0 +1,1 @@
+"""Understanding what workers write: normalisation, tokenizing, intent and topic matching."""
