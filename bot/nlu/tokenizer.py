@@ -39,3 +39,7 @@ class DomainTokenizer:
     def fingerprint(path: Path) -> str:
         """Return a short hash of a dictionary file (detects edits)."""
         return hashlib.sha1(path.read_bytes()).hexdigest()[:12] if path.exists() else "none"
+
+    def load_dictionary(self, path: str | os.PathLike) -> None:
+        """Add the words of a jieba user dictionary file (after an edit)."""
+        self._jieba.load_userdict(str(path))

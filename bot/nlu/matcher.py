@@ -1,0 +1,368 @@
+"""Intent and legal-topic matching: weighted phrases from content/nlu, negation, the ask at the end of a story."""
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bot.nlu.normalize import EMPTY, Corrections, normalize
+from bot.nlu.tokenizer import DomainTokenizer
+
+INTENTS = (
+    "join_union", "membership_query", "legal_consult", "rights_complaint", "report", "chairman_mailbox",
+    "benefit_query", "hardship_aid", "activity", "greeting_help", "human_agent", "out_of_scope",
+)
+LEGAL_INTENTS = ("legal_consult", "rights_complaint")
+TOPIC_PREFIX = "topic:"
+_RELOAD_CHECK_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Match:
+    """What a worker's message asks for, and how sure we are."""
+
+    intent: str            # one of the 12 labels; the best guess even when unsure
+    topic: str | None      # legal topic for legal_consult / rights_complaint, else None
+    score: float           # confidence 0..1
+    confident: bool        # False -> the dialogue must ask a clarifying question
+    candidates: tuple[tuple[str, float], ...]  # top 3 (intent, score), best first
+    keywords: tuple[str, ...]   # the matched keywords
+    normalized: str        # text after normalisation
+    negated: bool = False  # a negation (不是要投诉, 不想入会, 就问问) changed some weights
+
+
+@dataclass
+class _Content:
+    """Everything read from content/nlu, compiled for fast scanning."""
+
+    phrases: dict[str, dict[str, float]] = field(default_factory=dict)  # phrase -> {intent or topic:x: weight}
+    by_first: dict[str, list[str]] = field(default_factory=dict)  # first character -> phrases, longest first
+    negators: tuple[str, ...] = ()
+    ask_only: dict[str, dict[str, float]] = field(default_factory=dict)
+    request_cues: tuple[str, ...] = ()
+    openers: dict[str, dict[str, float]] = field(default_factory=dict)  # phrase at the very start -> bonuses
+    fallback: tuple[str, ...] = ("legal_consult", "join_union", "benefit_query")
+    topic_to_intent: dict[str, float] = field(default_factory=dict)
+    default_topic: str = "other_labor"
+    settings: dict[str, float] = field(default_factory=dict)
+    corrections: Corrections = field(default_factory=Corrections)
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+DEFAULT_SETTINGS = {
+    "threshold": 0.5,          # confidence below this -> ask a clarifying question
+    "min_score": 1.5,          # raw evidence below this -> ask, whatever the confidence
+    "temperature": 1.6,        # softmax temperature turning raw scores into confidence
+    "null_score": 1.0,         # the raw score of "none of these", which keeps weak evidence unsure
+    "end_boost": 1.4,          # weight multiplier for phrases in the last part of a long message
+    "long_message": 24,        # characters from which a message counts as a story
+    "end_fraction": 0.55,      # the last part starts at this fraction of the message
+    "negation_window": 5,      # characters between a negator and the phrase it negates
+    "in_form_min_score": 3.0,  # inside a form, the evidence needed to switch requests
+    "in_form_threshold": 0.7,
+}
+
+
+def _latin_bounded(text: str, start: int, length: int) -> bool:
+    """Return True when a latin phrase at start is a whole word (hi in 'hi', not in 'this')."""
+    before = text[start - 1] if start > 0 else " "
+    after = text[start + length] if start + length < len(text) else " "
+    return not ("a" <= before <= "z") and not ("a" <= after <= "z")
+
+
+def _load_yaml(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def _add(phrases: dict[str, dict[str, float]], phrase: str, label: str, weight: float) -> None:
+    phrase = normalize(str(phrase), EMPTY)
+    if not phrase:
+        return
+    slot = phrases.setdefault(phrase, {})
+    slot[label] = slot.get(label, 0.0) + float(weight)
+
+
+def load_content(content_dir: Path) -> _Content:
+    """Read intents.yaml, topics.yaml and corrections.txt from content_dir/nlu."""
+    nlu = content_dir / "nlu"
+    intents = _load_yaml(nlu / "intents.yaml")
+    topics = _load_yaml(nlu / "topics.yaml")
+    content = _Content()
+    content.settings = {**DEFAULT_SETTINGS, **{k: float(v) for k, v in (intents.get("settings") or {}).items()}}
+    content.corrections = Corrections.from_file(nlu / "corrections.txt")
+    content.negators = tuple(normalize(n, EMPTY) for n in intents.get("negators") or ())
+    content.request_cues = tuple(normalize(n, EMPTY) for n in intents.get("request_cues") or ())
+    content.fallback = tuple(intents.get("fallback_candidates") or content.fallback)
+    for phrase, weights in (intents.get("ask_only") or {}).items():
+        content.ask_only[normalize(str(phrase), EMPTY)] = {k: float(v) for k, v in weights.items()}
+    for phrase, weights in (intents.get("openers") or {}).items():
+        content.openers[normalize(str(phrase), EMPTY)] = {k: float(v) for k, v in weights.items()}
+    phrases: dict[str, dict[str, float]] = {}
+    for intent, spec in (intents.get("intents") or {}).items():
+        if intent not in INTENTS:
+            raise ValueError(f"intents.yaml: unknown intent {intent!r}")
+        content.labels[intent] = str(spec.get("label") or intent)
+        for phrase, weight in (spec.get("keywords") or {}).items():
+            _add(phrases, phrase, intent, weight)
+        for phrase, weight in (spec.get("against") or {}).items():
+            _add(phrases, phrase, intent, -abs(float(weight)))
+    content.topic_to_intent = {k: float(v) for k, v in (topics.get("intent_weights") or {}).items()}
+    content.default_topic = topics.get("default_topic", "other_labor")
+    for topic, spec in (topics.get("topics") or {}).items():
+        content.labels[TOPIC_PREFIX + topic] = str(spec.get("label") or topic)
+        for phrase, weight in (spec.get("keywords") or {}).items():
+            _add(phrases, phrase, TOPIC_PREFIX + topic, weight)
+    _inherit_labels(phrases)
+    # Corrections run before matching, so phrases are stored in their corrected form too.
+    content.phrases = {content.corrections.apply(p): w for p, w in phrases.items()}
+    by_first: dict[str, list[str]] = {}
+    for phrase in content.phrases:
+        by_first.setdefault(phrase[0], []).append(phrase)
+    for bucket in by_first.values():
+        bucket.sort(key=len, reverse=True)
+    content.by_first = by_first
+    return content
+
+
+def _inherit_labels(phrases: dict[str, dict[str, float]]) -> None:
+    """Let a phrase carry the labels of the phrases inside it that it does not set itself.
+
+    The longest phrase wins a match, so without this 能入会吗 (an "against" for legal_consult) would hide
+    入会吗 (for join_union), and 我要讨薪 would hide the topic of 讨薪.
+    """
+    ordered = sorted(phrases, key=len, reverse=True)
+    inherited: dict[str, dict[str, float]] = {}
+    for phrase in phrases:
+        own = phrases[phrase]
+        extra: dict[str, float] = {}
+        i = 0
+        while i < len(phrase):
+            inner = next((p for p in ordered if len(p) < len(phrase) and phrase.startswith(p, i)), None)
+            if inner is None:
+                i += 1
+                continue
+            for label, weight in phrases[inner].items():
+                if label not in own:
+                    extra[label] = extra.get(label, 0.0) + weight
+            i += len(inner)
+        if extra:
+            inherited[phrase] = extra
+    for phrase, extra in inherited.items():
+        phrases[phrase].update(extra)
+
+
+def _content_files(content_dir: Path) -> list[Path]:
+    nlu = content_dir / "nlu"
+    return [nlu / name for name in ("intents.yaml", "topics.yaml", "corrections.txt", "dictionary.txt")]
+
+
+class IntentMatcher:
+    """Scores a worker's message against the intents and legal topics kept in content/nlu."""
+
+    def __init__(self, content_dir: str | Path, cache_dir: str | Path | None = None):
+        self.content_dir = Path(content_dir)
+        self.cache_dir = Path(cache_dir) if cache_dir else None
+        self._lock = threading.Lock()
+        self._tokenizer: DomainTokenizer | None = None
+        self._content = load_content(self.content_dir)
+        self._stamp = self._files_stamp()
+        self._next_check = time.monotonic() + _RELOAD_CHECK_SECONDS
+
+    @classmethod
+    def from_content(cls, content_dir: str | Path, cache_dir: str | Path | None = None) -> "IntentMatcher":
+        """Build a matcher from a content directory (the one holding nlu/)."""
+        return cls(content_dir, cache_dir)
+
+    # -- content -----------------------------------------------------------------------------------
+
+    @property
+    def tokenizer(self) -> DomainTokenizer:
+        """The jieba tokenizer with our dictionary and every content phrase kept whole (built on first use)."""
+        if self._tokenizer is None:
+            with self._lock:
+                if self._tokenizer is None:
+                    tokenizer = DomainTokenizer(self.content_dir / "nlu" / "dictionary.txt", self.cache_dir)
+                    for phrase in self._content.phrases:
+                        if len(phrase) >= 2 and not phrase.isascii():
+                            tokenizer.add_word(phrase)
+                    self._tokenizer = tokenizer
+        return self._tokenizer
+
+    @property
+    def phrases(self) -> frozenset[str]:
+        """Every phrase the content knows (for the unmatched-words report)."""
+        return frozenset(self._content.phrases)
+
+    def label(self, intent_or_topic: str) -> str:
+        """Return the Chinese name of an intent or a topic, for questions to the worker."""
+        return self._content.labels.get(intent_or_topic) or self._content.labels.get(
+            TOPIC_PREFIX + intent_or_topic, intent_or_topic)
+
+    def _files_stamp(self) -> tuple:
+        stamp = []
+        for path in _content_files(self.content_dir):
+            try:
+                info = os.stat(path)
+                stamp.append((info.st_mtime_ns, info.st_size))
+            except FileNotFoundError:
+                stamp.append(None)
+        return tuple(stamp)
+
+    def reload_if_changed(self) -> bool:
+        """Reload content/nlu when a file changed (checked at most once a second); return True if reloaded."""
+        now = time.monotonic()
+        if now < self._next_check:
+            return False
+        self._next_check = now + _RELOAD_CHECK_SECONDS
+        stamp = self._files_stamp()
+        if stamp == self._stamp:
+            return False
+        content = load_content(self.content_dir)
+        with self._lock:
+            self._content = content
+            self._stamp = stamp
+            if self._tokenizer is not None:
+                dictionary = self.content_dir / "nlu" / "dictionary.txt"
+                if dictionary.exists():
+                    self._tokenizer.load_dictionary(dictionary)
+                for phrase in content.phrases:
+                    if len(phrase) >= 2 and not phrase.isascii():
+                        self._tokenizer.add_word(phrase)
+        return True
+
+    # -- matching ----------------------------------------------------------------------------------
+
+    def normalize(self, text: str) -> str:
+        """Normalise text with this content's correction table."""
+        return normalize(text or "", self._content.corrections)
+
+    def _scan(self, norm: str) -> tuple[dict[str, float], list[str], bool]:
+        """Return raw scores per intent and topic, the matched phrases, and whether a negation applied."""
+        content = self._content
+        settings = content.settings
+        phrases, by_first = content.phrases, content.by_first
+        n = len(norm)
+        story = n >= settings["long_message"]
+        end_start = int(n * settings["end_fraction"])
+        window = int(settings["negation_window"])
+        # Negators as (start, end); one inside a matched phrase (是不是, 不要机器人) negates nothing.
+        negators: list[list[int]] = []
+        for negator in content.negators:
+            start = norm.find(negator)
+            while start != -1:
+                negators.append([start, start + len(negator)])
+                start = norm.find(negator, start + 1)
+        scores: dict[str, float] = {}
+        matched: list[str] = []
+        negated = False
+        last_end = 0
+        i = 0
+        while i < n:
+            bucket = by_first.get(norm[i])
+            hit = None
+            if bucket:
+                for phrase in bucket:
+                    if norm.startswith(phrase, i) and (not phrase.isascii() or _latin_bounded(norm, i, len(phrase))):
+                        hit = phrase
+                        break
+            if hit is None:
+                i += 1
+                continue
+            end = i + len(hit)
+            factor = settings["end_boost"] if story and i >= end_start else 1.0
+            if negators:
+                # Only the first phrase after a negator is negated: 不想入会 yes, 不要女的算不算 (算不算) no.
+                if any(last_end <= neg_end <= i and i - neg_end <= window and neg_start >= last_end
+                       for neg_start, neg_end in negators):
+                    factor = -factor
+                    negated = True
+                negators = [span for span in negators if not i <= span[0] < end]
+            for label, weight in phrases[hit].items():
+                # A negated phrase argues against its intent; a negated "against" phrase stays neutral.
+                value = weight * factor if weight > 0 or factor > 0 else 0.0
+                scores[label] = scores.get(label, 0.0) + value
+            for label, bonus in content.openers.get(hit, {}).items() if i == 0 else ():
+                scores[label] = scores.get(label, 0.0) + bonus
+            matched.append(hit)
+            last_end = end
+            i = end
+        for cue, penalties in content.ask_only.items():
+            if cue in norm:
+                negated = True
+                matched.append(cue)
+                for label, weight in penalties.items():
+                    scores[label] = scores.get(label, 0.0) + weight
+        return scores, matched, negated
+
+    def _topic(self, scores: dict[str, float]) -> tuple[str | None, float]:
+        best, best_score = None, 0.0
+        for label, value in scores.items():
+            if label.startswith(TOPIC_PREFIX) and value > best_score:
+                best, best_score = label[len(TOPIC_PREFIX):], value
+        return best, best_score
+
+    def classify(self, text: str, in_form: bool = False) -> Match:
+        """Return the intent (and legal topic) of a worker's message; see Match.confident for when to ask."""
+        content = self._content
+        settings = content.settings
+        norm = self.normalize(text)
+        scores, matched, negated = self._scan(norm) if norm else ({}, [], False)
+        topic, topic_score = self._topic(scores)
+        intent_scores = {intent: scores.get(intent, 0.0) for intent in INTENTS}
+        if topic_score > 0:
+            for intent, weight in content.topic_to_intent.items():
+                intent_scores[intent] += weight * topic_score
+        ranked = sorted(intent_scores.items(), key=lambda kv: kv[1], reverse=True)
+        top_intent, top_raw = ranked[0]
+        if top_raw <= 0:
+            return self._unplaced(norm, matched, negated, topic)
+        temperature = settings["temperature"]
+        exps = {i: math.exp(min(s, 60.0) / temperature) for i, s in intent_scores.items() if s > 0}
+        total = sum(exps.values()) + math.exp(settings["null_score"] / temperature)
+        probs = sorted(((i, e / total) for i, e in exps.items()), key=lambda kv: kv[1], reverse=True)
+        confidence = probs[0][1]
+        candidates = tuple((i, round(p, 3)) for i, p in probs[:3])
+        if len(candidates) < 3:
+            extra = [(i, 0.0) for i in content.fallback if i not in dict(candidates)]
+            candidates = (candidates + tuple(extra))[:3]
+        confident = confidence >= settings["threshold"] and top_raw >= settings["min_score"]
+        if in_form:
+            confident = confident and self._starts_new_request(text, norm, top_raw, confidence)
+        if top_intent in LEGAL_INTENTS:
+            topic = topic or content.default_topic
+        else:
+            topic = None
+        return Match(top_intent, topic, round(confidence, 3), confident, candidates, tuple(matched), norm, negated)
+
+    def _unplaced(self, norm: str, matched: list[str], negated: bool, topic: str | None) -> Match:
+        # Nothing we know: best guess is "not our business" for text, a greeting for emoji-only messages.
+        intent = "out_of_scope" if norm and not norm.isdigit() else "greeting_help"
+        candidates = tuple((i, 0.0) for i in self._content.fallback[:3])
+        return Match(intent, None, 0.0, False, candidates, tuple(matched), norm, negated)
+
+    def _starts_new_request(self, text: str, norm: str, top_raw: float, confidence: float) -> bool:
+        settings = self._content.settings
+        if len(norm) < 3 or norm.isdigit() or top_raw < settings["in_form_min_score"]:
+            return False
+        if confidence < settings["in_form_threshold"]:
+            return False
+        asks = "?" in text or "？" in text or any(cue in norm for cue in self._content.request_cues)
+        return asks
+
+    def topic_of(self, text: str) -> str | None:
+        """Return the legal topic of any text, or None when it names none."""
+        norm = self.normalize(text)
+        if not norm:
+            return None
+        scores, _, _ = self._scan(norm)
+        return self._topic(scores)[0]
