@@ -1,1 +1,39 @@
 """浙工之家 service-account bot and mini-program backend."""
+from __future__ import annotations
+
+import importlib
+
+from flask import Flask
+
+from bot.config import Config, load_config
+
+# Each part of the web app registers itself; optional parts not built yet are skipped.
+WEB_PARTS = [
+    "bot.logging_setup",
+    "bot.runtime_setup",
+    "bot.health",
+    "bot.webhook",
+    "miniprogram_api",
+    "bot.console",
+]
+
+
+def create_app(config: Config | dict | None = None, runtime=None) -> Flask:
+    """Build the web application: the webhook, the mini-program API and the console."""
+    if not isinstance(config, Config):
+        config = load_config(overrides=config)
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=16 * 1024 * 1024, JSON_AS_ASCII=False)
+    app.config["ZGZJ_CONFIG"] = config
+    app.config["ZGZJ_RUNTIME"] = runtime
+    for name in WEB_PARTS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        init_app = getattr(module, "init_app", None)
+        if init_app is not None:  # a part still being built has no init_app yet
+            init_app(app)
+    return app

@@ -187,6 +187,9 @@ def load_config(overrides: dict[str, Any] | None = None, environ: dict[str, str]
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"setting {setting.key} ({setting.env}) has a bad value: {exc}") from exc
         values[setting.key.replace(".", "_")] = value
+    for key in ("content_dir", "var_dir"):
+        if not Path(values[key]).is_absolute():
+            values[key] = str(PROJECT_ROOT / values[key])
     if isinstance(values.get("database_url"), str):
         values["database_url"] = values["database_url"].replace("{var_dir}", values["var_dir"])
     if len(values["secret_key"]) < 16:

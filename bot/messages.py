@@ -96,3 +96,36 @@ class DeferredReply(Reply):
 
     job: Any = None  # callable() -> Reply, run outside the request
     kind = "deferred"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A reply with what the bot understood, for the message log and the editors' figures."""
+
+    reply: Reply
+    intent: str | None = None
+    topic: str | None = None
+    score: float | None = None
+
+
+def reply_to_dict(reply: Reply) -> dict[str, Any]:
+    """Serialise a reply so a WeChat retry can be answered with the very same one."""
+    if isinstance(reply, TextReply):
+        return {"kind": "text", "text": reply.text}
+    if isinstance(reply, NewsReply):
+        return {"kind": "news", "articles": [a.__dict__ for a in reply.articles]}
+    if isinstance(reply, TransferToAgentReply):
+        return {"kind": "transfer", "account": reply.account}
+    return {"kind": "none"}
+
+
+def reply_from_dict(data: dict[str, Any]) -> Reply:
+    """Inverse of reply_to_dict."""
+    kind = data.get("kind")
+    if kind == "text":
+        return TextReply(data["text"])
+    if kind == "news":
+        return NewsReply(tuple(Article(**a) for a in data["articles"]))
+    if kind == "transfer":
+        return TransferToAgentReply(data.get("account", ""))
+    return NoReply()

@@ -1,0 +1,83 @@
+"""The wired parts of the service, shared by the web app, the scheduler, workers and the CLI.
+
+Built once per process from a Config; nothing here imports Flask. Heavier parts (the intent
+matcher, the FAQ index, domain services) are built on first use.
+"""
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from functools import cached_property
+from pathlib import Path
+from typing import Callable
+
+from bot.config import Config
+from bot.content import Replies
+from bot.conversation_state import ConversationStore
+from bot.store import Store, make_store
+from bot.storage import Database
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    """Naive UTC now, as stored in the database."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Runtime:
+    """Configuration, database, store, WeChat client and services for one process."""
+
+    def __init__(self, config: Config, database: Database, store: Store,
+                 clock: Callable[[], datetime] = utc_now):
+        self.config = config
+        self.database = database
+        self.store = store
+        self.clock = clock
+        self.content_dir = Path(config.content_dir)
+        self.replies = Replies(self.content_dir)
+        self.conversations = ConversationStore(store, config.session_ttl_seconds)
+        # Work that outlives a webhook request (slow handlers, deferred replies).
+        self.background = ThreadPoolExecutor(max_workers=8, thread_name_prefix="zgzj-background")
+
+    @classmethod
+    def build(cls, config: Config) -> "Runtime":
+        """Connect to the configured database and store."""
+        database = Database(config.database_url)
+        store = make_store(config.redis_url, timeout=config.redis_timeout_seconds)
+        return cls(config, database, store)
+
+    @cached_property
+    def wechat(self):
+        """The one WeChat API client (official account and mini-program)."""
+        from bot.wechat.client import WeChatClient
+
+        return WeChatClient(self.config, self.store)
+
+    @cached_property
+    def cipher(self):
+        """Encryption of personal data at rest."""
+        from bot.security import PersonalDataCipher
+
+        return PersonalDataCipher(self.config.secret_key)
+
+    @cached_property
+    def tokenizer(self):
+        """The private jieba tokenizer with our domain dictionary."""
+        from bot.nlu.tokenizer import DomainTokenizer
+
+        return DomainTokenizer(self.content_dir / "nlu" / "dictionary.txt", Path(self.config.var_dir) / "cache")
+
+    @cached_property
+    def menu_keys(self) -> dict:
+        """Menu CLICK keys and the typed request each stands for (content/menu.yaml)."""
+        from bot.content import ContentFile
+
+        data = ContentFile(self.content_dir / "menu.yaml").load() or {}
+        return data.get("click_keys", {})
+
+    def close(self) -> None:
+        """Release connections and background threads."""
+        self.background.shutdown(wait=True, cancel_futures=False)
+        self.database.dispose()

@@ -1,0 +1,243 @@
+"""The WeChat endpoint: verify -> parse -> dedup -> dispatch -> render. Nothing else.
+
+WeChat waits 5 seconds for an answer and then retries the same message up to three times.
+Each message is claimed once in the message log (by MsgId, or follower + time + event), so a
+retry is never processed twice and gets the reply of the first delivery. A handler that runs
+past the deadline keeps running; the worker then gets its reply by customer-service message.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from flask import Blueprint, Response, current_app, request
+from wechatpy import replies as wx_replies
+
+from bot import dialogue
+from bot.messages import (DeferredReply, Inbound, NewsReply, NoReply, Outcome, Reply, TextReply,
+                          TransferToAgentReply, reply_from_dict)
+from bot.security import mask_openid
+from bot.storage import messages as message_log
+from bot.store import StoreUnavailable
+from bot.wechat.envelope import Envelope, EnvelopeError, Malformed, Replayed
+
+log = logging.getLogger(__name__)
+
+blueprint = Blueprint("wechat", __name__)
+
+
+def init_app(app) -> None:
+    """Register the /wechat endpoint."""
+    config = app.extensions["zgzj"].config
+    app.extensions["zgzj.envelope"] = Envelope(
+        config.wechat_token, config.wechat_app_id,
+        [config.wechat_encoding_aes_key, config.wechat_previous_encoding_aes_key],
+        replay_window=config.wechat_replay_window_seconds)
+    app.register_blueprint(blueprint)
+
+
+@blueprint.get("/wechat")
+def verify_server():
+    """WeChat's server verification when the URL is configured in the admin console."""
+    try:
+        echostr = current_app.extensions["zgzj.envelope"].verify_server(request.args)
+    except EnvelopeError as exc:
+        log.warning("server verification refused: %s", exc)
+        return Response("forbidden", exc.status, mimetype="text/plain")
+    return Response(echostr, 200, mimetype="text/plain")
+
+
+@blueprint.post("/wechat")
+def receive():
+    """A message or event from a follower."""
+    runtime = current_app.extensions["zgzj"]
+    status, body = handle_callback(runtime, current_app.extensions["zgzj.envelope"],
+                                   request.args.to_dict(), request.get_data(cache=False))
+    return Response(body, status, mimetype="application/xml" if body.startswith("<") else "text/plain")
+
+
+def handle_callback(runtime, envelope: Envelope, args: dict, body: bytes) -> tuple[int, str]:
+    """Process one callback; return the HTTP status and body to give WeChat."""
+    try:
+        opened = envelope.open(args, body)
+        _refuse_replayed_nonce(runtime, envelope, opened.nonce, opened.timestamp, body)
+        inbound = to_inbound(opened.fields)
+    except EnvelopeError as exc:
+        log.warning("callback refused (%s): %s", exc.status, exc)
+        return exc.status, ""
+    reply = deliver(runtime, inbound)
+    xml = render(reply, inbound.openid, opened.fields.get("ToUserName", ""))
+    if not xml:
+        return 200, "success"
+    return 200, envelope.seal(xml, opened.mode, opened.nonce)
+
+
+def _refuse_replayed_nonce(runtime, envelope: Envelope, nonce: str, timestamp: str, body: bytes) -> None:
+    # A nonce seen before with a different body is a replay. The same nonce with the same
+    # body is a resend of one request: let it through so dedup answers it with the same reply.
+    digest = hashlib.sha256(body).hexdigest()[:32]
+    key = f"nonce:{nonce}:{timestamp}"
+    try:
+        if not runtime.store.set(key, digest, ttl=envelope.replay_window * 2, only_if_absent=True):
+            if runtime.store.get(key) != digest:
+                raise Replayed("nonce already used")
+    except StoreUnavailable as exc:
+        log.warning("nonce check skipped, store unavailable: %s", exc)
+
+
+def to_inbound(fields: dict[str, str]) -> Inbound:
+    """Turn the XML fields of a callback into an Inbound; raise Malformed."""
+    openid, msg_type = fields.get("FromUserName"), (fields.get("MsgType") or "").lower()
+    if not openid or not msg_type:
+        raise Malformed("FromUserName or MsgType missing")
+    try:
+        create_time = int(fields.get("CreateTime") or 0)
+    except ValueError:
+        raise Malformed("CreateTime is not a number") from None
+    common = dict(openid=openid, msg_id=fields.get("MsgId") or "", create_time=create_time, raw=fields)
+    if msg_type == "text":
+        return Inbound(kind="text", text=fields.get("Content", ""), **common)
+    if msg_type == "voice":
+        return Inbound(kind="voice", text=fields.get("Recognition", ""), media_id=fields.get("MediaId", ""), **common)
+    if msg_type == "image":
+        return Inbound(kind="image", picture_url=fields.get("PicUrl", ""), media_id=fields.get("MediaId", ""), **common)
+    if msg_type == "location":
+        return Inbound(kind="location", latitude=_float(fields.get("Location_X")),
+                       longitude=_float(fields.get("Location_Y")), label=fields.get("Label", ""), **common)
+    if msg_type == "link":
+        return Inbound(kind="link", text=fields.get("Title", ""), link_url=fields.get("Url", ""), **common)
+    if msg_type == "event":
+        event = (fields.get("Event") or "").lower()
+        return Inbound(kind="event", event=event, event_key=fields.get("EventKey", ""),
+                       latitude=_float(fields.get("Latitude")), longitude=_float(fields.get("Longitude")), **common)
+    return Inbound(kind="unknown", **common)
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def deliver(runtime, inbound: Inbound) -> Reply:
+    """Process a message once, within WeChat's deadline; a retry gets the first reply."""
+    started = time.perf_counter()
+    try:
+        row_id, first = message_log.claim_inbound(runtime.database, inbound, runtime.clock())
+    except Exception:
+        log.exception("message log unavailable; answering %s without dedup", mask_openid(inbound.openid))
+        return _fallback(runtime)
+    if row_id is None:
+        return _replay(runtime, first)
+
+    future = runtime.background.submit(_process, runtime, inbound)
+    try:
+        outcome, status = future.result(timeout=runtime.config.wechat_reply_deadline_seconds)
+    except FutureTimeout:
+        log.warning("handler for %s passed the reply deadline; the reply follows by customer-service message",
+                    mask_openid(inbound.openid))
+        message_log.set_outcome(runtime.database, row_id, "late")
+        future.add_done_callback(lambda f: _finish_late(runtime, row_id, inbound, f, started))
+        return NoReply()
+
+    if isinstance(outcome.reply, DeferredReply):
+        job = outcome.reply.job
+        _finish(runtime, row_id, Outcome(NoReply(), outcome.intent, outcome.topic, outcome.score), "deferred", started)
+        runtime.background.submit(_run_deferred, runtime, row_id, inbound, job)
+        return NoReply()
+    _finish(runtime, row_id, outcome, status, started)
+    return outcome.reply
+
+
+def _process(runtime, inbound: Inbound) -> tuple[Outcome, str]:
+    try:
+        return dialogue.respond(runtime, inbound), "replied"
+    except Exception:
+        log.exception("handler failed for %s (%s %s)", mask_openid(inbound.openid), inbound.kind, inbound.event)
+        return Outcome(TextReply(runtime.replies.get("handler_error")), intent="error"), "error"
+
+
+def _finish(runtime, row_id: int, outcome: Outcome, status: str, started: float) -> None:
+    try:
+        message_log.finish_inbound(runtime.database, row_id, outcome, status,
+                                   (time.perf_counter() - started) * 1000, runtime.clock())
+    except Exception:
+        log.exception("could not record the reply to message %s", row_id)
+
+
+def _replay(runtime, first) -> Reply:
+    """Answer a WeChat retry with the reply of the first delivery."""
+    if first is None:
+        return NoReply()
+    deadline = time.monotonic() + min(2.0, runtime.config.wechat_reply_deadline_seconds)
+    while first.outcome == "processing" and time.monotonic() < deadline:
+        time.sleep(0.1)  # the first delivery is still being answered
+        first = message_log.load_inbound(runtime.database, first.id) or first
+    if first.outcome in ("replied", "error") and first.reply_payload:
+        return reply_from_dict(json.loads(first.reply_payload))
+    return NoReply()  # late or deferred: the reply goes out by customer-service message
+
+
+def _finish_late(runtime, row_id: int, inbound: Inbound, future, started: float) -> None:
+    outcome, _status = future.result()
+    reply = outcome.reply
+    if isinstance(reply, DeferredReply):
+        reply = reply.job()
+    sent = send_by_customer_service(runtime, inbound.openid, reply)
+    _finish(runtime, row_id, Outcome(reply, outcome.intent, outcome.topic, outcome.score),
+            "sent_late" if sent else "late_send_failed", started)
+
+
+def _run_deferred(runtime, row_id: int, inbound: Inbound, job) -> None:
+    try:
+        reply = job()
+    except Exception:
+        log.exception("deferred work failed for %s", mask_openid(inbound.openid))
+        reply = TextReply(runtime.replies.get("handler_error"))
+    sent = send_by_customer_service(runtime, inbound.openid, reply)
+    message_log.set_outcome(runtime.database, row_id, "sent_deferred" if sent else "deferred_send_failed")
+
+
+def send_by_customer_service(runtime, openid: str, reply: Reply) -> bool:
+    """Send a reply outside the webhook response (customer-service message API, 48-hour window)."""
+    from bot.wechat.client import WeChatError
+
+    try:
+        if isinstance(reply, TextReply):
+            runtime.wechat.send_text(openid, reply.text)
+        elif isinstance(reply, NewsReply):
+            articles = [{"title": a.title, "description": a.description, "url": a.url, "picurl": a.image}
+                        for a in reply.articles]
+            runtime.wechat.send_custom_message(openid, "news", {"articles": articles[:1]})
+        else:
+            return True
+    except WeChatError as exc:
+        log.warning("customer-service message to %s failed: %s", mask_openid(openid), exc)
+        return False
+    message_log.record_outbound(runtime.database, openid, reply, "sent", runtime.clock())
+    return True
+
+
+def _fallback(runtime) -> Reply:
+    try:
+        return TextReply(runtime.replies.get("handler_error"))
+    except Exception:  # even the content is unreadable: WeChat still gets an answer
+        return TextReply("抱歉，系统繁忙，请稍后再试，或拨打职工服务热线 12351。")
+
+
+def render(reply: Reply, openid: str, account_id: str) -> str:
+    """Render a reply as WeChat's passive-reply XML; empty for NoReply."""
+    if isinstance(reply, TextReply):
+        return wx_replies.TextReply(source=account_id, target=openid, content=reply.text).render()
+    if isinstance(reply, NewsReply):
+        articles = [{"title": a.title, "description": a.description, "image": a.image, "url": a.url}
+                    for a in reply.articles[:8]]
+        return wx_replies.ArticlesReply(source=account_id, target=openid, articles=articles).render()
+    if isinstance(reply, TransferToAgentReply):
+        return wx_replies.TransferCustomerServiceReply(source=account_id, target=openid,
+                                                       account=reply.account or None).render()
+    return ""
