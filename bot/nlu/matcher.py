@@ -203,6 +203,16 @@ class IntentMatcher:
         """Every phrase the content knows (for the unmatched-words report)."""
         return frozenset(self._content.phrases)
 
+    @property
+    def threshold(self) -> float:
+        """Confidence below which the dialogue asks a clarifying question (also marks a message unplaced)."""
+        return self._content.settings["threshold"]
+
+    @property
+    def default_topic(self) -> str:
+        """The topic given to a legal message that names none."""
+        return self._content.default_topic
+
     def label(self, intent_or_topic: str) -> str:
         """Return the Chinese name of an intent or a topic, for questions to the worker."""
         return self._content.labels.get(intent_or_topic) or self._content.labels.get(
