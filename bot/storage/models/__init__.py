@@ -1,5 +1,6 @@
 """All models, imported so that Alembic and the tests see the whole schema."""
 from bot.storage.models.base import Base
 from bot.storage.models.followers import Follower, MessageLog, DeliveryReport
+from bot.storage.models.people import Identity, Person
 
-__all__ = ["Base", "Follower", "MessageLog", "DeliveryReport"]
+__all__ = ["Base", "Follower", "MessageLog", "DeliveryReport", "Identity", "Person"]
