@@ -1,0 +1,99 @@
+"""Load and check the editors' YAML content: one error type, one reader, one placeholder filler."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+try:  # Traditional input (加班費) should find the same answers as simplified (加班费).
+    import opencc
+
+    _T2S = opencc.OpenCC("t2s")
+except ImportError:  # pragma: no cover - opencc is in requirements.txt
+    _T2S = None
+
+# {zhejiang_min_wage_tier1} or {zhejiang_min_wage_tier1.effective_date}
+PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)(?:\.([a-z_]+))?\}")
+FIGURE_FIELDS = ("value", "effective_date", "source")
+
+
+class ContentError(ValueError):
+    """A content file is missing, malformed, or has a bad entry; the message names the file and entry."""
+
+    def __init__(self, path: str | Path, message: str, entry_id: str | None = None):
+        self.path = str(path)
+        self.entry_id = entry_id
+        where = f"{self.path}" + (f" [entry {entry_id}]" if entry_id else "")
+        super().__init__(f"{where}: {message}")
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Read one YAML file, raising ContentError (naming the file) when missing or unparsable."""
+    path = Path(path)
+    if not path.exists():
+        raise ContentError(path, "file not found")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ContentError(path, f"not valid YAML: {exc}") from exc
+
+
+def load_figures(path: str | Path) -> dict[str, dict[str, Any]]:
+    """Load regional_figures.yaml: each figure needs value, effective_date and source."""
+    data = read_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get("figures"), dict):
+        raise ContentError(path, "expected a mapping under 'figures'")
+    figures: dict[str, dict[str, Any]] = {}
+    for key, figure in data["figures"].items():
+        if not isinstance(figure, dict):
+            raise ContentError(path, "figure must be a mapping", key)
+        missing = [f for f in FIGURE_FIELDS if figure.get(f) in (None, "")]
+        if missing:
+            raise ContentError(path, f"missing {', '.join(missing)}", key)
+        figures[str(key)] = dict(figure)
+    return figures
+
+
+def fill_placeholders(text: str, figures: Mapping[str, Mapping[str, Any]], path: str | Path,
+                      entry_id: str | None) -> str:
+    """Replace {figure} and {figure.field} with values from the figures; unknown ones raise ContentError."""
+
+    def replace(match: re.Match) -> str:
+        key, field = match.group(1), match.group(2) or "value"
+        figure = figures.get(key)
+        if figure is None or field not in figure:
+            raise ContentError(path, f"unfilled placeholder {match.group(0)}", entry_id)
+        return str(figure[field])
+
+    return PLACEHOLDER.sub(replace, text)
+
+
+def normalize(text: str) -> str:
+    """Fold text for matching: full-width to half-width, lower case, traditional to simplified."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    return _T2S.convert(text) if _T2S else text
+
+
+def require_str(path: Path, entry: Mapping[str, Any], field: str, entry_id: str | None) -> str:
+    """Return entry[field] as stripped text, or raise ContentError when it is missing or blank."""
+    value = entry.get(field)
+    if not isinstance(value, (str, int, float)) or not str(value).strip():
+        raise ContentError(path, f"missing or empty '{field}'", entry_id)
+    return str(value).strip()
+
+
+def require_str_list(path: Path, entry: Mapping[str, Any], field: str, entry_id: str | None,
+                     min_len: int = 0, max_len: int | None = None) -> tuple[str, ...]:
+    """Return entry[field] as a tuple of non-empty strings within the length bounds."""
+    value = entry.get(field, [])
+    if value is None:
+        value = []
+    if not isinstance(value, list) or any(not isinstance(v, str) or not v.strip() for v in value):
+        raise ContentError(path, f"'{field}' must be a list of non-empty strings", entry_id)
+    if len(value) < min_len or (max_len is not None and len(value) > max_len):
+        bounds = f"{min_len}-{max_len}" if max_len is not None else f"at least {min_len}"
+        raise ContentError(path, f"'{field}' needs {bounds} items, has {len(value)}", entry_id)
+    return tuple(v.strip() for v in value)
