@@ -126,7 +126,7 @@ def unplaced_words(matcher: IntentMatcher, texts: list[str], limit: int = 30) ->
     for text in texts:
         words = set()
         for token in matcher.tokenizer.tokens(matcher.normalize(text)):
-            if len(token) < 2 and not ("\u4e00" <= token <= "\u9fff"):
+            if len(token) < 2:
                 continue
             if token in STOP_WORDS or token in known or token.isdigit():
                 continue
