@@ -7,11 +7,16 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from bot.nlu.normalize import EMPTY, Corrections, normalize
-from bot.nlu.tokenizer import DomainTokenizer
+
+if TYPE_CHECKING:
+    from bot.nlu.tokenizer import DomainTokenizer
+
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 INTENTS = (
     "join_union", "membership_query", "legal_consult", "rights_complaint", "report", "chairman_mailbox",
@@ -78,7 +83,7 @@ def _latin_bounded(text: str, start: int, length: int) -> bool:
 def _load_yaml(path: Path) -> dict:
     if not path.exists():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping at the top level")
     return data
@@ -140,14 +145,17 @@ def _inherit_labels(phrases: dict[str, dict[str, float]]) -> None:
     The longest phrase wins a match, so without this 能入会吗 (an "against" for legal_consult) would hide
     入会吗 (for join_union), and 我要讨薪 would hide the topic of 讨薪.
     """
-    ordered = sorted(phrases, key=len, reverse=True)
+    by_first: dict[str, list[str]] = {}
+    for phrase in sorted(phrases, key=len, reverse=True):
+        by_first.setdefault(phrase[0], []).append(phrase)
     inherited: dict[str, dict[str, float]] = {}
     for phrase in phrases:
         own = phrases[phrase]
         extra: dict[str, float] = {}
         i = 0
         while i < len(phrase):
-            inner = next((p for p in ordered if len(p) < len(phrase) and phrase.startswith(p, i)), None)
+            inner = next((p for p in by_first.get(phrase[i], ()) if len(p) < len(phrase) and phrase.startswith(p, i)),
+                         None)
             if inner is None:
                 i += 1
                 continue
@@ -173,7 +181,7 @@ class IntentMatcher:
         self.content_dir = Path(content_dir)
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self._lock = threading.Lock()
-        self._tokenizer: DomainTokenizer | None = None
+        self._tokenizer: "DomainTokenizer | None" = None
         self._content = load_content(self.content_dir)
         self._stamp = self._files_stamp()
         self._next_check = time.monotonic() + _RELOAD_CHECK_SECONDS
@@ -186,9 +194,11 @@ class IntentMatcher:
     # -- content -----------------------------------------------------------------------------------
 
     @property
-    def tokenizer(self) -> DomainTokenizer:
+    def tokenizer(self) -> "DomainTokenizer":
         """The jieba tokenizer with our dictionary and every content phrase kept whole (built on first use)."""
         if self._tokenizer is None:
+            from bot.nlu.tokenizer import DomainTokenizer  # jieba is not needed to classify; load it on demand
+
             with self._lock:
                 if self._tokenizer is None:
                     tokenizer = DomainTokenizer(self.content_dir / "nlu" / "dictionary.txt", self.cache_dir)

@@ -1,0 +1,111 @@
+"""Benchmark the intent matcher: start-up to first classification, throughput on one core, latency, memory.
+
+Run: .venv/bin/python bench/nlu.py [--dev FILE] [--repeat N]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DEV = Path("/work/shared/eval/intents_dev.jsonl")
+FALLBACK = ROOT / "tests" / "nlu" / "heldout.jsonl"
+
+STARTUP_PROBE = r"""
+import time
+t0 = time.perf_counter()
+import sys
+sys.path.insert(0, {root!r})
+from bot.nlu import IntentMatcher
+matcher = IntentMatcher.from_content({content!r}, cache_dir={cache!r})
+matcher.classify("老板拖了我两个月工姿了怎么办")
+t1 = time.perf_counter()
+matcher.tokenizer.tokens("劳动合同到期了")
+t2 = time.perf_counter()
+print(t1 - t0, t2 - t0)
+"""
+
+
+def startup(runs: int = 5) -> tuple[float, float, float, float]:
+    """Return best and median seconds from import to first classification, jieba ready, and one wall time."""
+    cache = str(ROOT / "var" / "cache")
+    code = STARTUP_PROBE.format(root=str(ROOT), content=str(ROOT / "content"), cache=cache)
+    firsts, jiebas = [], []
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "0"}
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, env=env)  # warm the caches
+    for _ in range(runs):
+        wall = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env)
+        wall = time.perf_counter() - wall
+        first, jieba_ready = map(float, out.stdout.split())
+        firsts.append(first)
+        jiebas.append(jieba_ready)
+    return min(firsts), statistics.median(firsts), statistics.median(jiebas), wall
+
+
+def main() -> None:
+    """Print the benchmark table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dev", type=Path, default=DEFAULT_DEV if DEFAULT_DEV.exists() else FALLBACK)
+    parser.add_argument("--repeat", type=int, default=30, help="how many times to run through the set")
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
+
+    best, median, jieba_ready, wall = startup()
+
+    sys.path.insert(0, str(ROOT))
+    from bot.nlu import IntentMatcher
+
+    texts = [json.loads(line)["text"] for line in args.dev.read_text(encoding="utf-8").splitlines() if line.strip()]
+    tracemalloc.start()
+    matcher = IntentMatcher.from_content(ROOT / "content", cache_dir=ROOT / "var" / "cache")
+    matcher.classify(texts[0])
+    _, load_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    # Throughput without the normalisation cache (every message is new to the process).
+    from bot.nlu.normalize import _normalize_cached
+    latencies = []
+    started = time.perf_counter()
+    for _ in range(args.repeat):
+        _normalize_cached.cache_clear()
+        for text in texts:
+            t = time.perf_counter()
+            matcher.classify(text)
+            latencies.append(time.perf_counter() - t)
+    elapsed = time.perf_counter() - started
+    n = len(texts) * args.repeat
+    latencies.sort()
+    p50 = latencies[len(latencies) // 2] * 1e6
+    p99 = latencies[int(len(latencies) * 0.99)] * 1e6
+    worst = latencies[-1] * 1e6
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    rows = [
+        ("start-up to first classification (fresh process, median of 5)", f"{median * 1000:.0f} ms (best {best * 1000:.0f} ms)"),
+        ("start-up incl. interpreter (wall, last run)", f"{wall * 1000:.0f} ms"),
+        ("jieba tokenizer ready (for misses/others, median)", f"{jieba_ready * 1000:.0f} ms"),
+        ("messages", f"{n} ({len(texts)} x {args.repeat}, {args.dev.name})"),
+        ("throughput, one core", f"{n / elapsed:,.0f} msg/s"),
+        ("latency p50 / p99 / max", f"{p50:.0f} / {p99:.0f} / {worst:.0f} µs"),
+        ("memory: matcher load (tracemalloc peak)", f"{load_peak / 1e6:.1f} MB"),
+        ("memory: process peak RSS", f"{rss:.0f} MB"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    print(f"{'NLU benchmark':<{width}}  value")
+    print("-" * (width + 30))
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
