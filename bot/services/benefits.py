@@ -1,0 +1,154 @@
+"""The benefits catalogue: what a member or a non-member can get, where, and how."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.services.content_loader import ContentError, normalize, read_yaml, require_str, require_str_list
+
+CITIES = ("杭州", "宁波", "温州", "嘉兴", "湖州", "绍兴", "金华", "衢州", "舟山", "台州", "丽水")
+ITEM_FIELDS = ("id", "name", "category", "aliases", "summary", "eligibility", "how_to", "members_only", "cities")
+CITY_MENTION_BONUS = 10
+JOIN_HINT = '想入会，回复"入会"就能在线申请。'
+
+
+@dataclass(frozen=True)
+class Benefit:
+    id: str
+    name: str
+    category: str
+    aliases: tuple[str, ...]
+    summary: str
+    eligibility: str
+    how_to: str  # numbered steps, one a line
+    members_only: bool
+    cities: tuple[str, ...]  # empty = province-wide
+    where: str = ""
+    contact: str = ""
+
+    @property
+    def province_wide(self) -> bool:
+        """Return True when the benefit applies across Zhejiang."""
+        return not self.cities
+
+
+def normalize_city(city: str | None) -> str | None:
+    """Return the short name of a Zhejiang city (杭州市 -> 杭州), or None when it is not one of the 11."""
+    if not city:
+        return None
+    name = normalize(city).strip()
+    for suffix in ("市", "地区"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    return name if name in CITIES else None
+
+
+class BenefitCatalogue:
+    """The union benefits in content/benefits/catalogue.yaml, filtered by who is asking."""
+
+    def __init__(self, items: list[Benefit], categories: list[str]):
+        self.items = items
+        self._by_id = {b.id: b for b in items}
+        self._categories = categories
+
+    @classmethod
+    def load(cls, content_dir: str | Path) -> "BenefitCatalogue":
+        """Load and validate the catalogue; raise ContentError naming the file and item on a bad entry."""
+        path = Path(content_dir) / "benefits" / "catalogue.yaml"
+        data = read_yaml(path)
+        if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+            raise ContentError(path, "expected 'categories' and a list under 'items'")
+        categories = list(require_str_list(path, data, "categories", None, 1))
+        items, seen = [], set()
+        for raw in data["items"]:
+            item = cls._item(path, raw, categories)
+            if item.id in seen:
+                raise ContentError(path, "duplicate id", item.id)
+            seen.add(item.id)
+            items.append(item)
+        return cls(items, categories)
+
+    @staticmethod
+    def _item(path: Path, raw: Any, categories: list[str]) -> Benefit:
+        if not isinstance(raw, dict):
+            raise ContentError(path, "item must be a mapping")
+        item_id = str(raw.get("id") or "").strip()
+        if not item_id:
+            raise ContentError(path, f"item without an id (name: {raw.get('name')!r})")
+        missing = [f for f in ITEM_FIELDS if f not in raw]
+        if missing:
+            raise ContentError(path, f"missing field(s) {', '.join(missing)}", item_id)
+        category = require_str(path, raw, "category", item_id)
+        if category not in categories:
+            raise ContentError(path, f"unknown category '{category}'", item_id)
+        if not isinstance(raw["members_only"], bool):
+            raise ContentError(path, "'members_only' must be true or false", item_id)
+        cities = require_str_list(path, raw, "cities", item_id)
+        unknown = [c for c in cities if c not in CITIES]
+        if unknown:
+            raise ContentError(path, f"unknown city {', '.join(unknown)} (use one of {'/'.join(CITIES)})", item_id)
+        steps = require_str_list(path, raw, "how_to", item_id, 1)
+        return Benefit(
+            id=item_id,
+            name=require_str(path, raw, "name", item_id),
+            category=category,
+            aliases=require_str_list(path, raw, "aliases", item_id, 1),
+            summary=require_str(path, raw, "summary", item_id),
+            eligibility=require_str(path, raw, "eligibility", item_id),
+            how_to="\n".join(f"{i}. {s}" for i, s in enumerate(steps, 1)),
+            members_only=raw["members_only"],
+            cities=cities,
+            where=str(raw.get("where") or "").strip(),
+            contact=str(raw.get("contact") or "").strip(),
+        )
+
+    def get(self, benefit_id: str) -> Benefit | None:
+        """Return the benefit with this id, or None."""
+        return self._by_id.get(benefit_id)
+
+    def categories(self) -> list[str]:
+        """Return the category names in menu order."""
+        return list(self._categories)
+
+    def by_category(self, category: str) -> list[Benefit]:
+        """Return the benefits of one category, in file order."""
+        return [b for b in self.items if b.category == category]
+
+    def for_person(self, is_member: bool, city: str | None) -> list[Benefit]:
+        """Return what applies to this person: province-wide items plus their city's, open-to-all only for non-members."""
+        city = normalize_city(city)
+        return [b for b in self.items
+                if (is_member or not b.members_only) and (b.province_wide or city in b.cities)]
+
+    def find(self, text: str) -> list[Benefit]:
+        """Return the benefits whose name, aliases or category appear in text, best first."""
+        text = normalize(text)
+        if not text.strip():
+            return []
+        scored = []
+        for order, b in enumerate(self.items):
+            score = sum(len(t) for t in {b.name, *b.aliases} if normalize(t) in text)
+            if b.category in text:
+                score += len(b.category)
+            if score and any(c in text for c in b.cities):
+                score += CITY_MENTION_BONUS  # "在宁波办健身卡" is about the Ningbo offer
+            if score:
+                # Province-wide items first on ties: they answer the general question.
+                scored.append((-score, 0 if b.province_wide else 1, order, b))
+        return [b for *_, b in sorted(scored, key=lambda s: s[:3])]
+
+    def describe(self, benefit: Benefit, is_member: bool) -> str:
+        """Return the Chinese text a worker reads about one benefit, phrased for a member or a non-member."""
+        where = "、".join(benefit.cities) if benefit.cities else "浙江全省"
+        lines = [f"【{benefit.name}】", benefit.summary, f"适用地区：{where}"]
+        if benefit.members_only and not is_member:
+            lines += ["", "这项是工会会员专享。入会后就能享受，还有生日和节日慰问、疗休养、职工医疗互助、会员卡折扣等福利。",
+                      JOIN_HINT]
+            return "\n".join(lines)
+        lines += [f"谁能享受：{benefit.eligibility}", "怎么领：", benefit.how_to]
+        if benefit.contact:
+            lines.append(f"有问题找：{benefit.contact}")
+        if not is_member:
+            lines += ["", f"入会后还能享受更多会员福利。{JOIN_HINT}"]
+        return "\n".join(lines)
