@@ -69,7 +69,7 @@ class Replies:
         return list((self._file.load() or {}).keys())
 
 
-REQUIRED_REPLIES = ("welcome", "welcome_back", "help_menu", "handler_error", "unsupported_message")
+REQUIRED_REPLIES = ("welcome", "welcome_back", "help_greeting", "clarify", "clarify_outro", "form_paused", "handler_error", "unsupported_message")
 
 
 def check_replies(content_dir: str | Path) -> None:

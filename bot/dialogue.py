@@ -1,46 +1,105 @@
-"""Routing of each inbound message to the handler that answers it, with the follower's state."""
+"""Routing of each inbound message to the handler that answers it, with the follower's state.
+
+Order of precedence for a text: a number answering the last numbered choices; 继续 to resume
+a paused form; the form in progress (unless the worker clearly starts another request, which
+is answered while the form waits); otherwise the intent matcher, asking a clarifying
+question with numbered choices when it is unsure.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import time
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 
+from bot import forms
 from bot.conversation_state import ConversationState
-from bot.messages import Inbound, NoReply, Outcome, TextReply
-from handlers import events
+from bot.messages import Inbound, NoReply, Outcome, Reply, TextReply
+from handlers import ACTIONS, FORMS, INTENT_HANDLERS, events, resolve
+
+log = logging.getLogger(__name__)
+
+FORM_IDLE_SECONDS = 30 * 60  # after this a half-filled form is put aside, kept for the session's lifetime
+INTENT_OF_FORM = {"join_union": "join_union", "complaint": "rights_complaint", "report": "report",
+                  "mailbox": "chairman_mailbox", "hardship": "hardship_aid", "legal_aid": "legal_consult"}
+
+
+@dataclass
+class Worker:
+    """Who is writing: the follower's openid and, on demand, their person record."""
+
+    openid: str
+    runtime: object = field(repr=False, default=None)
+
+    @cached_property
+    def person_id(self) -> int:
+        """The person behind this follower (created on first use)."""
+        from bot.services.people import OFFICIAL
+
+        return self.runtime.people.person_id(OFFICIAL, self.openid)
 
 
 @dataclass
 class Turn:
-    """What a handler gets besides the message: the wired runtime, the follower's state, the time."""
+    """What a handler gets besides the message: the runtime, the follower's state, the time, the match."""
 
     runtime: object  # bot.runtime.Runtime
     state: ConversationState
     now: datetime
+    text: str = ""  # what the worker asked, after choices and clarifications are resolved
+    match: object = None  # bot.nlu.Match of the text, when it went through the matcher
+
+    def offer(self, text: str, options: list[tuple[str, str]], outro: str = "") -> TextReply:
+        """Reply text followed by numbered options; a number alone then starts the option's target.
+
+        A target is "@intent:<intent>", "@action:<name>:<argument>", or plain text routed as if typed.
+        """
+        self.state.choices = [target for _label, target in options]
+        lines = [text.rstrip(), ""] if text else []
+        lines += [f"{i} {label}" for i, (label, _target) in enumerate(options, 1)]
+        if outro:
+            lines += ["", outro.strip()]
+        return TextReply("\n".join(lines))
+
+    def main_menu(self, head: str = "") -> TextReply:
+        """The numbered list of services."""
+        menu = self.runtime.content_file("main_menu.yaml").load()
+        intro = f"{head.strip()}\n{menu['intro']}" if head else menu["intro"]
+        return self.offer(intro, [(i["label"], i["target"]) for i in menu["items"]], menu.get("outro", ""))
 
 
 def respond(runtime, message: Inbound) -> Outcome:
     """Answer one message or event; saves the follower's conversation state."""
+    runtime.matcher.reload_if_changed()  # an editor's change to content/nlu applies without a restart
     state = runtime.conversations.load(message.openid)
     turn = Turn(runtime=runtime, state=state, now=runtime.clock())
-    outcome = _route(message, turn)
+    outcome = route(message, turn)
     runtime.conversations.save(message.openid, turn.state)
     return outcome
 
 
-def _route(message: Inbound, turn: Turn) -> Outcome:
+def route(message: Inbound, turn: Turn) -> Outcome:
+    """Pick the handler for a message of any kind."""
     replies = turn.runtime.replies
     if message.kind == "event":
         if message.event == "click":
             target = turn.runtime.menu_keys.get(message.event_key) or {}
-            return _route_text(target.get("text", ""), message, turn)
+            if target.get("intent"):
+                forms.pause(turn) if turn.state.form else None
+                return dispatch_intent(target["intent"], message, turn, text=target.get("text", ""))
+            return Outcome(turn.main_menu(), intent="greeting_help")
         handler = events.EVENT_HANDLERS.get(message.event)
-        return Outcome(handler(message, turn) if handler else NoReply(), intent=f"event:{message.event}")
+        reply = handler(message, turn) if handler else NoReply()
+        if message.event == "subscribe":
+            reply = turn.main_menu(reply.as_text())
+        return Outcome(reply, intent=f"event:{message.event}")
     if message.kind in ("text", "voice"):
         if message.kind == "voice" and not message.text:
             return Outcome(TextReply(replies.get("voice_unrecognised")), intent="unknown")
-        return _route_text(message.text, message, turn)
+        return route_text(message.text, message, turn)
     if message.kind == "image":
-        return Outcome(TextReply(replies.get("image_received")))
+        return Outcome(_image(message, turn))
     if message.kind == "location":
         events.repo.record_location(turn.runtime.database, message.openid, message.latitude, message.longitude)
         return Outcome(TextReply(replies.get("location_received", label=message.label or "已记录")))
@@ -49,13 +108,126 @@ def _route(message: Inbound, turn: Turn) -> Outcome:
     return Outcome(TextReply(replies.get("unsupported_message")), intent="unknown")
 
 
-def _route_text(text: str, message: Inbound, turn: Turn) -> Outcome:
-    replies = turn.runtime.replies
+def _image(message: Inbound, turn: Turn) -> Reply:
+    # A picture sent while a form that takes attachments is open is attached to it.
+    if turn.state.form:
+        attachments = turn.state.data.setdefault("attachments", [])
+        attachments.append({"media_id": message.media_id, "url": message.picture_url})
+        form = resolve(FORMS[turn.state.form])
+        return TextReply(f"图片已收到（共 {len(attachments)} 张），会和{form.title}一起提交。\n"
+                         f"{forms.current_question(form, turn)}")
+    return TextReply(turn.runtime.replies.get("image_received"))
+
+
+def route_text(text: str, message: Inbound, turn: Turn) -> Outcome:
+    """Answer typed (or spoken) text."""
+    state, replies = turn.state, turn.runtime.replies
     text = (text or "").strip()
+    turn.text = text
     if not text:
         return Outcome(TextReply(replies.get("empty_message")), intent="unknown")
-    # Placeholder until the intent matcher lands: echo the words we recognised.
-    words = [t for t in turn.runtime.tokenizer.tokens(text) if len(t) > 1][:8]
-    if not words:
-        return Outcome(TextReply(replies.get("help_menu")), intent="unknown")
-    return Outcome(TextReply(replies.get("keywords_echo", keywords="、".join(words))), intent="unknown")
+    number = _as_number(text)
+
+    if number is not None and not state.form:
+        choices = state.choices or _main_menu_targets(turn)
+        if 1 <= number <= len(choices):
+            return follow(choices[number - 1], message, turn)
+        return Outcome(turn.main_menu(replies.get("choice_expired")), intent="unknown")
+
+    if state.context.get("paused_form") and forms.is_resume(text):
+        kept = state.context["paused_form"]
+        return Outcome(forms.resume(resolve(FORMS[kept["form"]]), turn), intent=INTENT_OF_FORM.get(kept["form"]))
+
+    notice = ""
+    if state.form:
+        form = resolve(FORMS.get(state.form, ""))
+        if form is None:
+            forms.clear(turn)
+        elif time.time() - (state.updated_at or time.time()) > FORM_IDLE_SECONDS:
+            forms.pause(turn)
+            notice = replies.get("form_idle", title=form.title)
+        else:
+            match = turn.runtime.matcher.classify(text, in_form=True)
+            if match.confident and match.intent != INTENT_OF_FORM.get(form.name) and not forms.is_cancel(text):
+                forms.pause(turn)
+                turn.match = match
+                outcome = dispatch_intent(match.intent, message, turn, text=text)
+                paused_note = replies.get("form_paused", title=form.title)
+                return replace(outcome, reply=_append(outcome.reply, paused_note))
+            return Outcome(forms.advance(form, text, turn), intent=INTENT_OF_FORM.get(form.name))
+
+    state.choices = []
+    match = turn.runtime.matcher.classify(text)
+    turn.match = match
+    if not match.confident:
+        outcome = _clarify(match, turn)
+    else:
+        outcome = dispatch_intent(match.intent, message, turn, text=text)
+    if notice:
+        outcome = replace(outcome, reply=_prepend(outcome.reply, notice))
+    return outcome
+
+
+def _clarify(match, turn: Turn) -> Outcome:
+    """Ask which service the worker means, offering the likeliest ones as numbers."""
+    matcher, replies = turn.runtime.matcher, turn.runtime.replies
+    turn.state.context["pending_text"] = turn.text
+    options = [(matcher.label(intent), f"@intent:{intent}") for intent, _score in match.candidates
+               if intent not in ("out_of_scope",)][:3]
+    options.append(("都不是，看看全部服务", "@intent:greeting_help"))
+    reply = turn.offer(replies.get("clarify"), options, replies.get("clarify_outro"))
+    return Outcome(reply, intent="unknown", topic=match.topic, score=match.score)
+
+
+def follow(target: str, message: Inbound, turn: Turn) -> Outcome:
+    """Carry out a numbered choice."""
+    turn.state.choices = []
+    if target.startswith("@intent:"):
+        intent = target.split(":", 1)[1]
+        pending = turn.state.context.pop("pending_text", "")
+        return dispatch_intent(intent, message, turn, text=pending)
+    if target.startswith("@action:"):
+        _, name, argument = (target.split(":", 2) + [""])[:3]
+        action = resolve(ACTIONS.get(name, "missing:missing"))
+        if action is None:
+            return Outcome(TextReply(turn.runtime.replies.get("choice_expired")), intent="unknown")
+        return Outcome(action(Worker(message.openid, turn.runtime), message, turn, argument),
+                       intent=turn.state.last_intent)
+    return route_text(target, message, turn)
+
+
+def dispatch_intent(intent: str, message: Inbound, turn: Turn, text: str = "") -> Outcome:
+    """Run the handler of an intent."""
+    turn.text = text
+    handler = resolve(INTENT_HANDLERS.get(intent, "missing:missing"))
+    matcher = turn.runtime.matcher
+    if handler is None:
+        reply: Reply = TextReply(turn.runtime.replies.get("service_unavailable", service=matcher.label(intent)))
+    else:
+        reply = handler(Worker(message.openid, turn.runtime), message, turn)
+    match = turn.match
+    topic = match.topic if match is not None and match.intent == intent else None
+    turn.state.last_intent, turn.state.last_topic = intent, topic or turn.state.last_topic
+    return Outcome(reply, intent=intent, topic=topic, score=match.score if match is not None else None)
+
+
+def _main_menu_targets(turn: Turn) -> list[str]:
+    menu = turn.runtime.content_file("main_menu.yaml").load()
+    return [item["target"] for item in menu["items"]]
+
+
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def _as_number(text: str) -> int | None:
+    """A reply that is just a small number ("2", "２", "2。")."""
+    cleaned = text.translate(_FULL_WIDTH_DIGITS).strip().strip("。.、 ")
+    return int(cleaned) if cleaned.isdigit() and len(cleaned) <= 2 else None
+
+
+def _append(reply: Reply, note: str) -> Reply:
+    return TextReply(f"{reply.as_text().rstrip()}\n\n{note.strip()}") if isinstance(reply, TextReply) else reply
+
+
+def _prepend(reply: Reply, note: str) -> Reply:
+    return TextReply(f"{note.strip()}\n\n{reply.as_text()}") if isinstance(reply, TextReply) else reply

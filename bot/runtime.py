@@ -38,6 +38,7 @@ class Runtime:
         self.content_dir = Path(config.content_dir)
         self.replies = Replies(self.content_dir)
         self.conversations = ConversationStore(store, config.session_ttl_seconds)
+        self._content_files: dict = {}
         # Work that outlives a webhook request (slow handlers, deferred replies).
         self.background = ThreadPoolExecutor(max_workers=8, thread_name_prefix="zgzj-background")
 
@@ -70,12 +71,31 @@ class Runtime:
         return DomainTokenizer(self.content_dir / "nlu" / "dictionary.txt", Path(self.config.var_dir) / "cache")
 
     @cached_property
-    def menu_keys(self) -> dict:
-        """Menu CLICK keys and the typed request each stands for (content/menu.yaml)."""
+    def matcher(self):
+        """The intent and topic matcher, reloaded when content/nlu changes."""
+        from bot.nlu.matcher import IntentMatcher
+
+        return IntentMatcher.from_content(self.content_dir, Path(self.config.var_dir) / "cache")
+
+    @cached_property
+    def people(self):
+        """Who is who across the service account and the mini-program."""
+        from bot.services.people import PeopleService
+
+        return PeopleService(self.database, self.cipher)
+
+    def content_file(self, relative_path: str):
+        """The editor-owned file content/<relative_path>, shared and reloaded when edited."""
         from bot.content import ContentFile
 
-        data = ContentFile(self.content_dir / "menu.yaml").load() or {}
-        return data.get("click_keys", {})
+        if relative_path not in self._content_files:
+            self._content_files[relative_path] = ContentFile(self.content_dir / relative_path)
+        return self._content_files[relative_path]
+
+    @property
+    def menu_keys(self) -> dict:
+        """Menu CLICK keys and the typed request each stands for (content/menu.yaml)."""
+        return (self.content_file("menu.yaml").load() or {}).get("click_keys", {})
 
     def close(self) -> None:
         """Release connections and background threads."""
