@@ -186,7 +186,7 @@ class WeChatClient:
                 if current and current != stale and (not force or stale is not None):
                     self._remember_locally(app, current, 60.0)
                     return current
-                token, expires_in = self._fetch_stable_token(app, force=force)
+                token, expires_in = self._fetch_replacement(app, force=force, stale=stale)
                 ttl = max(float(expires_in) - TOKEN_MARGIN_SECONDS, 60.0)
                 self.store.set(self._token_key(app), token, ttl=ttl)
                 self._remember_locally(app, token, ttl)
@@ -207,9 +207,17 @@ class WeChatClient:
             current = self._local_token(app)
             if current and current != stale and not (force and stale is None):
                 return current
-            token, expires_in = self._fetch_stable_token(app, force=force)
+            token, expires_in = self._fetch_replacement(app, force=force, stale=stale)
             self._remember_locally(app, token, max(float(expires_in) - TOKEN_MARGIN_SECONDS, 60.0))
             return token
+
+    def _fetch_replacement(self, app: _App, force: bool, stale: str | None) -> tuple[str, int]:
+        """Fetch a token; for a rejected one, first ask without forcing, in case another process already refreshed."""
+        if stale is not None:
+            token, expires_in = self._fetch_stable_token(app, force=False)
+            if token != stale:
+                return token, expires_in
+        return self._fetch_stable_token(app, force=force)
 
     def _remember_locally(self, app: _App, token: str, ttl: float) -> None:
         # Short, so a token another process replaced is not used for long when the store is down.

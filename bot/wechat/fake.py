@@ -1,8 +1,13 @@
 """A fake of the WeChat APIs the project calls, for tests, the demo and benchmarks.
 
 It answers as WeChat does (same JSON shapes, errcode 0 omitted where WeChat omits it),
-checks the access token on every call, keeps every call it received (GET /_fake/calls)
-and can be told to inject errcodes, HTTP errors and latency (POST /_fake/faults).
+checks the access token on every call, keeps every call it received (GET /_fake/calls,
+?path= &limit= &count=1; DELETE clears) and can be told to inject errcodes, HTTP errors
+and latency (POST /_fake/faults {"path", "errcode", "times", "latency_ms", "status"}).
+
+Test conventions: an openid starting with "unsub" has unfollowed (43004), one starting with
+"noconsent" refuses subscribe messages (43101); a mini-program code starting with "invalid"
+is refused (40029), one starting with "used" was used already (40163).
 """
 from __future__ import annotations
 
@@ -441,7 +446,13 @@ def create_fake_app(app_secrets: dict[str, str] | None = None, latency_ms: float
 
     @app.get("/_fake/calls")
     def list_calls() -> Response:
-        return _json_response(state.calls(request.args.get("path")))
+        calls = state.calls(request.args.get("path"))
+        limit = request.args.get("limit", type=int)
+        if limit is not None:  # the most recent ones; the log can hold 200k calls after a benchmark
+            calls = calls[-limit:] if limit > 0 else []
+        if request.args.get("count"):
+            return _json_response({"count": len(calls)})
+        return _json_response(calls)
 
     @app.delete("/_fake/calls")
     def clear_calls() -> Response:

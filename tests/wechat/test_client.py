@@ -96,8 +96,9 @@ def test_invalid_token_is_refreshed_once_and_the_call_retried(wechat, fake_wecha
 
     assert wechat.send_text("o_worker_1", "你好")["errcode"] == 0
 
+    # A plain call first (another process may have refreshed already), then the forced refresh.
     token_calls = fake_wechat.calls(TOKEN_PATH)
-    assert [c["json"]["force_refresh"] for c in token_calls] == [False, True]
+    assert [c["json"]["force_refresh"] for c in token_calls] == [False, False, True]
     new = wechat.access_token()
     assert new != old
     assert [c["errcode"] for c in fake_wechat.calls(SEND_PATH)] == [40001, 0]
@@ -252,3 +253,15 @@ def test_ping(wechat_config, fake_wechat):
 
 def test_content_risky_error_is_typed():
     assert isinstance(error_for(87014, "risky"), ContentRisky)
+
+
+def test_without_the_store_a_rejected_token_does_not_set_off_a_chain_of_forced_refreshes(wechat_config, fake_wechat):
+    first, second = WeChatClient(wechat_config, BrokenStore()), WeChatClient(wechat_config, BrokenStore())
+    first.access_token()
+    second.access_token(force_refresh=True)  # invalidates first's token at WeChat
+
+    first.send_text("o_worker_1", "你好")  # 40001, then a plain stable_token call finds second's token
+    second.send_text("o_worker_2", "你好")  # still valid: first did not force another refresh
+
+    assert [c["json"]["force_refresh"] for c in fake_wechat.calls(TOKEN_PATH)] == [False, True, False]
+    assert [c["errcode"] for c in fake_wechat.calls(SEND_PATH)] == [40001, 0, 0]

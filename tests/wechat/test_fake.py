@@ -68,6 +68,8 @@ def test_calls_are_logged_and_filtered(api):
     assert sends[0]["json"]["text"]["content"] == "你好" and sends[0]["method"] == "POST"
     assert sends[0]["query"]["access_token"] == access and sends[0]["time"] > 0
     assert len(api.get("/_fake/calls").get_json()) == 3
+    assert api.get("/_fake/calls", query_string={"count": 1}).get_json() == {"count": 3}
+    assert [c["errcode"] for c in api.get("/_fake/calls", query_string={"limit": 1}).get_json()] == [40001]
     api.delete("/_fake/calls")
     assert api.get("/_fake/calls").get_json() == []
 
