@@ -10,14 +10,19 @@ import socket
 import time
 import uuid
 
-import pytest
-from sqlalchemy import text
+import threading
 
-from bot.config import DEMO_AES_KEY, DEMO_APP_ID, DEMO_TOKEN, load_config
+import pytest
+import requests
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from bot.config import DEMO_AES_KEY, DEMO_APP_ID, DEMO_MINIPROGRAM_APP_ID, DEMO_TOKEN, load_config
 from bot.runtime import Runtime
 from bot.storage import Database
 from bot.storage.models import Base
 from bot.store import MemoryStore, RedisStore
+from bot.wechat.fake import FakeWeChatState, create_fake_app
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
@@ -79,15 +84,67 @@ def store():
         yield MemoryStore()
 
 
+class FakeWeChatServer:
+    """The fake WeChat API served by a threaded server on a free local port."""
+
+    def __init__(self) -> None:
+        self.app = create_fake_app()
+        self.state: FakeWeChatState = self.app.extensions["fake_wechat"]
+        self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-wechat", daemon=True)
+        self._thread.start()
+
+    def calls(self, path: str | None = None) -> list[dict]:
+        """Return the calls the fake received (method, path, query, json, time, errcode), oldest first."""
+        return self.state.calls(path)
+
+    def inject(self, path: str = "*", errcode: int | None = None, times: int | None = 1,
+               latency_ms: float = 0.0, status: int | None = None) -> None:
+        """Make the next `times` calls to `path` answer `errcode` (or HTTP `status`) after `latency_ms`."""
+        self.state.add_fault(path, errcode, times, latency_ms, status)
+
+    def reset(self) -> None:
+        """Forget calls, faults, tokens, menu and tags."""
+        self.state.reset()
+
+    def get(self, path: str, **params) -> requests.Response:
+        """GET a path of the fake over HTTP (for /_fake endpoints)."""
+        return requests.get(self.url + path, params=params, timeout=5)
+
+    def close(self) -> None:
+        """Stop the server."""
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture(scope="session")
+def _fake_wechat_server():
+    server = FakeWeChatServer()
+    yield server
+    server.close()
+
+
 @pytest.fixture
-def config(database_url, tmp_path):
-    """A configuration for tests: demo credentials, the test database, no real WeChat."""
+def fake_wechat(_fake_wechat_server) -> FakeWeChatServer:
+    """The fake WeChat API, reset for this test: .url, .calls(path), .inject(...), .reset()."""
+    _fake_wechat_server.reset()
+    yield _fake_wechat_server
+    _fake_wechat_server.reset()
+
+
+@pytest.fixture
+def config(database_url, tmp_path, fake_wechat):
+    """A configuration for tests: demo credentials, the test database, the fake WeChat API."""
     return load_config(environ={}, path=tmp_path / "absent.yaml", overrides={
         "wechat.token": DEMO_TOKEN,
         "wechat.app_id": DEMO_APP_ID,
-        "wechat.app_secret": "test-secret",
+        "wechat.app_secret": "test-app-secret",
         "wechat.encoding_aes_key": DEMO_AES_KEY,
-        "wechat.api_base_url": "http://127.0.0.1:9",  # tests that call WeChat use the fake_wechat fixture
+        "wechat.api_base_url": fake_wechat.url,
+        "wechat.api_timeout_seconds": 2.0,
+        "miniprogram.app_id": DEMO_MINIPROGRAM_APP_ID,
+        "miniprogram.app_secret": "test-mp-secret",
         "database_url": database_url,
         "secret_key": "test-secret-key-0123456789",
         "var_dir": str(tmp_path / "var"),
