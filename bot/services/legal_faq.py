@@ -41,7 +41,7 @@ FIELD_WEIGHT_ANSWER = 0.3  # the answer text: helps, but should not dominate
 BIGRAM_WEIGHT = 0.35  # character bigrams rescue typos and words jieba splits oddly
 TOPIC_PRIOR_BOOST = 1.35
 MIN_SCORE = 5.0  # below this, best_answer says nothing fits (calibrated in tests)
-MIN_COVERAGE = 0.2  # and at least this share of the message must be about the entry
+MIN_EVIDENCE = 0.5  # and score x coverage (share of the message about the entry) at least this
 MISSING_IDF = 4.0  # weight of a message bigram no FAQ question uses
 
 
@@ -202,7 +202,10 @@ class LegalFAQ:
         hits = self.search(text, topic_prior, limit=1)
         if not hits or hits[0].score < MIN_SCORE:
             return None
-        return hits[0] if self.coverage(text, hits[0].entry) >= MIN_COVERAGE else None
+        # A long legal message carries much else (names, places, feelings), so coverage alone would refuse it;
+        # a high score makes up for low coverage, while chit-chat is low on both.
+        evidence = hits[0].score * self.coverage(text, hits[0].entry)
+        return hits[0] if evidence >= MIN_EVIDENCE else None
 
     def coverage(self, text: str, entry: FaqEntry) -> float:
         """Return the share (0-1, idf-weighted) of the message's bigrams found in the entry's question and aliases."""
