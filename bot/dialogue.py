@@ -8,6 +8,7 @@ question with numbered choices when it is unsure.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -16,7 +17,7 @@ from functools import cached_property
 from bot import forms
 from bot.conversation_state import ConversationState
 from bot.messages import Inbound, NoReply, Outcome, Reply, TextReply
-from handlers import ACTIONS, FORMS, INTENT_HANDLERS, events, resolve
+from handlers import ACTIONS, FORMS, INTENT_HANDLERS, TEXT_PATTERNS, events, resolve
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +158,12 @@ def route_text(text: str, message: Inbound, turn: Turn) -> Outcome:
             return Outcome(forms.advance(form, text, turn), intent=INTENT_OF_FORM.get(form.name))
 
     state.choices = []
+    for pattern, spec in TEXT_PATTERNS:
+        found = re.search(pattern, text)
+        handler = resolve(spec) if found else None
+        if handler is not None:
+            return Outcome(handler(Worker(message.openid, turn.runtime), message, turn, found),
+                           intent=state.last_intent)
     match = turn.runtime.matcher.classify(text)
     turn.match = match
     if not match.confident:

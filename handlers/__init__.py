@@ -50,6 +50,10 @@ ACTIONS = {
     "ticket": "handlers.tickets:show_ticket",
 }
 
+# Text that is recognised by its shape before the intent matcher runs, e.g. a ticket number:
+# (regular expression, "module:function" taking (user, message, ctx, match_object)).
+TEXT_PATTERNS: list[tuple[str, str]] = []
+
 
 def resolve(spec: str) -> Any:
     """Import "module:attribute"; None when that capability is not built (yet)."""

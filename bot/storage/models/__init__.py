@@ -2,5 +2,6 @@
 from bot.storage.models.base import Base
 from bot.storage.models.followers import Follower, MessageLog, DeliveryReport
 from bot.storage.models.people import Identity, Person
+from bot.storage.models.miniprogram import MiniprogramSession, MiniprogramUpload
 
-__all__ = ["Base", "Follower", "MessageLog", "DeliveryReport", "Identity", "Person"]
+__all__ = ["Base", "Follower", "MessageLog", "DeliveryReport", "Identity", "Person", "MiniprogramSession", "MiniprogramUpload"]
