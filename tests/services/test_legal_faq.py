@@ -217,3 +217,30 @@ def test_a_disclaimer_without_the_hotline_is_refused(content_copy):
     (content_copy / "legal" / "disclaimer.yaml").write_text("text: 仅供参考。\n", encoding="utf-8")
     with pytest.raises(ContentError, match="12351"):
         LegalFAQ.load(content_copy, tokenize=chars)
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("老板欠了我们三个月工钱还不接电话", "wage_arrears"),
+    ("工厂要我们每天干到晚上十一点", "overtime_hours"),
+    ("合同到期公司不跟我续了，有补偿吗", "labor_contract"),
+    ("下班骑车回家摔了一跤", "work_injury"),
+    ("社保交了几年了，换城市了怎么办", "social_insurance"),
+    ("我生二胎能休多久产假", "leave_maternity"),
+    ("申请仲裁要准备什么材料", "arbitration_procedure"),
+    ("签了合同公司说要扣我违约金", "other_labor"),
+])
+def test_phrasings_not_written_into_the_content_still_land_in_their_topic(faq, message, expected):
+    hit = faq.best_answer(message)
+    assert hit is not None and hit.entry.topic == expected, (message, hit)
+
+
+def test_held_out_legal_messages_mostly_find_their_topic(faq):
+    heldout = Path(__file__).resolve().parents[1] / "nlu" / "heldout.jsonl"
+    if not heldout.exists():
+        pytest.skip("no held-out messages")
+    import json
+
+    rows = [json.loads(line) for line in heldout.read_text(encoding="utf-8").splitlines() if line.strip()]
+    legal = [r for r in rows if r.get("topic")]
+    right = sum(1 for r in legal if (hit := faq.best_answer(r["text"])) and hit.entry.topic == r["topic"])
+    assert right / len(legal) >= 0.8
