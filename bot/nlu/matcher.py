@@ -311,7 +311,8 @@ class IntentMatcher:
                 # A negated phrase argues against its intent; a negated "against" phrase stays neutral.
                 value = weight * factor if weight > 0 or factor > 0 else 0.0
                 scores[label] = scores.get(label, 0.0) + value
-            for label, bonus in content.openers.get(hit, {}).items() if i == 0 else ():
+            # An opener speaks for the whole message only when something follows it (感谢 alone is a thank-you).
+            for label, bonus in content.openers.get(hit, {}).items() if i == 0 and n - end >= 4 else ():
                 scores[label] = scores.get(label, 0.0) + bonus
             matched.append(hit)
             last_end = end
