@@ -119,6 +119,26 @@ def eval_command(path: Path) -> None:
         click.echo(f"{gold:<18}" + "".join(f"{counts[label] or '.':>7}" for label in labels))
 
 
+@nlu.command("check")
+@click.option("--content-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Content directory (default: the configured one).")
+def check(content_dir: Path | None) -> None:
+    """Check content/nlu for mistakes an editor can make; exit 1 when there are any."""
+    from bot.nlu.matcher import check_content
+
+    if content_dir is None:
+        from bot.config import load_config
+
+        content_dir = Path(load_config().content_dir)
+    problems = check_content(content_dir)
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        raise SystemExit(1)
+    matcher = IntentMatcher.from_content(content_dir)
+    click.echo(f"content/nlu is sound: {len(matcher.phrases)} phrases")
+
+
 def unplaced_words(matcher: IntentMatcher, texts: list[str], limit: int = 30) -> list[tuple[str, int]]:
     """Return the most frequent words of unplaced messages that are neither stop words nor known phrases."""
     known = matcher.phrases

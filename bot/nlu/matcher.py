@@ -169,6 +169,68 @@ def _inherit_labels(phrases: dict[str, dict[str, float]]) -> None:
         phrases[phrase].update(extra)
 
 
+def check_content(content_dir: str | Path) -> list[str]:
+    """Return the problems in content_dir/nlu (empty when the files are sound), in words an editor understands."""
+    nlu = Path(content_dir) / "nlu"
+    problems: list[str] = []
+    topics_known: set[str] = set()
+    try:
+        topics = _load_yaml(nlu / "topics.yaml")
+        for topic, spec in (topics.get("topics") or {}).items():
+            topics_known.add(topic)
+            problems += _check_weights(f"topics.yaml: {topic}", (spec or {}).get("keywords"))
+        if topics.get("default_topic", "other_labor") not in topics_known:
+            problems.append(f"topics.yaml: default_topic {topics.get('default_topic')!r} is not a topic")
+        for intent in topics.get("intent_weights") or {}:
+            if intent not in INTENTS:
+                problems.append(f"topics.yaml: intent_weights names an unknown intent {intent!r}")
+    except (yaml.YAMLError, ValueError) as exc:
+        problems.append(f"topics.yaml: {exc}")
+    try:
+        intents = _load_yaml(nlu / "intents.yaml")
+        specs = intents.get("intents") or {}
+        for intent in INTENTS:
+            if intent not in specs:
+                problems.append(f"intents.yaml: intent {intent} has no keywords")
+        for intent, spec in specs.items():
+            if intent not in INTENTS:
+                problems.append(f"intents.yaml: unknown intent {intent!r} (known: {', '.join(INTENTS)})")
+                continue
+            problems += _check_weights(f"intents.yaml: {intent}", (spec or {}).get("keywords"))
+            problems += _check_weights(f"intents.yaml: {intent} against", (spec or {}).get("against"))
+        for section in ("openers", "ask_only"):
+            for phrase, bonuses in (intents.get(section) or {}).items():
+                for intent in (bonuses or {}):
+                    if intent not in INTENTS:
+                        problems.append(f"intents.yaml: {section} {phrase}: unknown intent {intent!r}")
+        for intent in intents.get("fallback_candidates") or ():
+            if intent not in INTENTS:
+                problems.append(f"intents.yaml: fallback_candidates: unknown intent {intent!r}")
+        for key, value in (intents.get("settings") or {}).items():
+            if key not in DEFAULT_SETTINGS:
+                problems.append(f"intents.yaml: settings: unknown setting {key!r}")
+            elif not isinstance(value, (int, float)):
+                problems.append(f"intents.yaml: settings: {key} must be a number, got {value!r}")
+    except (yaml.YAMLError, ValueError) as exc:
+        problems.append(f"intents.yaml: {exc}")
+    table = nlu / "corrections.txt"
+    if table.exists():
+        for number, raw in enumerate(table.read_text(encoding="utf-8").splitlines(), 1):
+            line = raw.split("#", 1)[0].strip()
+            if line and len(line.split("\t") if "\t" in line else line.rsplit(None, 1)) != 2:
+                problems.append(f"corrections.txt line {number}: expected 'wrong<TAB>right', got {raw!r}")
+    return problems
+
+
+def _check_weights(where: str, weights) -> list[str]:
+    if weights is None:
+        return []
+    if not isinstance(weights, dict):
+        return [f"{where}: expected 'phrase: weight' lines"]
+    return [f"{where}: weight of {phrase!r} must be a number, got {weight!r}"
+            for phrase, weight in weights.items() if not isinstance(weight, (int, float)) or isinstance(weight, bool)]
+
+
 def _content_files(content_dir: Path) -> list[Path]:
     nlu = content_dir / "nlu"
     return [nlu / name for name in ("intents.yaml", "topics.yaml", "corrections.txt", "dictionary.txt")]

@@ -1,4 +1,9 @@
-"""The project's targets on the development set, and on our own held-out set written before tuning."""
+"""The project's targets on the development set, and on our own held-out sets.
+
+Each held-out set was written before the content was tuned against it; the figures at first sight
+(intent / topic accuracy) were: heldout 0.981 / 0.900, heldout2 0.813 / 0.944, heldout3 0.725 / 0.778.
+They have since been used to find missing knowledge, so a fresh set is the honest measure of what is new.
+"""
 import json
 from pathlib import Path
 
@@ -7,7 +12,8 @@ import pytest
 from bot.nlu.commands import evaluate
 
 DEV_SET = Path("/work/shared/eval/intents_dev.jsonl")
-HELDOUT = Path(__file__).with_name("heldout.jsonl")
+HERE = Path(__file__).parent
+HELDOUT = sorted(HERE.glob("heldout*.jsonl"))
 
 
 def _rows(path):
@@ -22,13 +28,14 @@ def test_development_set_targets(matcher):
     assert result["topic_accuracy"] >= 0.85
 
 
-def test_heldout_set_targets(matcher):
-    result = evaluate(matcher, _rows(HELDOUT))
+@pytest.mark.parametrize("path", HELDOUT, ids=lambda p: p.stem)
+def test_heldout_set_targets(matcher, path):
+    result = evaluate(matcher, _rows(path))
     assert result["accuracy"] >= 0.92
     assert result["topic_accuracy"] >= 0.85
 
 
 def test_speed_is_well_above_3000_messages_a_second(matcher):
-    rows = _rows(HELDOUT) * 10
+    rows = [row for path in HELDOUT for row in _rows(path)] * 5
     matcher.classify("warm up")
     assert evaluate(matcher, rows)["msgs_per_second"] >= 3000
