@@ -247,3 +247,53 @@ def test_health_reports_each_dependency(client):
     report = response.get_json()
     assert report["database"]["ok"] is True and report["store"]["ok"] is True
     assert "wechat" in report
+
+
+def test_a_slow_handler_answers_success_then_replies_by_customer_service(client, runtime, fake_wechat, monkeypatch,
+                                                                           database):
+    from bot import dialogue
+    from bot.messages import Outcome, TextReply
+
+    runtime.config = runtime.config.with_overrides(wechat_reply_deadline_seconds=0.3)
+    calls = []
+
+    def slow(rt, message):
+        calls.append(message.msg_id)
+        time.sleep(0.8)
+        return Outcome(TextReply("查询结果：您的申请已通过"), intent="membership_query")
+
+    monkeypatch.setattr(dialogue, "respond", slow)
+    xml = text_xml("o_slow", "入会进度", msg_id="5550001")
+    first = post(client, DEMO_TOKEN, xml)
+    assert first.get_data(as_text=True) == "success"
+    retry = post(client, DEMO_TOKEN, xml)  # WeChat retries while the work is still running
+    assert retry.get_data(as_text=True) == "success"
+    sent = wait_until(lambda: fake_wechat.calls("/cgi-bin/message/custom/send"))
+    assert len(calls) == 1 and len(sent) == 1
+    assert sent[0]["json"]["touser"] == "o_slow" and "已通过" in sent[0]["json"]["text"]["content"]
+    def logged_outcome():
+        with database.session() as session:
+            return session.scalar(select(MessageLog.outcome).where(MessageLog.direction == "in"))
+
+    assert wait_until(lambda: logged_outcome() == "sent_late")
+
+
+def test_deferred_work_runs_once_and_replies_by_customer_service(client, runtime, fake_wechat, monkeypatch):
+    from bot import dialogue
+    from bot.messages import DeferredReply, Outcome, TextReply
+
+    runs = []
+    monkeypatch.setattr(dialogue, "respond", lambda rt, m: Outcome(
+        DeferredReply(job=lambda: runs.append(1) or TextReply("报表已生成")), intent="activity"))
+    xml = text_xml("o_defer", "导出", msg_id="5550002")
+    assert post(client, DEMO_TOKEN, xml).get_data(as_text=True) == "success"
+    assert post(client, DEMO_TOKEN, xml).get_data(as_text=True) == "success"
+    sent = wait_until(lambda: fake_wechat.calls("/cgi-bin/message/custom/send"))
+    time.sleep(0.2)
+    assert runs == [1] and len(fake_wechat.calls("/cgi-bin/message/custom/send")) == 1
+    assert "报表已生成" in sent[0]["json"]["text"]["content"]
+
+
+def test_health_is_green_with_the_fake_wechat_api(client):
+    report = client.get("/healthz").get_json()
+    assert report["ok"] is True and report["wechat"]["ok"] is True
