@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 import os
 import threading
 import time
@@ -51,6 +52,7 @@ class _Content:
     ask_only: dict[str, dict[str, float]] = field(default_factory=dict)
     request_cues: tuple[str, ...] = ()
     openers: dict[str, dict[str, float]] = field(default_factory=dict)  # phrase at the very start -> bonuses
+    patterns: list[tuple[re.Pattern, str, dict[str, float]]] = field(default_factory=list)  # regex, source, weights
     fallback: tuple[str, ...] = ("legal_consult", "join_union", "benefit_query")
     topic_to_intent: dict[str, float] = field(default_factory=dict)
     default_topic: str = "other_labor"
@@ -110,6 +112,9 @@ def load_content(content_dir: Path) -> _Content:
     content.fallback = tuple(intents.get("fallback_candidates") or content.fallback)
     for phrase, weights in (intents.get("ask_only") or {}).items():
         content.ask_only[normalize(str(phrase), EMPTY)] = {k: float(v) for k, v in weights.items()}
+    for spec in intents.get("patterns") or ():
+        source = str(spec["pattern"])
+        content.patterns.append((re.compile(source), source, {k: float(v) for k, v in spec["weights"].items()}))
     for phrase, weights in (intents.get("openers") or {}).items():
         content.openers[normalize(str(phrase), EMPTY)] = {k: float(v) for k, v in weights.items()}
     phrases: dict[str, dict[str, float]] = {}
@@ -198,6 +203,16 @@ def check_content(content_dir: str | Path) -> list[str]:
                 continue
             problems += _check_weights(f"intents.yaml: {intent}", (spec or {}).get("keywords"))
             problems += _check_weights(f"intents.yaml: {intent} against", (spec or {}).get("against"))
+        for number, spec in enumerate(intents.get("patterns") or (), 1):
+            try:
+                re.compile(str(spec["pattern"]))
+                unknown = [k for k in spec["weights"] if k not in INTENTS and k[len(TOPIC_PREFIX):] not in topics_known]
+                if unknown:
+                    problems.append(f"intents.yaml: patterns #{number}: unknown intent or topic {unknown}")
+            except (KeyError, TypeError, AttributeError):
+                problems.append(f"intents.yaml: patterns #{number}: needs 'pattern' and 'weights'")
+            except re.error as exc:
+                problems.append(f"intents.yaml: patterns #{number}: not a valid pattern: {exc}")
         for section in ("openers", "ask_only"):
             for phrase, bonuses in (intents.get(section) or {}).items():
                 for intent in (bonuses or {}):
@@ -379,6 +394,18 @@ class IntentMatcher:
             matched.append(hit)
             last_end = end
             i = end
+        for pattern, _, weights in content.patterns:
+            found = pattern.search(norm)
+            if found is None:
+                continue
+            start = found.start()
+            # 不想入杭州的工会: a negator just before (or overlapping) the match turns it around.
+            near = norm[max(0, start - 3):start + 1]
+            sign = -1.0 if any(negator in near for negator in content.negators) else 1.0
+            negated = negated or sign < 0
+            matched.append(found.group(0))
+            for label, weight in weights.items():
+                scores[label] = scores.get(label, 0.0) + sign * weight
         for cue, penalties in content.ask_only.items():
             if cue in norm:
                 negated = True

@@ -183,3 +183,20 @@ def test_match_is_a_frozen_value(matcher):
 
 def test_normalized_text_is_reported(matcher):
     assert matcher.classify("請問工姿").normalized == "请问工资"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("能入杭州的工会吗", "join_union"),
+    ("加工会", "join_union"),
+    ("保姆能成为工会会员吗", "join_union"),
+    ("入会审核没通过是什么原因", "membership_query"),
+    ("请你们工会替我们出面", "rights_complaint"),
+])
+def test_patterns_catch_ways_of_asking(matcher, text, intent):
+    assert matcher.classify(text).intent == intent
+
+
+def test_a_negated_pattern_argues_against_its_intent(matcher):
+    match = matcher.classify("我不想加入杭州的工会，就想问加班费怎么算")
+    assert match.intent == "legal_consult"
+    assert match.negated
