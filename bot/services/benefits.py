@@ -3,9 +3,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from bot.services.content_loader import ContentError, normalize, read_yaml, require_str, require_str_list
+from bot.services.content_loader import (
+    ContentError,
+    normalize,
+    query_normalizer,
+    read_yaml,
+    require_str,
+    require_str_list,
+)
 
 CITIES = ("杭州", "宁波", "温州", "嘉兴", "湖州", "绍兴", "金华", "衢州", "舟山", "台州", "丽水")
 ITEM_FIELDS = ("id", "name", "category", "aliases", "summary", "eligibility", "how_to", "members_only", "cities")
@@ -15,6 +22,8 @@ JOIN_HINT = '想入会，回复"入会"就能在线申请。'
 
 @dataclass(frozen=True)
 class Benefit:
+    """One union benefit: what it is, who gets it, how, and where."""
+
     id: str
     name: str
     category: str
@@ -47,8 +56,9 @@ def normalize_city(city: str | None) -> str | None:
 class BenefitCatalogue:
     """The union benefits in content/benefits/catalogue.yaml, filtered by who is asking."""
 
-    def __init__(self, items: list[Benefit], categories: list[str]):
+    def __init__(self, items: list[Benefit], categories: list[str], fold: Callable[[str], str] = normalize):
         self.items = items
+        self._fold = fold  # the worker's message: normalised, typos fixed
         self._by_id = {b.id: b for b in items}
         self._categories = categories
 
@@ -67,7 +77,7 @@ class BenefitCatalogue:
                 raise ContentError(path, "duplicate id", item.id)
             seen.add(item.id)
             items.append(item)
-        return cls(items, categories)
+        return cls(items, categories, query_normalizer(content_dir))
 
     @staticmethod
     def _item(path: Path, raw: Any, categories: list[str]) -> Benefit:
@@ -123,7 +133,7 @@ class BenefitCatalogue:
 
     def find(self, text: str) -> list[Benefit]:
         """Return the benefits whose name, aliases or category appear in text, best first."""
-        text = normalize(text)
+        text = self._fold(text)
         if not text.strip():
             return []
         scored = []

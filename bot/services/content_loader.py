@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import yaml
 
@@ -75,6 +75,19 @@ def normalize(text: str) -> str:
     """Fold text for matching: full-width to half-width, lower case, traditional to simplified."""
     text = unicodedata.normalize("NFKC", text or "").lower()
     return _T2S.convert(text) if _T2S else text
+
+
+def query_normalizer(content_dir: str | Path) -> Callable[[str], str]:
+    """Return a function folding a worker's message with normalize() plus the typo table of content/nlu/corrections.txt.
+
+    Punctuation is kept (unlike the intent matcher's normalisation): it tells jieba where phrases end.
+    """
+    try:
+        from bot.nlu.normalize import Corrections
+    except ImportError:  # pragma: no cover - bot.nlu ships with the service
+        return normalize
+    corrections = Corrections.from_file(Path(content_dir) / "nlu" / "corrections.txt")
+    return lambda text: corrections.apply(normalize(text))
 
 
 def require_str(path: Path, entry: Mapping[str, Any], field: str, entry_id: str | None) -> str:

@@ -13,6 +13,7 @@ from bot.services.content_loader import (
     fill_placeholders,
     load_figures,
     normalize,
+    query_normalizer,
     read_yaml,
     require_str,
     require_str_list,
@@ -40,13 +41,17 @@ FIELD_WEIGHT_QUESTION = 1.0  # question + aliases: how workers ask
 FIELD_WEIGHT_ANSWER = 0.3  # the answer text: helps, but should not dominate
 BIGRAM_WEIGHT = 0.35  # character bigrams rescue typos and words jieba splits oddly
 TOPIC_PRIOR_BOOST = 1.35
-MIN_SCORE = 5.0  # below this, best_answer says nothing fits (calibrated in tests)
+MIN_SCORE = 5.0  # best_answer needs this score (calibrated with bench/faq.py and the tests)
 MIN_EVIDENCE = 0.5  # and score x coverage (share of the message about the entry) at least this
+MIN_SCORE_SHORT = 4.0  # or a lower score when at least MIN_COVERAGE_SHORT of the message is about the entry
+MIN_COVERAGE_SHORT = 0.3
 MISSING_IDF = 4.0  # weight of a message bigram no FAQ question uses
 
 
 @dataclass(frozen=True)
 class FaqEntry:
+    """One curated question and its cited answer."""
+
     id: str
     topic: str
     question: str
@@ -58,6 +63,8 @@ class FaqEntry:
 
 @dataclass(frozen=True)
 class FaqHit:
+    """An entry and how well it matched the worker's message (higher is better)."""
+
     entry: FaqEntry
     score: float
 
@@ -91,13 +98,15 @@ class LegalFAQ:
     """The curated FAQ with retrieval, topic listing and the worker-facing answer text."""
 
     def __init__(self, entries: list[FaqEntry], topic_titles: dict[str, str], disclaimer: str,
-                 legal_aid: dict, tokenize: Callable[[str], list[str]]):
+                 legal_aid: dict, tokenize: Callable[[str], list[str]],
+                 fold: Callable[[str], str] = normalize):
         self.entries = entries
         self._by_id = {e.id: e for e in entries}
         self._topic_titles = topic_titles
         self.disclaimer = disclaimer
         self.legal_aid = legal_aid
         self._tokenize = tokenize
+        self._fold = fold  # the worker's message: normalised, typos fixed
         self._q_words = _BM25([self._terms(" ".join((e.question,) + e.aliases), bigrams=False) for e in entries])
         self._q_bigrams = _BM25([self._bigrams(" ".join((e.question,) + e.aliases)) for e in entries])
         self._a_words = _BM25([self._terms(e.answer, bigrams=False) for e in entries])
@@ -141,7 +150,8 @@ class LegalFAQ:
 
         if tokenize is None:
             tokenize = _default_tokenizer(content_dir)
-        return cls(entries, {t: str(titles[t]) for t in TOPICS}, disclaimer, legal_aid, tokenize)
+        return cls(entries, {t: str(titles[t]) for t in TOPICS}, disclaimer, legal_aid, tokenize,
+                   query_normalizer(content_dir))
 
     @staticmethod
     def _entry(path: Path, raw: Any, figures: dict) -> FaqEntry:
@@ -180,6 +190,7 @@ class LegalFAQ:
 
     def search(self, text: str, topic_prior: str | None = None, limit: int = 3) -> list[FaqHit]:
         """Rank FAQ entries against the worker's message; entries of topic_prior get a boost."""
+        text = self._fold(text)
         words = self._terms(text, bigrams=False)
         bigrams = self._bigrams(text)
         if not words and not bigrams:
@@ -199,13 +210,17 @@ class LegalFAQ:
 
     def best_answer(self, text: str, topic_prior: str | None = None) -> FaqHit | None:
         """Return the best-fitting entry, or None when nothing fits well enough."""
+        text = self._fold(text)
         hits = self.search(text, topic_prior, limit=1)
-        if not hits or hits[0].score < MIN_SCORE:
+        if not hits:
             return None
-        # A long legal message carries much else (names, places, feelings), so coverage alone would refuse it;
-        # a high score makes up for low coverage, while chit-chat is low on both.
-        evidence = hits[0].score * self.coverage(text, hits[0].entry)
-        return hits[0] if evidence >= MIN_EVIDENCE else None
+        score, coverage = hits[0].score, self.coverage(text, hits[0].entry)
+        # Two ways to fit: a short message mostly about the entry (讨薪, 欠薪咋办), or a strong match whose
+        # score makes up for a long message that carries much else (places, names, feelings).
+        # Chit-chat (今天天气怎么样) is low on both.
+        short_and_on_point = score >= MIN_SCORE_SHORT and coverage >= MIN_COVERAGE_SHORT
+        strong = score >= MIN_SCORE and score * coverage >= MIN_EVIDENCE
+        return hits[0] if short_and_on_point or strong else None
 
     def coverage(self, text: str, entry: FaqEntry) -> float:
         """Return the share (0-1, idf-weighted) of the message's bigrams found in the entry's question and aliases."""
