@@ -1,6 +1,7 @@
 """Load and check the editors' YAML content: one error type, one reader, one placeholder filler."""
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from pathlib import Path
@@ -66,9 +67,17 @@ def fill_placeholders(text: str, figures: Mapping[str, Mapping[str, Any]], path:
         figure = figures.get(key)
         if figure is None or field not in figure:
             raise ContentError(path, f"unfilled placeholder {match.group(0)}", entry_id)
-        return str(figure[field])
+        value = figure[field]
+        if isinstance(value, datetime.date):
+            return f"{value.year}年{value.month}月{value.day}日"
+        return str(value)
 
     return PLACEHOLDER.sub(replace, text)
+
+
+def tidy_text(text: str) -> str:
+    """Drop the spaces YAML folding leaves between Chinese sentences (一样。 浙江 -> 一样。浙江)."""
+    return re.sub(r"(?<=[。！？；，：、）”」])\s+", "", text).strip()
 
 
 def normalize(text: str) -> str:

@@ -17,6 +17,7 @@ from bot.services.content_loader import (
     read_yaml,
     require_str,
     require_str_list,
+    tidy_text,
 )
 
 TOPICS = (
@@ -136,7 +137,7 @@ class LegalFAQ:
                     raise ContentError(faq_path, f"unknown related id '{rel}'", e.id)
 
         disclaimer_path = content_dir / "legal" / "disclaimer.yaml"
-        disclaimer = require_str(disclaimer_path, read_yaml(disclaimer_path) or {}, "text", None)
+        disclaimer = tidy_text(require_str(disclaimer_path, read_yaml(disclaimer_path) or {}, "text", None))
         if "12351" not in disclaimer:
             raise ContentError(disclaimer_path, "the disclaimer must give the 12351 hotline")
         aid_path = content_dir / "legal" / "legal_aid.yaml"
@@ -167,7 +168,7 @@ class LegalFAQ:
         if topic not in TOPICS:
             raise ContentError(path, f"unknown topic '{topic}'", entry_id)
         question = fill_placeholders(require_str(path, raw, "question", entry_id), figures, path, entry_id)
-        answer = fill_placeholders(require_str(path, raw, "answer", entry_id), figures, path, entry_id)
+        answer = tidy_text(fill_placeholders(require_str(path, raw, "answer", entry_id), figures, path, entry_id))
         aliases = require_str_list(path, raw, "aliases", entry_id, 2, 5)
         citations = require_str_list(path, raw, "citations", entry_id, 1)
         for c in citations:
@@ -272,7 +273,7 @@ class LegalFAQ:
 
 def _fill_deep(value: Any, figures: dict, path: Path) -> Any:
     if isinstance(value, str):
-        return fill_placeholders(value, figures, path, None)
+        return tidy_text(fill_placeholders(value, figures, path, None))
     if isinstance(value, list):
         return [_fill_deep(v, figures, path) for v in value]
     if isinstance(value, dict):

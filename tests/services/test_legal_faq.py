@@ -46,6 +46,7 @@ def test_every_entry_is_complete_and_cited(faq):
 
 def test_answers_are_short_enough_for_a_phone(faq):
     for e in faq.entries:
+        assert "。 " not in e.answer, e.id  # YAML folding spaces are tidied away
         sentences = [s for s in re.split(r"[。！？]", e.answer) if s.strip()]
         assert 2 <= len(sentences) <= 6, e.id
         assert len(e.answer) <= 220, e.id
@@ -57,7 +58,8 @@ def test_regional_figures_are_filled_in(faq):
     figures = yaml.safe_load((CONTENT / "regional_figures.yaml").read_text(encoding="utf-8"))["figures"]
     minimum = faq.get("wage-below-minimum").answer
     assert str(figures["zhejiang_min_wage_tier1"]["value"]) in minimum
-    assert str(figures["zhejiang_min_wage_tier1"]["effective_date"]) in minimum
+    effective = figures["zhejiang_min_wage_tier1"]["effective_date"]
+    assert f"{effective.year}年{effective.month}月{effective.day}日起执行" in minimum
 
 
 def test_key_entries_cite_the_right_article(faq):
