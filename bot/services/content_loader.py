@@ -58,6 +58,11 @@ def load_figures(path: str | Path) -> dict[str, dict[str, Any]]:
     return figures
 
 
+def unverified_figures(path: str | Path) -> list[str]:
+    """Return the keys of figures still marked needs_verification (for a content check before launch)."""
+    return [key for key, figure in load_figures(path).items() if figure.get("needs_verification")]
+
+
 def fill_placeholders(text: str, figures: Mapping[str, Mapping[str, Any]], path: str | Path,
                       entry_id: str | None) -> str:
     """Replace {figure} and {figure.field} with values from the figures; unknown ones raise ContentError."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.services.content_loader import ContentError
+from bot.services.content_loader import ContentError, unverified_figures
 from bot.services.legal_faq import TOPICS, LegalFAQ
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
@@ -246,3 +246,9 @@ def test_held_out_legal_messages_mostly_find_their_topic(faq):
     legal = [r for r in rows if r.get("topic")]
     right = sum(1 for r in legal if (hit := faq.best_answer(r["text"])) and hit.entry.topic == r["topic"])
     assert right / len(legal) >= 0.8
+
+
+def test_figures_awaiting_verification_are_listed():
+    pending = unverified_figures(CONTENT / "regional_figures.yaml")
+    assert all(isinstance(key, str) for key in pending)
+    assert "national_public_holidays" not in pending
