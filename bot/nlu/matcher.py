@@ -59,6 +59,7 @@ class _Content:
     settings: dict[str, float] = field(default_factory=dict)
     corrections: Corrections = field(default_factory=Corrections)
     labels: dict[str, str] = field(default_factory=dict)
+    clarify: dict[str, str] = field(default_factory=dict)
 
 
 DEFAULT_SETTINGS = {
@@ -73,6 +74,16 @@ DEFAULT_SETTINGS = {
     "in_form_min_score": 3.0,  # inside a form, the evidence needed to switch requests
     "in_form_threshold": 0.7,
 }
+
+
+DEFAULT_CLARIFY = {
+    "unsure": "抱歉，我不太确定您想办哪件事。请回复数字：\n{choices}",
+    "unknown": "抱歉，我没看懂您的意思。请回复数字：\n{choices}",
+    "choice": "{number}. {label}",
+}
+# Not offered as a numbered choice: they are not services a worker picks.
+_NOT_A_CHOICE = ("out_of_scope", "greeting_help")
+_CHINESE_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 
 
 def _latin_bounded(text: str, start: int, length: int) -> bool:
@@ -110,6 +121,7 @@ def load_content(content_dir: Path) -> _Content:
     content.negators = tuple(normalize(n, EMPTY) for n in intents.get("negators") or ())
     content.request_cues = tuple(normalize(n, EMPTY) for n in intents.get("request_cues") or ())
     content.fallback = tuple(intents.get("fallback_candidates") or content.fallback)
+    content.clarify = {**DEFAULT_CLARIFY, **{k: str(v) for k, v in (intents.get("clarify") or {}).items()}}
     for phrase, weights in (intents.get("ask_only") or {}).items():
         content.ask_only[normalize(str(phrase), EMPTY)] = {k: float(v) for k, v in weights.items()}
     for spec in intents.get("patterns") or ():
@@ -468,6 +480,28 @@ class IntentMatcher:
             return False
         asks = "?" in text or "？" in text or any(cue in norm for cue in self._content.request_cues)
         return asks
+
+    def clarifying_question(self, match: Match) -> tuple[str, tuple[str, ...]]:
+        """Return the question to ask when match is not confident, and the intents its numbers stand for."""
+        choices = [intent for intent, score in match.candidates if score > 0 and intent not in _NOT_A_CHOICE]
+        for intent in self._content.fallback:
+            if len(choices) >= 3:
+                break
+            if intent not in choices and intent not in _NOT_A_CHOICE:
+                choices.append(intent)
+        clarify = self._content.clarify
+        lines = "\n".join(clarify["choice"].format(number=number, label=self.label(intent))
+                          for number, intent in enumerate(choices, 1))
+        template = clarify["unsure"] if match.score > 0 else clarify["unknown"]
+        return template.format(choices=lines), tuple(choices)
+
+    def resolve_choice(self, reply: str, choices: tuple[str, ...]) -> str | None:
+        """Return the intent a reply such as '2', '２', '第二个' or '二' picks from choices, else None."""
+        text = self.normalize(reply).removeprefix("第").removesuffix("个").removesuffix("项")
+        number = int(text) if text.isdigit() else _CHINESE_DIGITS.get(text)
+        if number is not None and 1 <= number <= len(choices):
+            return choices[number - 1]
+        return None
 
     def topic_of(self, text: str) -> str | None:
         """Return the legal topic of any text, or None when it names none."""

@@ -200,3 +200,30 @@ def test_a_negated_pattern_argues_against_its_intent(matcher):
     match = matcher.classify("我不想加入杭州的工会，就想问加班费怎么算")
     assert match.intent == "legal_consult"
     assert match.negated
+
+
+def test_a_bare_member_word_is_unsure_between_member_services(matcher):
+    match = matcher.classify("会员")
+    assert not match.confident
+    assert {intent for intent, _ in match.candidates} == {"join_union", "membership_query", "benefit_query"}
+
+
+def test_the_clarifying_question_numbers_the_likeliest_services(matcher):
+    match = matcher.classify("活动 福利")
+    question, choices = matcher.clarifying_question(match)
+    assert set(choices[:2]) == {"activity", "benefit_query"}
+    assert len(choices) == 3
+    assert "1. " in question and "回复数字" in question
+    assert matcher.label(choices[0]) in question
+
+
+def test_the_clarifying_question_for_nothing_understood_offers_main_services(matcher):
+    question, choices = matcher.clarifying_question(matcher.classify("😂"))
+    assert choices == ("legal_consult", "join_union", "benefit_query")
+    assert "没看懂" in question
+
+
+@pytest.mark.parametrize("reply, picked", [("1", "activity"), ("２", "benefit_query"), ("第三个", "legal_consult"),
+                                           ("二", "benefit_query"), ("4", None), ("好的", None)])
+def test_a_one_digit_answer_picks_a_choice(matcher, reply, picked):
+    assert matcher.resolve_choice(reply, ("activity", "benefit_query", "legal_consult")) == picked
