@@ -146,10 +146,11 @@ def deliver(runtime, inbound: Inbound) -> Reply:
 
     if isinstance(outcome.reply, DeferredReply):
         job = outcome.reply.job
-        _finish(runtime, row_id, Outcome(NoReply(), outcome.intent, outcome.topic, outcome.score), "deferred", started)
+        _finish(runtime, row_id, inbound.openid, Outcome(NoReply(), outcome.intent, outcome.topic, outcome.score),
+                "deferred", started)
         runtime.background.submit(_run_deferred, runtime, row_id, inbound, job)
         return NoReply()
-    _finish(runtime, row_id, outcome, status, started)
+    _finish(runtime, row_id, inbound.openid, outcome, status, started)
     return outcome.reply
 
 
@@ -161,9 +162,9 @@ def _process(runtime, inbound: Inbound) -> tuple[Outcome, str]:
         return Outcome(TextReply(runtime.replies.get("handler_error")), intent="error"), "error"
 
 
-def _finish(runtime, row_id: int, outcome: Outcome, status: str, started: float) -> None:
+def _finish(runtime, row_id: int, openid: str, outcome: Outcome, status: str, started: float) -> None:
     try:
-        message_log.finish_inbound(runtime.database, row_id, outcome, status,
+        message_log.finish_inbound(runtime.database, row_id, openid, outcome, status,
                                    (time.perf_counter() - started) * 1000, runtime.clock())
     except Exception:
         log.exception("could not record the reply to message %s", row_id)
@@ -188,7 +189,7 @@ def _finish_late(runtime, row_id: int, inbound: Inbound, future, started: float)
     if isinstance(reply, DeferredReply):
         reply = reply.job()
     sent = send_by_customer_service(runtime, inbound.openid, reply)
-    _finish(runtime, row_id, Outcome(reply, outcome.intent, outcome.topic, outcome.score),
+    _finish(runtime, row_id, inbound.openid, Outcome(reply, outcome.intent, outcome.topic, outcome.score),
             "sent_late" if sent else "late_send_failed", started)
 
 

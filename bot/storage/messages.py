@@ -38,7 +38,7 @@ def load_inbound(database: Database, row_id: int) -> MessageLog | None:
         return session.get(MessageLog, row_id)
 
 
-def finish_inbound(database: Database, row_id: int, outcome: Outcome | None, status: str,
+def finish_inbound(database: Database, row_id: int, openid: str, outcome: Outcome | None, status: str,
                    latency_ms: float, now: datetime) -> None:
     """Store what the bot understood and answered, and log the outbound reply."""
     reply: Reply | None = outcome.reply if outcome else None
@@ -49,8 +49,7 @@ def finish_inbound(database: Database, row_id: int, outcome: Outcome | None, sta
         if reply is not None:
             values.update(reply_kind=reply.kind, reply_payload=json.dumps(reply_to_dict(reply), ensure_ascii=False))
         session.execute(update(MessageLog).where(MessageLog.id == row_id).values(**values))
-        openid = session.scalar(select(MessageLog.openid).where(MessageLog.id == row_id))
-        if reply is not None and reply.kind != "none" and openid:
+        if reply is not None and reply.kind != "none":
             session.add(MessageLog(direction="out", openid=openid, kind=reply.kind,
                                    text=mask_text(reply.as_text())[:2000], outcome=status, created_at=now))
 
@@ -69,11 +68,10 @@ def set_outcome(database: Database, row_id: int, status: str) -> None:
 
 
 def _touch_follower(session: Session, openid: str, now: datetime) -> None:
-    follower = session.get(Follower, openid)
-    if follower is None:
+    # One statement in the common case: the follower exists (the 48-hour window starts now).
+    touched = session.execute(update(Follower).where(Follower.openid == openid).values(last_message_at=now))
+    if touched.rowcount == 0:
         session.add(Follower(openid=openid, subscribed=True, last_message_at=now, created_at=now))
-    else:
-        follower.last_message_at = now
 
 
 def record_subscription(database: Database, openid: str, scene: str | None, now: datetime) -> Follower:
