@@ -1,0 +1,27 @@
+"""The mini-program JSON API under /api/v1: routes table, schemas, one error envelope."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from bot.services.people import MERGEABLE_TABLES
+
+API_PREFIX = "/api/v1"
+
+# Sign-ins and uploads follow their person when two records turn out to be one.
+for _table in ("miniprogram_sessions", "miniprogram_uploads"):
+    if _table not in MERGEABLE_TABLES:
+        MERGEABLE_TABLES.append(_table)
+
+
+def init_app(app) -> None:
+    """Register the API blueprint, every route of the table and the error envelope."""
+    from miniprogram_api import errors
+    from miniprogram_api.dispatch import make_view
+    from miniprogram_api.routes import ROUTES
+
+    blueprint = Blueprint("miniprogram_api", __name__, url_prefix=API_PREFIX)
+    for route in ROUTES:
+        blueprint.add_url_rule(route.path, endpoint=route.endpoint, view_func=make_view(route), methods=[route.method])
+    errors.init_app(app, blueprint)
+    app.register_blueprint(blueprint)
+    app.extensions["zgzj_api"] = {}

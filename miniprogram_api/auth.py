@@ -143,18 +143,25 @@ class MemberSessions:
         digest = _hash(refresh_token)
         now = self.runtime.clock()
         new_token = secrets.token_urlsafe(32)
+        refused = ApiError(401, "refresh_invalid", "登录已失效，请重新登录。")
         with self.runtime.database.session() as session:
             row = session.scalar(select(MiniprogramSession).where(MiniprogramSession.refresh_hash == digest))
             if row is None:
                 reused = session.scalar(select(MiniprogramSession).where(
                     MiniprogramSession.previous_refresh_hash == digest, MiniprogramSession.revoked_at.is_(None)))
-                if reused is not None:
-                    log.warning("replaced refresh token presented again; ending sign-in %s", reused.public_id)
-                    reused.revoked_at, reused.revoked_reason = now, "refresh_reused"
-                    self._set_floor(reused.public_id, REVOKED)
-                raise ApiError(401, "refresh_invalid", "登录已失效，请重新登录。")
+                if reused is None:
+                    raise refused
+                # Committed before refusing: the revocation must outlive this request.
+                log.warning("replaced refresh token presented again; ending sign-in %s", reused.public_id)
+                reused.revoked_at, reused.revoked_reason = now, "refresh_reused"
+                revoked_sid = reused.public_id
+        if row is None:
+            self._set_floor(revoked_sid, REVOKED)
+            raise refused
+        with self.runtime.database.session() as session:
+            row = session.get(MiniprogramSession, row.id)
             if row.revoked_at is not None or row.refresh_expires_at <= now:
-                raise ApiError(401, "refresh_invalid", "登录已失效，请重新登录。")
+                raise refused
             person_id = _final_person(session, row.person_id)
             # Compare-and-swap: of two refreshes racing with the same token, only one wins.
             moved = session.execute(
@@ -163,7 +170,7 @@ class MemberSessions:
                 .values(refresh_hash=_hash(new_token), previous_refresh_hash=digest, refreshed_at=now,
                         person_id=person_id)).rowcount
             if moved != 1:
-                raise ApiError(401, "refresh_invalid", "登录已失效，请重新登录。")
+                raise refused
             sid = row.public_id
         return self._pair(person_id, sid, new_token)
 

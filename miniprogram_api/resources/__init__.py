@@ -1,0 +1,1 @@
+"""Thin handlers, one module per resource: check, call the domain service, return the response shape."""

@@ -1,0 +1,27 @@
+"""The member's profile and standing (member or not, city), used by other resources too."""
+from __future__ import annotations
+
+from bot.security import mask_phone
+from bot.services.benefits import normalize_city
+from bot.services.people import OFFICIAL
+from miniprogram_api.auth import current_member
+from miniprogram_api.services import membership, people
+
+
+def standing(person_id: int) -> tuple[bool, str | None]:
+    """Return (is a member, their city) from the membership service."""
+    card = membership().membership(person_id)
+    if not card:
+        return False, None
+    city = card.get("city") if isinstance(card, dict) else getattr(card, "city", None)
+    return True, normalize_city(city)
+
+
+def me() -> dict:
+    """Show the member's profile and membership status."""
+    person_id = current_member().person_id
+    phone = people().phone(person_id)
+    is_member, city = standing(person_id)
+    return {"phone": mask_phone(phone) or None, "phone_verified": phone is not None,
+            "official_account_linked": people().openid(person_id, OFFICIAL) is not None,
+            "is_member": is_member, "city": city}

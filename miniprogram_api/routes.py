@@ -1,0 +1,65 @@
+"""Every URL of the mini-program API, in one table (paths relative to /api/v1).
+
+Each row names the view, the schemas it validates with and the statuses it may answer;
+the dispatcher and the OpenAPI document are both built from this table.
+"""
+from __future__ import annotations
+
+from miniprogram_api import openapi
+from miniprogram_api.dispatch import Route
+from miniprogram_api.resources import auth, benefits, consents, legal, me, uploads
+from miniprogram_api.schemas import auth as auth_schemas
+from miniprogram_api.schemas import benefits as benefit_schemas
+from miniprogram_api.schemas import consents as consent_schemas
+from miniprogram_api.schemas import legal as legal_schemas
+from miniprogram_api.schemas import me as me_schemas
+from miniprogram_api.schemas import uploads as upload_schemas
+from miniprogram_api.schemas.common import PageQuery
+
+ROUTES: list[Route] = [
+    # Documentation
+    Route("GET", "/openapi.json", openapi.document_view, "OpenAPI 3 文档", "文档", auth=False, raw=True),
+    Route("GET", "/docs", openapi.docs_view, "接口说明页面", "文档", auth=False, raw=True),
+
+    # Sign-in
+    Route("POST", "/auth/login", auth.login, "用 wx.login 的 code 登录", "登录",
+          body=auth_schemas.LoginRequest, response=auth_schemas.Tokens, auth=False, errors=(503,),
+          description="服务器用 code 调用 code2session，session_key 只保存在服务器（加密），返回我们自己的令牌。"),
+    Route("POST", "/auth/refresh", auth.refresh, "刷新令牌（旧的刷新令牌随即失效）", "登录",
+          body=auth_schemas.RefreshRequest, response=auth_schemas.Tokens, auth=False, errors=(401,)),
+    Route("POST", "/auth/logout", auth.logout, "退出登录", "登录"),
+    Route("POST", "/auth/phone", auth.link_phone, "用手机号快速验证组件的 code 验证手机号", "登录",
+          body=auth_schemas.PhoneRequest, response=auth_schemas.PhoneLinked, errors=(503,),
+          description="验证后，和公众号里用同一手机号的记录合并为同一个人。"),
+
+    # The member
+    Route("GET", "/me", me.me, "我的资料和会员状态", "我的", response=me_schemas.Me),
+
+    # Benefits
+    Route("GET", "/benefits", benefits.catalogue, "适用于我的福利（按城市和会员身份）", "福利",
+          query=benefit_schemas.BenefitQuery, response=benefit_schemas.BenefitPage),
+    Route("GET", "/benefits/categories", benefits.categories, "福利分类", "福利",
+          response=benefit_schemas.BenefitCategories),
+    Route("GET", "/benefits/<benefit_id>", benefits.detail, "福利详情", "福利",
+          response=benefit_schemas.BenefitDetail),
+
+    # Legal FAQ
+    Route("GET", "/legal/topics", legal.topics, "法律问答主题", "法律问答", response=legal_schemas.LegalTopicList),
+    Route("GET", "/legal/topics/<topic_id>", legal.topic, "一个主题下的问答", "法律问答",
+          query=PageQuery, response=legal_schemas.LegalTopicPage),
+    Route("GET", "/legal/search", legal.search, "搜索法律问答", "法律问答",
+          query=legal_schemas.LegalSearchQuery, response=legal_schemas.LegalSearchPage),
+    Route("GET", "/legal/faq/<entry_id>", legal.entry, "一条问答的完整回答", "法律问答",
+          response=legal_schemas.LegalEntry),
+    Route("GET", "/legal/aid", legal.legal_aid, "工会法律援助说明", "法律问答", response=legal_schemas.LegalAid),
+
+    # Uploads (images for tickets)
+    Route("POST", "/uploads", uploads.create, "上传一张图片（提交诉求时用）", "附件", upload=True,
+          response=upload_schemas.Upload, status=201,
+          description="multipart/form-data，字段名 file；支持 JPG、PNG、GIF、WEBP，大小上限见配置 api.upload_max_bytes。"),
+
+    # Subscribe-message consent
+    Route("GET", "/consents", consents.mine, "我同意接收的订阅消息", "订阅消息", response=consent_schemas.ConsentList),
+    Route("POST", "/consents", consents.record, "记录 wx.requestSubscribeMessage 的结果", "订阅消息",
+          body=consent_schemas.ConsentRequest, response=consent_schemas.ConsentList),
+]
