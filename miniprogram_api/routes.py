@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from miniprogram_api import openapi
 from miniprogram_api.dispatch import Route
-from miniprogram_api.resources import auth, benefits, consents, legal, me, uploads
+from miniprogram_api.resources import auth, benefits, legal, me, uploads
 from miniprogram_api.schemas import auth as auth_schemas
 from miniprogram_api.schemas import benefits as benefit_schemas
-from miniprogram_api.schemas import consents as consent_schemas
 from miniprogram_api.schemas import legal as legal_schemas
 from miniprogram_api.schemas import me as me_schemas
 from miniprogram_api.schemas import uploads as upload_schemas
@@ -58,8 +57,4 @@ ROUTES: list[Route] = [
           response=upload_schemas.Upload, status=201,
           description="multipart/form-data，字段名 file；支持 JPG、PNG、GIF、WEBP，大小上限见配置 api.upload_max_bytes。"),
 
-    # Subscribe-message consent
-    Route("GET", "/consents", consents.mine, "我同意接收的订阅消息", "订阅消息", response=consent_schemas.ConsentList),
-    Route("POST", "/consents", consents.record, "记录 wx.requestSubscribeMessage 的结果", "订阅消息",
-          body=consent_schemas.ConsentRequest, response=consent_schemas.ConsentList),
 ]
