@@ -34,9 +34,10 @@ STORE_RETRY_AFTER_SECONDS = 5.0
 class WeChatError(WeChatClientException):
     """WeChat answered with a non-zero errcode (or could not be reached: errcode -2)."""
 
-    def __init__(self, errcode: int, errmsg: str, api: str = "") -> None:
+    def __init__(self, errcode: int, errmsg: str, api: str = "", data: dict | None = None) -> None:
         super().__init__(errcode, errmsg)
         self.api = api
+        self.data = data or {}  # WeChat's whole answer (some errors carry more than errcode and errmsg)
 
     def __str__(self) -> str:
         return f"{self.api or 'wechat'}: errcode {self.errcode}: {self.errmsg}"
@@ -48,6 +49,15 @@ class AccessTokenInvalid(WeChatError):
 
 class RateLimited(WeChatError):
     """An API frequency or sending quota was exceeded; try again later."""
+
+
+class DuplicateMassSend(WeChatError):
+    """A mass send with this clientmsgid was already submitted (45065): the first one went out."""
+
+    @property
+    def msg_id(self) -> str:
+        """The msg_id of the earlier mass send, when WeChat gave it."""
+        return str(self.data.get("msg_id") or "")
 
 
 class SystemBusy(WeChatError):
@@ -90,9 +100,8 @@ ERROR_CLASSES: dict[int, type[WeChatError]] = {
     45009: RateLimited,
     45011: RateLimited,
     45047: RateLimited,
-    45065: RateLimited,
-    45066: RateLimited,
-    45067: RateLimited,
+    45065: DuplicateMassSend,  # not transient: a retry would be refused again
+    45066: RateLimited,  # the same clientmsgid retried within a minute
     -1: SystemBusy,
     43004: FollowerUnsubscribed,
     43101: NoSubscribeConsent,
@@ -108,11 +117,11 @@ TRANSIENT_ERRORS: tuple[type[WeChatError], ...] = (RateLimited, SystemBusy, WeCh
 _SECRET_IN_URL = re.compile(r"(access_token|secret|js_code)=[^&\s'\"]+")
 
 
-def error_for(errcode: int, errmsg: str, api: str = "") -> WeChatError:
+def error_for(errcode: int, errmsg: str, api: str = "", data: dict | None = None) -> WeChatError:
     """Return the typed exception for a WeChat errcode."""
     if errcode == UNAVAILABLE_ERRCODE:
         return WeChatUnavailable(errmsg, api)
-    return ERROR_CLASSES.get(errcode, WeChatError)(errcode, errmsg, api)
+    return ERROR_CLASSES.get(errcode, WeChatError)(errcode, errmsg, api, data)
 
 
 @dataclass(frozen=True)
@@ -287,7 +296,7 @@ class WeChatClient:
         except (TypeError, ValueError):
             raise self._fail(WeChatUnavailable(f"errcode is not a number: {errcode!r}", api), openid)
         if errcode != 0:
-            raise self._fail(error_for(errcode, str(answer.get("errmsg", "")), api), openid)
+            raise self._fail(error_for(errcode, str(answer.get("errmsg", "")), api, answer), openid)
         log.debug("wechat api %s ok in %.0f ms", api, (time.monotonic() - started) * 1000)
         return answer
 

@@ -58,10 +58,11 @@ ERRMSG = {
 class _Reply(Exception):
     """Raised by an endpoint to answer with a WeChat error."""
 
-    def __init__(self, errcode: int, errmsg: str | None = None):
+    def __init__(self, errcode: int, errmsg: str | None = None, extra: dict | None = None):
         super().__init__(errcode)
         self.errcode = errcode
         self.errmsg = errmsg or ERRMSG.get(errcode, "error")
+        self.extra = extra or {}
 
 
 class FakeWeChatState:
@@ -86,7 +87,7 @@ class FakeWeChatState:
             self.tags: dict[int, dict] = {}
             self.tag_members: dict[int, set[str]] = {}
             self.followers: list[str] = []
-            self.clientmsgids: set[str] = set()
+            self.clientmsgids: dict[str, int] = {}  # clientmsgid -> msg_id of the mass send
             self._ids = itertools.count(1000000001)
 
     # ---- calls and faults ---------------------------------------------------------------
@@ -193,14 +194,15 @@ class FakeWeChatState:
         with self._mutex:
             return next(self._ids)
 
-    def claim_clientmsgid(self, clientmsgid: str | None) -> None:
-        """Refuse a mass send whose clientmsgid was already used (45065)."""
-        if not clientmsgid:
-            return
+    def mass_send(self, clientmsgid: str | None) -> dict:
+        """Submit a mass send; refuse a clientmsgid used before (45065, with the first msg_id)."""
         with self._mutex:
-            if clientmsgid in self.clientmsgids:
-                raise _Reply(45065)
-            self.clientmsgids.add(clientmsgid)
+            if clientmsgid and clientmsgid in self.clientmsgids:
+                raise _Reply(45065, extra={"msg_id": self.clientmsgids[clientmsgid]})
+            msg_id, msg_data_id = next(self._ids), next(self._ids)
+            if clientmsgid:
+                self.clientmsgids[clientmsgid] = msg_id
+        return {"errcode": 0, "errmsg": "send job submission success", "msg_id": msg_id, "msg_data_id": msg_data_id}
 
     def add_followers(self, openids: list[str]) -> None:
         """Add openids to the followers list (user/get), keeping order and uniqueness."""
@@ -284,18 +286,14 @@ def _mass_sendall(state: FakeWeChatState, query: dict, body: Any) -> dict:
     target = body.get("filter") or {}
     if not target.get("is_to_all") and target.get("tag_id") not in state.tags:
         raise _Reply(40050, "invalid tag id")
-    state.claim_clientmsgid(body.get("clientmsgid"))
-    return {"errcode": 0, "errmsg": "send job submission success",
-            "msg_id": state.next_id(), "msg_data_id": state.next_id()}
+    return state.mass_send(body.get("clientmsgid"))
 
 
 def _mass_send(state: FakeWeChatState, query: dict, body: Any) -> dict:
     body = _body(body)
     if not isinstance(body.get("touser"), list) or not body["touser"]:
         raise _Reply(40130, "invalid openid list size, at least two openid")
-    state.claim_clientmsgid(body.get("clientmsgid"))
-    return {"errcode": 0, "errmsg": "send job submission success",
-            "msg_id": state.next_id(), "msg_data_id": state.next_id()}
+    return state.mass_send(body.get("clientmsgid"))
 
 
 def _user_info(state: FakeWeChatState, query: dict, body: Any) -> dict:
@@ -541,7 +539,7 @@ def _serve(state: FakeWeChatState, path: str) -> Response:
     except _Reply as reply:
         call["errcode"] = reply.errcode
         rid = secrets.token_hex(4) + "-" + secrets.token_hex(4)
-        return _json_response({"errcode": reply.errcode, "errmsg": f"{reply.errmsg} rid: {rid}"})
+        return _json_response({"errcode": reply.errcode, "errmsg": f"{reply.errmsg} rid: {rid}", **reply.extra})
     finally:
         state.record(call)
 

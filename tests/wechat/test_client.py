@@ -11,8 +11,9 @@ import pytest
 
 from bot.store import MemoryStore, RedisStore, Store, StoreUnavailable
 from bot.wechat.client import (
-    TRANSIENT_ERRORS, AccessTokenInvalid, ContentRisky, FollowerUnsubscribed, InvalidCode, NoSubscribeConsent,
-    OutsideServiceWindow, RateLimited, SystemBusy, WeChatClient, WeChatError, WeChatUnavailable, error_for)
+    TRANSIENT_ERRORS, AccessTokenInvalid, ContentRisky, DuplicateMassSend, FollowerUnsubscribed, InvalidCode,
+    NoSubscribeConsent, OutsideServiceWindow, RateLimited, SystemBusy, WeChatClient, WeChatError, WeChatUnavailable,
+    error_for)
 
 TOKEN_PATH = "/cgi-bin/stable_token"
 SEND_PATH = "/cgi-bin/message/custom/send"
@@ -207,6 +208,10 @@ def test_template_subscribe_and_mass_sends(wechat, fake_wechat):
     assert to_all["msg_id"] and to_all["msg_data_id"]
     assert fake_wechat.calls("/cgi-bin/message/mass/sendall")[0]["json"]["filter"] == {"is_to_all": True}
     assert wechat.mass_send_to_openids(["o_1", "o_2"], "工会通知", clientmsgid="c-2")["msg_id"]
+    with pytest.raises(DuplicateMassSend) as repeated:
+        wechat.mass_send_text("工会通知", clientmsgid="c-1")
+    assert repeated.value.msg_id == str(to_all["msg_id"])
+    assert not isinstance(repeated.value, TRANSIENT_ERRORS)  # retrying would only be refused again
 
 
 def test_followers_and_tags(wechat):

@@ -54,7 +54,7 @@ def test_a_repeated_clientmsgid_is_refused(api):
     first = api.post("/cgi-bin/message/mass/sendall", query_string={"access_token": access}, json=body).get_json()
     assert first["errcode"] == 0 and first["msg_id"] and first["msg_data_id"]
     again = api.post("/cgi-bin/message/mass/sendall", query_string={"access_token": access}, json=body).get_json()
-    assert again["errcode"] == 45065
+    assert again["errcode"] == 45065 and again["msg_id"] == first["msg_id"]
 
 
 def test_calls_are_logged_and_filtered(api):
