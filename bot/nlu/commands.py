@@ -163,6 +163,7 @@ def misses(limit: int, days: int | None) -> None:
     from datetime import datetime, timedelta, timezone
 
     from sqlalchemy import or_, select
+    from sqlalchemy.exc import DBAPIError
 
     from bot.config import load_config
     from bot.storage import Database
@@ -178,9 +179,14 @@ def misses(limit: int, days: int | None) -> None:
     if days:
         since = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(days=days)
         query = query.where(MessageLog.created_at >= since)
-    with database.session() as session:
-        texts = [text for (text,) in session.execute(query)]
-    database.dispose()
+    try:
+        with database.session() as session:
+            texts = [text for (text,) in session.execute(query)]
+    except DBAPIError as exc:
+        raise click.ClickException(
+            f"cannot read the message log ({exc.orig}); create the schema with `python -m bot db upgrade`") from exc
+    finally:
+        database.dispose()
     click.echo(f"unplaced messages: {len(texts)}")
     for word, count in unplaced_words(matcher, texts, limit):
         click.echo(f"{count:>6}  {word}")

@@ -80,3 +80,9 @@ def test_misses_lists_frequent_unknown_words_from_the_message_log(env, monkeypat
 def test_unplaced_words_skip_stop_words_and_known_phrases(matcher):
     words = dict(unplaced_words(matcher, ["我的合唱团怎么办", "合唱团的事", "工资"]))
     assert words == {"合唱团": 2}
+
+
+def test_misses_without_a_schema_says_how_to_create_it(env):
+    result = CliRunner().invoke(nlu, ["misses"])
+    assert result.exit_code == 1
+    assert "db upgrade" in result.output
