@@ -110,6 +110,10 @@ class FakeWeChatState:
     def add_fault(self, path: str = "*", errcode: int | None = None, times: int | None = 1,
                   latency_ms: float = 0.0, status: int | None = None) -> None:
         """Make the next `times` calls to `path` (or '*') answer `errcode` or HTTP `status` after a delay."""
+        if times is not None and int(times) < 1:
+            raise ValueError("times must be at least 1, or null for always")
+        times = None if times is None else int(times)
+        errcode = None if errcode is None else int(errcode)
         with self._mutex:
             self._faults.append({"path": path or "*", "errcode": errcode, "times": times,
                                  "latency_ms": float(latency_ms or 0), "status": status})

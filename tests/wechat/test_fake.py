@@ -89,6 +89,7 @@ def test_faults_by_path_and_wildcard(api):
     api.delete("/_fake/faults")
     assert api.get("/cgi-bin/tags/get", query_string={"access_token": access}).get_json() == {"tags": []}
 
+    assert api.post("/_fake/faults", json={"path": "*", "errcode": 45009, "times": 0}).status_code == 400
     api.post("/_fake/faults", json={"path": "/cgi-bin/tags/get", "status": 502, "latency_ms": 20})
     started = time.monotonic()
     response = api.get("/cgi-bin/tags/get", query_string={"access_token": access})
