@@ -7,7 +7,9 @@ import logging
 log = logging.getLogger(__name__)
 
 # "module:function" loaders, each taking the Runtime and safe to run again. Domains add theirs.
-DEMO_LOADERS: list[str] = []
+DEMO_LOADERS: list[str] = [
+    "bot.services.activities:load_demo_activities",
+]
 
 
 def load_demo_content(runtime) -> list[str]:

@@ -84,6 +84,13 @@ class Runtime:
 
         return PeopleService(self.database, self.cipher)
 
+    @cached_property
+    def activities(self):
+        """Union activities: list, sign-up with exact places, waiting list, cancel."""
+        from bot.services.activities import ActivityService
+
+        return ActivityService(self)
+
     def content_file(self, relative_path: str):
         """The editor-owned file content/<relative_path>, shared and reloaded when edited."""
         from bot.content import ContentFile
