@@ -58,11 +58,11 @@ def test_misses_lists_frequent_unknown_words_from_the_message_log(env, monkeypat
     database = Database(url)
     database.upgrade()
     with database.session() as session:
-        _log(session, "合唱团的活动在哪", "unknown", 0.0)
-        _log(session, "合唱团可以加入吗", "activity", 0.2)
-        _log(session, "合唱团", "out_of_scope", 0.1)
+        _log(session, "舞狮队的活动在哪", "unknown", 0.0)
+        _log(session, "舞狮队可以加入吗", "activity", 0.2)
+        _log(session, "舞狮队", "out_of_scope", 0.1)
         _log(session, "我要入会", "join_union", 0.9)  # placed: not counted
-        _log(session, "合唱团合唱团", None, None, direction="out")  # our own reply: not counted
+        _log(session, "舞狮队舞狮队", None, None, direction="out")  # our own reply: not counted
     database.dispose()
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("WECHAT_TOKEN", "t")
@@ -73,13 +73,13 @@ def test_misses_lists_frequent_unknown_words_from_the_message_log(env, monkeypat
     assert result.exit_code == 0, result.output
     assert "unplaced messages: 3" in result.output
     first = result.output.splitlines()[1].split()
-    assert first == ["3", "合唱团"]
+    assert first == ["3", "舞狮队"]
     assert "活动" not in result.output  # already a keyword
 
 
 def test_unplaced_words_skip_stop_words_and_known_phrases(matcher):
-    words = dict(unplaced_words(matcher, ["我的合唱团怎么办", "合唱团的事", "工资"]))
-    assert words == {"合唱团": 2}
+    words = dict(unplaced_words(matcher, ["我的舞狮队怎么办", "舞狮队的事", "工资"]))
+    assert words == {"舞狮队": 2}
 
 
 def test_misses_without_a_schema_says_how_to_create_it(env):
