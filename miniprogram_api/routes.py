@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from miniprogram_api import openapi
 from miniprogram_api.dispatch import Route
-from miniprogram_api.resources import auth, benefits, legal, me, uploads
+from miniprogram_api.resources import activities, auth, benefits, consents, legal, me, uploads
+from miniprogram_api.schemas import activities as activity_schemas
 from miniprogram_api.schemas import auth as auth_schemas
 from miniprogram_api.schemas import benefits as benefit_schemas
+from miniprogram_api.schemas import consents as consent_schemas
 from miniprogram_api.schemas import legal as legal_schemas
 from miniprogram_api.schemas import me as me_schemas
 from miniprogram_api.schemas import uploads as upload_schemas
@@ -17,8 +19,9 @@ from miniprogram_api.schemas.common import PageQuery
 
 ROUTES: list[Route] = [
     # Documentation
-    Route("GET", "/openapi.json", openapi.document_view, "OpenAPI 3 文档", "文档", auth=False, raw=True),
-    Route("GET", "/docs", openapi.docs_view, "接口说明页面", "文档", auth=False, raw=True),
+    Route("GET", "/openapi.json", openapi.document_view, "OpenAPI 3 文档", "文档", auth=False,
+          raw_media="application/json"),
+    Route("GET", "/docs", openapi.docs_view, "接口说明页面", "文档", auth=False, raw_media="text/html"),
 
     # Sign-in
     Route("POST", "/auth/login", auth.login, "用 wx.login 的 code 登录", "登录",
@@ -52,9 +55,32 @@ ROUTES: list[Route] = [
           response=legal_schemas.LegalEntry),
     Route("GET", "/legal/aid", legal.legal_aid, "工会法律援助说明", "法律问答", response=legal_schemas.LegalAid),
 
+    # Activities
+    Route("GET", "/activities", activities.listing, "即将举行的活动（可按城市、日期、是否有名额筛选）", "活动",
+          query=activity_schemas.ActivityQuery, response=activity_schemas.ActivityPage),
+    Route("GET", "/activities/<int:activity_id>", activities.detail, "活动详情（含我的报名）", "活动",
+          response=activity_schemas.ActivityDetail),
+    Route("POST", "/activities/<int:activity_id>/sign-up", activities.sign_up, "报名活动", "活动",
+          response=activity_schemas.SignUpResult, status=201, errors=(403, 409),
+          description="名额严格按容量分配，不会超报。已满返回 409 activity_full，可改为加入候补。"),
+    Route("DELETE", "/activities/<int:activity_id>/sign-up", activities.cancel, "取消报名（空出的名额给候补第一位）",
+          "活动", response=activity_schemas.SignUpResult, errors=(409,)),
+    Route("POST", "/activities/<int:activity_id>/waiting-list", activities.join_waiting_list, "加入候补", "活动",
+          response=activity_schemas.SignUpResult, status=201, errors=(403, 409)),
+    Route("GET", "/me/sign-ups", activities.my_sign_ups, "我的报名", "活动",
+          query=activity_schemas.MySignUpQuery, response=activity_schemas.SignUpPage),
+
     # Uploads (images for tickets)
     Route("POST", "/uploads", uploads.create, "上传一张图片（提交诉求时用）", "附件", upload=True,
           response=upload_schemas.Upload, status=201,
           description="multipart/form-data，字段名 file；支持 JPG、PNG、GIF、WEBP，大小上限见配置 api.upload_max_bytes。"),
+    Route("GET", "/uploads/<upload_id>", uploads.show, "我上传的一张图片的信息", "附件",
+          response=upload_schemas.Upload),
+    Route("GET", "/uploads/<upload_id>/content", uploads.content, "我上传的图片本身", "附件",
+          raw_media="image/*"),
 
+    # Subscribe-message consent
+    Route("GET", "/consents", consents.mine, "我同意接收的订阅消息", "订阅消息", response=consent_schemas.ConsentList),
+    Route("POST", "/consents", consents.record, "记录 wx.requestSubscribeMessage 的结果", "订阅消息",
+          body=consent_schemas.ConsentRequest, response=consent_schemas.ConsentList),
 ]

@@ -258,6 +258,12 @@ def _check_weights(where: str, weights) -> list[str]:
             for phrase, weight in weights.items() if not isinstance(weight, (int, float)) or isinstance(weight, bool)]
 
 
+def _dictionary_words(content: _Content) -> list[str]:
+    """Content phrases jieba should keep whole: Chinese words, not fragments such as 的活动 or 我要投诉."""
+    return [p for p in content.phrases
+            if 2 <= len(p) <= 6 and not p.isascii() and p[0] not in "的了是我你他她在不也都就还很"]
+
+
 def _content_files(content_dir: Path) -> list[Path]:
     nlu = content_dir / "nlu"
     return [nlu / name for name in ("intents.yaml", "topics.yaml", "corrections.txt", "dictionary.txt")]
@@ -291,9 +297,8 @@ class IntentMatcher:
             with self._lock:
                 if self._tokenizer is None:
                     tokenizer = DomainTokenizer(self.content_dir / "nlu" / "dictionary.txt", self.cache_dir)
-                    for phrase in self._content.phrases:
-                        if len(phrase) >= 2 and not phrase.isascii():
-                            tokenizer.add_word(phrase)
+                    for phrase in _dictionary_words(self._content):
+                        tokenizer.add_word(phrase)
                     self._tokenizer = tokenizer
         return self._tokenizer
 
@@ -344,9 +349,8 @@ class IntentMatcher:
                 dictionary = self.content_dir / "nlu" / "dictionary.txt"
                 if dictionary.exists():
                     self._tokenizer.load_dictionary(dictionary)
-                for phrase in content.phrases:
-                    if len(phrase) >= 2 and not phrase.isascii():
-                        self._tokenizer.add_word(phrase)
+                for phrase in _dictionary_words(content):
+                    self._tokenizer.add_word(phrase)
         return True
 
     # -- matching ----------------------------------------------------------------------------------
