@@ -43,7 +43,7 @@ class Route:
     auth: bool = True
     errors: tuple[int, ...] = ()  # statuses the view itself may answer, besides the automatic ones
     description: str = ""
-    raw: bool = False  # the view returns a finished Flask response (the document, the docs page)
+    raw_media: str | None = None  # the view returns a finished Flask response of this media type
 
     @property
     def endpoint(self) -> str:
@@ -133,7 +133,7 @@ def make_view(route: Route) -> Callable[..., Any]:
         if route.body is not None:
             kwargs["body"] = _parse_body(route)
         result = route.view(**kwargs)
-        if route.raw:
+        if route.raw_media:
             return result
         if route.response is None:
             return "", 204

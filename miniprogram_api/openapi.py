@@ -103,10 +103,12 @@ def build_document(routes) -> dict[str, Any]:
             operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
                 "type": "object", "required": ["file"],
                 "properties": {"file": {"type": "string", "format": "binary", "description": "图片文件"}}}}}}
-        if route.raw:
-            media = "text/html" if route.path.endswith("docs") else "application/json"
-            operation["responses"][str(route.status)] = {"description": route.summary, "content": {
-                media: {"schema": {"type": "string"} if media == "text/html" else {"type": "object"}}}}
+        if route.raw_media:
+            media = route.raw_media
+            schema = {"type": "object"} if media == "application/json" else (
+                {"type": "string"} if media.startswith("text/") else {"type": "string", "format": "binary"})
+            operation["responses"][str(route.status)] = {"description": route.summary,
+                                                         "content": {media: {"schema": schema}}}
         elif route.response is None:
             operation["responses"]["204"] = {"description": "完成，没有返回内容"}
         else:

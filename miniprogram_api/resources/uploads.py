@@ -5,8 +5,8 @@ import logging
 import secrets
 from pathlib import Path
 
-from flask import request
-from sqlalchemy import select
+from flask import request, send_from_directory
+from sqlalchemy import select, update
 
 from bot.storage.models import MiniprogramUpload
 from miniprogram_api.auth import current_member
@@ -72,19 +72,46 @@ def create() -> dict:
     return {"id": public_id, "content_type": content_type, "size": len(data), "created_at": row.created_at}
 
 
-def claim(person_id: int, upload_ids: list[str]) -> list[str]:
-    """Return the stored paths of the member's own unused uploads; raise 422 naming any other id."""
+def require_own(person_id: int, upload_ids: list[str]) -> None:
+    """Check every id is an unused upload of this member; anyone else's is 404, like any other record."""
     if not upload_ids:
-        return []
+        return
+    with runtime().database.session() as session:
+        found = set(session.scalars(select(MiniprogramUpload.public_id).where(
+            MiniprogramUpload.public_id.in_(upload_ids), MiniprogramUpload.person_id == person_id,
+            MiniprogramUpload.used_at.is_(None))))
+    missing = [i for i in upload_ids if i not in found]
+    if missing:
+        raise ApiError(404, "upload_not_found", "有附件找不到了，请重新上传。",
+                       {"attachments": "找不到附件 " + "、".join(missing)})
+
+
+def mark_used(upload_ids: list[str]) -> None:
+    """Record that these uploads are attached to a ticket (each may be attached once)."""
+    if not upload_ids:
+        return
     rt = runtime()
     with rt.database.session() as session:
-        rows = {row.public_id: row for row in session.scalars(select(MiniprogramUpload).where(
-            MiniprogramUpload.public_id.in_(upload_ids), MiniprogramUpload.person_id == person_id,
-            MiniprogramUpload.used_at.is_(None)))}
-        missing = [i for i in upload_ids if i not in rows]
-        if missing:
-            raise ApiError(422, "validation_failed", "有附件找不到了，请重新上传。",
-                           {"attachments": "找不到附件 " + "、".join(missing)})
-        for row in rows.values():
-            row.used_at = rt.clock()
-        return [str(upload_dir() / rows[i].stored_name) for i in upload_ids]
+        session.execute(update(MiniprogramUpload).where(MiniprogramUpload.public_id.in_(upload_ids))
+                        .values(used_at=rt.clock()))
+
+
+def _own(upload_id: str) -> MiniprogramUpload:
+    with runtime().database.session() as session:
+        row = session.scalar(select(MiniprogramUpload).where(
+            MiniprogramUpload.public_id == upload_id, MiniprogramUpload.person_id == current_member().person_id))
+    if row is None:
+        raise ApiError(404, "not_found", "没有找到这张图片。")
+    return row
+
+
+def show(upload_id: str) -> dict:
+    """Describe one of the member's uploads."""
+    row = _own(upload_id)
+    return {"id": row.public_id, "content_type": row.content_type, "size": row.size, "created_at": row.created_at}
+
+
+def content(upload_id: str):
+    """Send the image itself (only to the member who uploaded it)."""
+    row = _own(upload_id)
+    return send_from_directory(upload_dir(), row.stored_name, mimetype=row.content_type, max_age=3600)

@@ -1,0 +1,101 @@
+"""Activity endpoints: the same exact-capacity rules as the chat, from ActivityService."""
+from __future__ import annotations
+
+from bot.services.activities import (ActivityClosed, ActivityFull, ActivityNotFound, AlreadySignedUp, MembersOnly,
+                                     NotSignedUp)
+from miniprogram_api.auth import current_member
+from miniprogram_api.errors import ApiError, not_found
+from miniprogram_api.schemas.activities import ActivityQuery, MySignUpQuery
+from miniprogram_api.schemas.common import page_of
+from miniprogram_api.services import activities
+
+CLOSED_MESSAGES = {
+    "ended": "这个活动已经开始或结束了，不能再报名。",
+    "cancelled": "这个活动已经取消了。",
+    "closed": "这个活动的报名已经截止了。",
+}
+
+
+def _summary(view) -> dict:
+    return {name: getattr(view, name) for name in (
+        "id", "title", "summary", "city", "place", "starts_at", "ends_at", "signup_deadline", "capacity",
+        "places_left", "waiting_count", "status", "members_only", "waiting_list_open")}
+
+
+def listing(query: ActivityQuery) -> dict:
+    """List upcoming activities with the member's filters."""
+    views, total = activities().upcoming(city=query.city, date_from=query.date_from, date_to=query.date_to,
+                                         has_places=query.has_places, keyword=query.keyword,
+                                         offset=query.offset, limit=query.limit)
+    return page_of([_summary(v) for v in views], query, total)
+
+
+def detail(activity_id: int) -> dict:
+    """Show one activity and the member's own sign-up for it."""
+    service = activities()
+    view = service.get(activity_id)
+    if view is None:
+        raise not_found("没有找到这个活动。")
+    mine = service.sign_up_of(current_member().person_id, activity_id)
+    return {**_summary(view), "eligibility": view.eligibility, "organizer": view.organizer, "my_sign_up": mine}
+
+
+def _refusal(exc: Exception) -> ApiError:
+    """The member-facing error for a sign-up the rules refuse."""
+    if isinstance(exc, ActivityNotFound):
+        return not_found("没有找到这个活动。")
+    if isinstance(exc, AlreadySignedUp):
+        state = "候补" if exc.sign_up.status == "waiting" else "报名"
+        return ApiError(409, "already_signed_up", f"您已经{state}过这个活动了，不用重复提交。")
+    if isinstance(exc, ActivityFull):
+        if exc.waiting_list_open:
+            return ApiError(409, "activity_full", "名额已经报满了。您可以加入候补，有人取消时按顺序递补。")
+        return ApiError(409, "activity_full", "名额已经报满了，候补名单也满了。")
+    if isinstance(exc, MembersOnly):
+        return ApiError(403, "members_only", "这个活动仅限工会会员参加。入会后就可以报名。")
+    if isinstance(exc, ActivityClosed):
+        return ApiError(409, f"activity_{exc.reason}", CLOSED_MESSAGES.get(exc.reason, "这个活动现在不能报名。"))
+    if isinstance(exc, NotSignedUp):
+        return not_found("您没有报名这个活动。")
+    raise exc
+
+
+def _result(view, message: str) -> dict:
+    return {**{name: getattr(view, name) for name in (
+        "activity_id", "activity_title", "status", "position", "created_at", "starts_at", "city", "place",
+        "activity_status", "promoted")}, "message": message}
+
+
+def sign_up(activity_id: int) -> dict:
+    """Take a place in an activity."""
+    try:
+        view = activities().sign_up(current_member().person_id, activity_id)
+    except (ActivityNotFound, AlreadySignedUp, ActivityFull, ActivityClosed) as exc:
+        raise _refusal(exc) from None
+    return _result(view, "报名成功！活动前一天会提醒您。")
+
+
+def join_waiting_list(activity_id: int) -> dict:
+    """Join the waiting list of a full activity (a free place is taken at once instead)."""
+    try:
+        view = activities().join_waiting_list(current_member().person_id, activity_id)
+    except (ActivityNotFound, AlreadySignedUp, ActivityFull, ActivityClosed) as exc:
+        raise _refusal(exc) from None
+    if view.status == "confirmed":
+        return _result(view, "正好有空出的名额，已为您直接报名成功。")
+    return _result(view, f"已加入候补，您排第 {view.position} 位。有人取消时会按顺序递补并通知您。")
+
+
+def cancel(activity_id: int) -> dict:
+    """Cancel the member's sign-up (a freed place goes to the first on the waiting list)."""
+    try:
+        view = activities().cancel(current_member().person_id, activity_id)
+    except (ActivityNotFound, NotSignedUp, ActivityClosed) as exc:
+        raise _refusal(exc) from None
+    return _result(view, "已取消报名。")
+
+
+def my_sign_ups(query: MySignUpQuery) -> dict:
+    """List the member's own sign-ups."""
+    views = activities().my_sign_ups(current_member().person_id, include_past=query.include_past)
+    return page_of(views, query)
