@@ -110,6 +110,7 @@ SETTINGS: list[Setting] = [
     Setting("api.refresh_ttl_seconds", "API_REFRESH_TTL_SECONDS", 30 * 86400, _positive_int),
     Setting("api.rate_limit_per_minute", "API_RATE_LIMIT_PER_MINUTE", 120, _positive_int),
     Setting("api.upload_max_bytes", "API_UPLOAD_MAX_BYTES", 5 * 1024 * 1024, _positive_int),
+    Setting("tickets.template_id_answer", "TICKETS_TEMPLATE_ID_ANSWER", "", demo_default="TPL_TICKET_ANSWER"),
 ]
 
 

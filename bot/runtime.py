@@ -85,6 +85,13 @@ class Runtime:
         return PeopleService(self.database, self.cipher)
 
     @cached_property
+    def tickets(self):
+        """Complaints, reports, letters, hardship aid, consultations, legal aid and callbacks."""
+        from bot.services.tickets import TicketService
+
+        return TicketService(self)
+
+    @cached_property
     def activities(self):
         """Union activities: list, sign-up with exact places, waiting list, cancel."""
         from bot.services.activities import ActivityService

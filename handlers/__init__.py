@@ -52,7 +52,10 @@ ACTIONS = {
 
 # Text that is recognised by its shape before the intent matcher runs, e.g. a ticket number:
 # (regular expression, "module:function" taking (user, message, ctx, match_object)).
-TEXT_PATTERNS: list[tuple[str, str]] = []
+TEXT_PATTERNS: list[tuple[str, str]] = [
+    (r"(?i)(?<![a-z])(WQ|JB|XX|BF|ZX|YZ|HD)\d{8}-?\d{3,}|^(查询|查看|我的)(工单|投诉|举报|来信)(进度)?$",
+     "handlers.tickets:show_ticket_by_pattern"),
+]
 
 
 def resolve(spec: str) -> Any:

@@ -1,0 +1,560 @@
+"""Tickets: the one home of the rules for what workers ask the union to handle.
+
+Consultations passed to a counsellor, rights complaints, reports, letters to the chairman,
+hardship aid, legal-aid applications and callbacks all become a ticket with a tracking
+number, the department that handles it and a deadline (content/tickets.yaml). The chat,
+the mini-program API and the staff command line use this service alike.
+
+Content security: a ticket's text goes through WeChat's check before it is stored. Risky text
+is kept for staff but flagged and never shown again to anyone else, not even echoed to the
+worker; when WeChat cannot be asked, the ticket is stored unchecked and `recheck` tries later.
+A ticket is never lost because of WeChat.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.security import mask_phone
+from bot.storage.models import Ticket, TicketCounter, TicketReply
+
+log = logging.getLogger(__name__)
+
+KINDS = ("consultation", "complaint", "report", "mailbox", "hardship", "legal_aid", "callback")
+PREFIXES = {"consultation": "ZX", "complaint": "WQ", "report": "JB", "mailbox": "XX",
+            "hardship": "BF", "legal_aid": "YZ", "callback": "HD"}
+KIND_OF_PREFIX = {prefix: kind for kind, prefix in PREFIXES.items()}
+# Kinds whose text names a labour-law problem: the matcher finds its topic when the caller gives none.
+LEGAL_KINDS = ("consultation", "complaint", "legal_aid")
+STATUSES = ("open", "answered", "closed")
+STATUS_NAMES = {"open": "处理中", "answered": "已答复", "closed": "已办结"}
+CHANNELS = ("chat", "miniprogram", "staff")
+
+PASSED, RISKY, UNCHECKED = "passed", "risky", "unchecked"
+MAX_TEXT = 2000
+MAX_EMPLOYER = 100
+MAX_ATTACHMENTS = 9
+MAX_DETAIL_VALUE = 500
+MAX_REPLY = 2000
+# What the worker reads instead of their own text when it failed the content check.
+FLAGGED_PLACEHOLDER = "（内容已提交，由工作人员人工审核，这里不再显示）"
+ERASED_PLACEHOLDER = "（已应本人要求删除个人信息）"
+
+NUMBER_PATTERN = re.compile(r"(?<![A-Za-z])(WQ|JB|XX|BF|ZX|YZ|HD)(\d{8})-?(\d{3,})(?!\d)", re.IGNORECASE)
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+class TicketRejected(ValueError):
+    """A ticket or answer cannot be accepted; `fields` maps each field to a Chinese hint."""
+
+    def __init__(self, fields: dict[str, str]):
+        super().__init__("；".join(fields.values()))
+        self.fields = dict(fields)
+
+
+@dataclass(frozen=True)
+class TicketView:
+    """A ticket as one audience may see it: the worker who opened it, or staff."""
+
+    number: str
+    kind: str
+    kind_name: str
+    status: str
+    status_name: str
+    topic: str | None
+    topic_name: str | None
+    department: str
+    due_at: datetime  # naive UTC, like every stored time
+    created_at: datetime
+    text: str
+    replies: list[tuple[datetime, str]]
+    attachments: list[dict]
+    employer: str | None = None
+    contact_phone: str = ""  # always masked
+    anonymous: bool = False
+    details: dict = field(default_factory=dict)
+    channel: str = "chat"
+    answered_at: datetime | None = None
+    closed_at: datetime | None = None
+    for_staff: bool = False
+    # Staff only (None / False in the worker's view):
+    flagged: bool = False
+    check_status: str | None = None
+    person_id: int | None = None  # None for anonymous reports, even for staff
+    assigned_to: str | None = None
+    erased: bool = False
+
+    def overdue(self, now: datetime) -> bool:
+        """Is the ticket still open after its deadline?"""
+        return self.status == "open" and now > self.due_at
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields, times in China time with their offset; staff-only fields only in staff views."""
+        data: dict[str, Any] = {
+            "number": self.number, "kind": self.kind, "kind_name": self.kind_name,
+            "status": self.status, "status_name": self.status_name,
+            "topic": self.topic, "topic_name": self.topic_name, "department": self.department,
+            "due_at": china_iso(self.due_at), "created_at": china_iso(self.created_at),
+            "answered_at": china_iso(self.answered_at), "closed_at": china_iso(self.closed_at),
+            "text": self.text, "employer": self.employer, "contact_phone": self.contact_phone,
+            "anonymous": self.anonymous, "details": dict(self.details), "channel": self.channel,
+            "replies": [{"at": china_iso(at), "text": text} for at, text in self.replies],
+            "attachments": [dict(a) for a in self.attachments],
+        }
+        if self.for_staff:
+            data.update(flagged=self.flagged, check_status=self.check_status, person_id=self.person_id,
+                        assigned_to=self.assigned_to, erased=self.erased)
+        return data
+
+
+def china_iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in China time of a naive UTC datetime."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc).astimezone(CHINA).isoformat()
+
+
+def china_date(moment: datetime) -> date:
+    """The calendar date in China of a naive UTC datetime."""
+    return (moment + timedelta(hours=8)).date()
+
+
+def due_text(due_at: datetime) -> str:
+    """The deadline as a worker reads it: 12月4日 (or 2027年1月5日 in another year)."""
+    day = china_date(due_at)
+    return f"{day.month}月{day.day}日"
+
+
+def normalize_number(text: str) -> str | None:
+    """The tracking number found in text, in its canonical form (WQ20261127-001), or None."""
+    found = NUMBER_PATTERN.search(text or "")
+    if not found:
+        return None
+    prefix, day, serial = found.groups()
+    return f"{prefix.upper()}{day}-{int(serial):03d}"
+
+
+def normalize_mobile(text: str | None) -> str:
+    """A mainland mobile number from what a person typed (spaces, dashes, +86 allowed); raise ValueError."""
+    cleaned = re.sub(r"[\s\-()（）]", "", str(text or "")).translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    if cleaned.startswith("+86"):
+        cleaned = cleaned[3:]
+    elif cleaned.startswith("86") and len(cleaned) == 13:
+        cleaned = cleaned[2:]
+    if not _MOBILE.fullmatch(cleaned):
+        raise ValueError("请输入11位手机号码，例如13812345678。")
+    return cleaned
+
+
+class TicketService:
+    """Open, look up, answer and list tickets."""
+
+    def __init__(self, runtime):
+        self.runtime = runtime
+
+    # ---- content -------------------------------------------------------------------------
+
+    def settings(self) -> dict:
+        """content/tickets.yaml, reloaded when an editor changes it."""
+        return self.runtime.content_file("tickets.yaml").load() or {}
+
+    def kind_settings(self, kind: str) -> dict:
+        """The content of one kind (name, department, deadline, questions...)."""
+        return (self.settings().get("kinds") or {}).get(kind) or {}
+
+    def kind_name(self, kind: str) -> str:
+        """The Chinese name of a kind, e.g. 维权投诉."""
+        return str(self.kind_settings(kind).get("name") or kind)
+
+    def acknowledgement(self, view: TicketView) -> str:
+        """What the worker reads once the ticket is stored (never their text)."""
+        template = str(self.kind_settings(view.kind).get("acknowledgement") or
+                       "已收到，编号：{number}\n由{department}处理，我们会在{due}前联系您。")
+        return template.format(number=view.number, department=view.department, due=due_text(view.due_at),
+                               name=view.kind_name).strip()
+
+    def department_for(self, kind: str, topic: str | None = None, details: dict | None = None) -> str:
+        """Who handles a ticket: by report subject, then by legal topic, then the kind's default."""
+        spec = self.kind_settings(kind)
+        subject = (details or {}).get("subject")
+        if subject and subject in (spec.get("subject_departments") or {}):
+            return str(spec["subject_departments"][subject])
+        if topic and topic in (spec.get("topic_departments") or {}):
+            return str(spec["topic_departments"][topic])
+        return str(spec.get("department") or "职工服务中心")
+
+    def due_at(self, kind: str, created_at: datetime) -> datetime:
+        """The deadline of a ticket of this kind opened at created_at: the end of that day in China, in UTC."""
+        settings = self.settings()
+        deadline = self.kind_settings(kind).get("deadline") or {"working_days": 5}
+        day = china_date(created_at)
+        if "days" in deadline:
+            day += timedelta(days=int(deadline["days"]))
+        else:
+            holidays = {_as_date(d) for d in settings.get("holidays") or []}
+            extra = {_as_date(d) for d in settings.get("extra_working_days") or []}
+            remaining = int(deadline.get("working_days", 5))
+            while remaining > 0:
+                day += timedelta(days=1)
+                working = (day.weekday() < 5 and day not in holidays) or day in extra
+                remaining -= 1 if working else 0
+        end_of_day_china = datetime.combine(day, time(23, 59, 59))
+        return end_of_day_china - timedelta(hours=8)
+
+    # ---- opening -------------------------------------------------------------------------
+
+    def open(self, person_id: int, kind: str, text: str, topic: str | None = None, employer: str | None = None,
+             contact_phone: str | None = None, anonymous: bool = False, attachments=(), channel: str = "chat",
+             details: dict | None = None) -> TicketView:
+        """Store a new ticket and return the owner's view of it; raise TicketRejected with hints."""
+        text, employer, phone, topic, details, attachments = self._validate(
+            person_id, kind, text, topic, employer, contact_phone, anonymous, attachments, channel, details)
+        check_status = self._check(person_id, channel, [text, employer or "", *map(str, details.values())])
+        now = self.runtime.clock()
+        department = self.department_for(kind, topic, details)
+        due = self.due_at(kind, now)
+        for _attempt in range(5):
+            try:
+                with self.runtime.database.session() as session:
+                    number = self._next_number(session, kind, now)
+                    ticket = Ticket(
+                        number=number, kind=kind, status="open", person_id=person_id, anonymous=anonymous,
+                        channel=channel, topic=topic, department=department, text=text, employer=employer,
+                        contact_phone_encrypted=self.runtime.cipher.encrypt(phone) if phone else None,
+                        contact_phone_masked=mask_phone(phone) if phone else None,
+                        details=details, attachments=attachments, check_status=check_status,
+                        flagged=check_status == RISKY, checked_at=now if check_status != UNCHECKED else None,
+                        due_at=due, created_at=now)
+                    session.add(ticket)
+                    session.flush()
+                    view = self._view(ticket, for_staff=False)
+                break
+            except IntegrityError:
+                # Two first tickets of the day raced to create the counter row: the loser counts again.
+                log.info("ticket number race for %s, retrying", kind)
+        else:
+            raise RuntimeError("could not allocate a ticket number")
+        log.info("ticket %s opened (%s, %s, check %s)", view.number, kind, channel, check_status)
+        return view
+
+    def _validate(self, person_id, kind, text, topic, employer, contact_phone, anonymous, attachments, channel,
+                  details):
+        problems: dict[str, str] = {}
+        if kind not in KINDS:
+            raise TicketRejected({"kind": "不支持这种工单类型。"})
+        spec = self.kind_settings(kind)
+        if channel not in CHANNELS:
+            problems["channel"] = "来源渠道不正确。"
+        text = (text or "").strip()
+        if not text:
+            problems["text"] = "请写下具体情况，再提交。"
+        elif len(text) > MAX_TEXT:
+            problems["text"] = f"内容太长了，请控制在{MAX_TEXT}字以内。"
+        employer = (employer or "").strip() or None
+        if employer and len(employer) > MAX_EMPLOYER:
+            problems["employer"] = f"单位名称请控制在{MAX_EMPLOYER}字以内。"
+        if anonymous and not spec.get("anonymous"):
+            problems["anonymous"] = f"{self.kind_name(kind)}需要实名提交。"
+        phone = None
+        if anonymous:
+            contact_phone = None  # an anonymous ticket keeps no way to identify the reporter
+        if contact_phone not in (None, ""):
+            try:
+                phone = normalize_mobile(contact_phone)
+            except ValueError as exc:
+                problems["contact_phone"] = str(exc)
+        elif not anonymous and spec.get("contact") == "required":
+            phone = self._verified_phone(person_id)
+            if phone is None:
+                problems["contact_phone"] = "请留下手机号，方便工作人员联系您。"
+        if topic is not None and not self._known_topic(topic):
+            problems["topic"] = "法律问题类别不正确。"
+        if topic is None and kind in LEGAL_KINDS and text:
+            topic = self.runtime.matcher.topic_of(text)
+        details = dict(details or {})
+        for key, value in details.items():
+            if not isinstance(key, str) or not isinstance(value, (str, int, float, bool, type(None))):
+                problems["details"] = "补充信息格式不正确。"
+            elif isinstance(value, str) and len(value) > MAX_DETAIL_VALUE:
+                problems["details"] = f"补充信息每项请控制在{MAX_DETAIL_VALUE}字以内。"
+        attachments = [_attachment(a) for a in (attachments or ())]
+        if len(attachments) > MAX_ATTACHMENTS:
+            problems["attachments"] = f"最多附{MAX_ATTACHMENTS}张图片。"
+        if problems:
+            raise TicketRejected(problems)
+        return text, employer, phone, topic, details, attachments
+
+    def _verified_phone(self, person_id: int) -> str | None:
+        try:
+            return self.runtime.people.phone(person_id)
+        except (LookupError, ValueError):
+            return None
+
+    def _known_topic(self, topic: str) -> bool:
+        matcher = self.runtime.matcher
+        return matcher.label(topic) != topic or topic == matcher.default_topic
+
+    def _check(self, person_id: int, channel: str, texts: list[str]) -> str:
+        """Ask WeChat's content security about the text; UNCHECKED when it cannot answer."""
+        from bot.services.people import MINIPROGRAM, OFFICIAL
+
+        content = "\n".join(t for t in texts if t)
+        try:
+            people = self.runtime.people
+            openid = (people.openid(person_id, MINIPROGRAM) if channel == "miniprogram" else None) \
+                or people.openid(person_id, OFFICIAL) or people.openid(person_id, MINIPROGRAM) or ""
+            return PASSED if self.runtime.wechat.check_text(openid, content) else RISKY
+        except Exception as exc:  # WeChat down, rate-limited, misconfigured: the ticket must still be stored
+            log.warning("content check unavailable, ticket stored unchecked: %s", exc)
+            return UNCHECKED
+
+    def _next_number(self, session: Session, kind: str, now: datetime) -> str:
+        """The next tracking number of the kind for today (China time); the counter row serialises writers."""
+        prefix, day = PREFIXES[kind], china_date(now)
+        bumped = session.execute(update(TicketCounter).where(TicketCounter.prefix == prefix, TicketCounter.day == day)
+                                 .values(last=TicketCounter.last + 1))
+        if bumped.rowcount == 0:
+            session.add(TicketCounter(prefix=prefix, day=day, last=1))
+            session.flush()  # a concurrent first ticket of the day makes this fail; open() retries
+            serial = 1
+        else:
+            serial = session.scalar(select(TicketCounter.last).where(TicketCounter.prefix == prefix,
+                                                                     TicketCounter.day == day))
+        return f"{prefix}{day:%Y%m%d}-{serial:03d}"
+
+    # ---- the worker's side ---------------------------------------------------------------
+
+    def get(self, person_id: int, number: str) -> TicketView | None:
+        """The ticket with this number if person_id opened it; None otherwise (existence is not revealed)."""
+        canonical = normalize_number(number)
+        if canonical is None or person_id is None:
+            return None
+        with self.runtime.database.session() as session:
+            ticket = session.scalar(select(Ticket).where(Ticket.number == canonical, Ticket.person_id == person_id))
+            return self._view(ticket, for_staff=False) if ticket is not None else None
+
+    def list_for(self, person_id: int, kind: str | None = None, offset: int = 0,
+                 limit: int = 20) -> tuple[list[TicketView], int]:
+        """The person's own tickets, newest first, and how many there are in all."""
+        if kind is not None and kind not in KINDS:
+            raise TicketRejected({"kind": "不支持这种工单类型。"})
+        query = select(Ticket).where(Ticket.person_id == person_id)
+        if kind is not None:
+            query = query.where(Ticket.kind == kind)
+        with self.runtime.database.session() as session:
+            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            rows = session.scalars(query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
+                                   .offset(max(offset, 0)).limit(max(min(limit, 100), 0))).all()
+            return [self._view(t, for_staff=False) for t in rows], int(total)
+
+    # ---- staff ---------------------------------------------------------------------------
+
+    def answer(self, number: str, text: str, staff: str = "staff", close: bool = True) -> TicketView:
+        """Record a staff answer, then tell the worker (48-hour window or template); delivery never raises."""
+        from bot.services.notify import notify
+
+        text = (text or "").strip()
+        if not text:
+            raise TicketRejected({"text": "答复内容不能为空。"})
+        if len(text) > MAX_REPLY:
+            raise TicketRejected({"text": f"答复请控制在{MAX_REPLY}字以内。"})
+        now = self.runtime.clock()
+        with self.runtime.database.session() as session:
+            ticket = self._find(session, number)
+            reply = TicketReply(ticket=ticket, staff=staff, text=text, created_at=now)
+            session.add(reply)
+            ticket.status = "closed" if close else "answered"
+            ticket.answered_at = now
+            ticket.closed_at = now if close else None
+            session.flush()
+            reply_id, person_id = reply.id, ticket.person_id
+            view = self._view(ticket, for_staff=False)
+        delivery = "none"
+        if person_id is not None:
+            message = (f"您的{view.kind_name}（编号 {view.number}）有答复了：\n{text}\n\n"
+                       f"回复编号“{view.number}”可查看详情。")
+            template_data = {
+                "first": f"您的{view.kind_name}有答复了", "keyword1": view.number, "keyword2": view.department,
+                "keyword3": view.status_name, "remark": "请进入浙工之家，回复编号查看答复全文。"}
+            delivery = notify(self.runtime, person_id, message, self.runtime.config.get("tickets.template_id_answer"),
+                              template_data)
+        with self.runtime.database.session() as session:
+            session.execute(update(TicketReply).where(TicketReply.id == reply_id).values(delivery=delivery))
+        log.info("ticket %s answered by %s, delivery %s", view.number, staff, delivery)
+        return self.staff_view(view.number)
+
+    def assign(self, number: str, assignee: str) -> TicketView:
+        """Give a ticket to a member of staff."""
+        with self.runtime.database.session() as session:
+            ticket = self._find(session, number)
+            ticket.assigned_to = (assignee or "").strip() or None
+            return self._view(ticket, for_staff=True)
+
+    def staff_view(self, number: str) -> TicketView:
+        """Any ticket as staff see it (anonymous reporters stay hidden); raise LookupError if none."""
+        with self.runtime.database.session() as session:
+            return self._view(self._find(session, number), for_staff=True)
+
+    def staff_list(self, kind: str | None = None, status: str | None = None, flagged: bool | None = None,
+                   offset: int = 0, limit: int = 50) -> list[TicketView]:
+        """Tickets for staff, oldest deadline first, contact numbers masked."""
+        query = select(Ticket)
+        if kind is not None:
+            if kind not in KINDS:
+                raise TicketRejected({"kind": "不支持这种工单类型。"})
+            query = query.where(Ticket.kind == kind)
+        if status is not None:
+            if status not in STATUSES:
+                raise TicketRejected({"status": "状态只能是 open、answered 或 closed。"})
+            query = query.where(Ticket.status == status)
+        if flagged is not None:
+            query = query.where(Ticket.flagged.is_(bool(flagged)))
+        with self.runtime.database.session() as session:
+            rows = session.scalars(query.order_by(Ticket.due_at, Ticket.id).offset(max(offset, 0))
+                                   .limit(max(min(limit, 500), 0))).all()
+            return [self._view(t, for_staff=True) for t in rows]
+
+    def overdue(self, now: datetime) -> list[TicketView]:
+        """Open tickets past their deadline, most overdue first."""
+        with self.runtime.database.session() as session:
+            rows = session.scalars(select(Ticket).where(Ticket.status == "open", Ticket.due_at < now)
+                                   .order_by(Ticket.due_at, Ticket.id)).all()
+            return [self._view(t, for_staff=True) for t in rows]
+
+    def recheck(self, limit: int = 100) -> dict[str, int]:
+        """Run the content check again on tickets stored while WeChat was unavailable; count the results."""
+        counts = {PASSED: 0, RISKY: 0, UNCHECKED: 0}
+        with self.runtime.database.session() as session:
+            pending = session.execute(select(Ticket.id, Ticket.person_id, Ticket.channel, Ticket.text,
+                                             Ticket.employer, Ticket.details)
+                                      .where(Ticket.check_status == UNCHECKED, Ticket.erased_at.is_(None))
+                                      .order_by(Ticket.id).limit(limit)).all()
+        for row in pending:
+            result = self._check(row.person_id, row.channel,
+                                 [row.text, row.employer or "", *map(str, (row.details or {}).values())])
+            counts[result] += 1
+            if result == UNCHECKED:
+                break  # WeChat is still unavailable: try the rest next time
+            with self.runtime.database.session() as session:
+                session.execute(update(Ticket).where(Ticket.id == row.id).values(
+                    check_status=result, flagged=result == RISKY, checked_at=self.runtime.clock()))
+        return counts
+
+    # ---- personal data -------------------------------------------------------------------
+
+    def delete_personal_data(self, person_id: int) -> None:
+        """Erase what the person told us in their tickets and unlink them; numbers and dates stay for statistics."""
+        now = self.runtime.clock()
+        with self.runtime.database.session() as session:
+            tickets = session.scalars(select(Ticket).where(Ticket.person_id == person_id)).all()
+            for ticket in tickets:
+                ticket.person_id = None
+                ticket.text = ""
+                ticket.employer = None
+                ticket.contact_phone_encrypted = ticket.contact_phone_masked = None
+                ticket.details, ticket.attachments = {}, []
+                ticket.erased_at = now
+                if ticket.status != "closed":
+                    ticket.status, ticket.closed_at = "closed", now
+                for reply in ticket.replies:
+                    reply.text = ""  # answers quote the worker's situation
+        log.info("ticket personal data erased for person %s (%d tickets)", person_id, len(tickets))
+
+    # ---- helpers -------------------------------------------------------------------------
+
+    def _find(self, session: Session, number: str) -> Ticket:
+        canonical = normalize_number(number)
+        ticket = session.scalar(select(Ticket).where(Ticket.number == canonical)) if canonical else None
+        if ticket is None:
+            raise LookupError(f"no ticket {number}")
+        return ticket
+
+    def _view(self, ticket: Ticket, for_staff: bool) -> TicketView:
+        erased = ticket.erased_at is not None
+        if erased:
+            text = ERASED_PLACEHOLDER
+        elif ticket.flagged and not for_staff:
+            text = FLAGGED_PLACEHOLDER
+        else:
+            text = ticket.text
+        topic_name = self.runtime.matcher.label(ticket.topic) if ticket.topic else None
+        return TicketView(
+            number=ticket.number, kind=ticket.kind, kind_name=self.kind_name(ticket.kind),
+            status=ticket.status, status_name=STATUS_NAMES.get(ticket.status, ticket.status),
+            topic=ticket.topic, topic_name=topic_name, department=ticket.department,
+            due_at=ticket.due_at, created_at=ticket.created_at, text=text,
+            replies=[(r.created_at, r.text) for r in ticket.replies],
+            attachments=[dict(a) for a in (ticket.attachments or [])],
+            employer=ticket.employer, contact_phone=ticket.contact_phone_masked or "",
+            anonymous=ticket.anonymous, details=dict(ticket.details or {}), channel=ticket.channel,
+            answered_at=ticket.answered_at, closed_at=ticket.closed_at, for_staff=for_staff,
+            flagged=ticket.flagged if for_staff else False,
+            check_status=ticket.check_status if for_staff else None,
+            person_id=(None if ticket.anonymous else ticket.person_id) if for_staff else None,
+            assigned_to=ticket.assigned_to if for_staff else None, erased=erased)
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _attachment(item) -> dict:
+    """An attachment as stored: chat images {media_id, url}; mini-program uploads {upload_id}."""
+    if isinstance(item, str):
+        return {"upload_id": item}
+    if isinstance(item, dict):
+        return {k: str(v) for k, v in item.items() if k in ("media_id", "url", "upload_id", "name") and v}
+    raise TicketRejected({"attachments": "附件格式不正确。"})
+
+
+def check_content(content_dir) -> None:
+    """Raise ValueError naming content/tickets.yaml and the entry when it is incomplete or inconsistent."""
+    from pathlib import Path
+
+    import yaml
+
+    path = Path(content_dir) / "tickets.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValueError(f"{path}: cannot be read: {exc}") from exc
+    kinds = data.get("kinds") or {}
+    problems = [f"kind {k!r} is missing" for k in KINDS if k not in kinds]
+    problems += [f"kind {k!r} is not one of {', '.join(KINDS)}" for k in kinds if k not in KINDS]
+    for kind, spec in kinds.items():
+        spec = spec or {}
+        for key in ("name", "department", "deadline", "acknowledgement"):
+            if not spec.get(key):
+                problems.append(f"{kind}: {key} is missing")
+        deadline = spec.get("deadline") or {}
+        if not isinstance(deadline, dict) or len(deadline) != 1 or not set(deadline) <= {"working_days", "days"} \
+                or not isinstance(next(iter(deadline.values()), None), int) or next(iter(deadline.values())) < 1:
+            problems.append(f"{kind}: deadline must be {{working_days: N}} or {{days: N}} with N >= 1")
+        if spec.get("contact", "optional") not in ("required", "optional"):
+            problems.append(f"{kind}: contact must be required or optional")
+        try:
+            str(spec.get("acknowledgement") or "").format(number="WQ20260101-001", department="维权部",
+                                                          due="1月8日", name="维权投诉")
+        except (KeyError, IndexError, ValueError) as exc:
+            problems.append(f"{kind}: acknowledgement has an unknown placeholder {exc}")
+        for mapping in ("topic_departments", "subject_departments"):
+            if not isinstance(spec.get(mapping) or {}, dict):
+                problems.append(f"{kind}: {mapping} must map names to departments")
+        if not isinstance(spec.get("questions") or {}, dict):
+            problems.append(f"{kind}: questions must map question names to wording")
+    for key in ("holidays", "extra_working_days"):
+        for value in data.get(key) or []:
+            try:
+                _as_date(value)
+            except ValueError:
+                problems.append(f"{key}: {value!r} is not a date (YYYY-MM-DD)")
+    if problems:
+        raise ValueError(f"{path}: " + "; ".join(problems))

@@ -1,0 +1,77 @@
+"""Tickets: consultations, complaints, reports, letters to the chairman, hardship aid, legal aid, callbacks."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.storage.models.base import Base, utcnow
+
+
+class Ticket(Base):
+    """One request a worker made to the union, with its tracking number, department and deadline."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_status_due", "status", "due_at"),
+        Index("ix_tickets_kind_created", "kind", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(24), unique=True, nullable=False)  # e.g. WQ20261127-001
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), default="open", nullable=False)  # open, answered, closed
+    # Kept for anonymous reports too, so the reporter can follow their ticket; staff views never show it.
+    # Null once the person asked for their personal data to be deleted.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    channel: Mapped[str] = mapped_column(String(16), default="chat", nullable=False)  # chat, miniprogram, staff
+    topic: Mapped[str | None] = mapped_column(String(32))
+    department: Mapped[str] = mapped_column(String(64), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    employer: Mapped[str | None] = mapped_column(String(200))
+    contact_phone_encrypted: Mapped[str | None] = mapped_column(Text)
+    contact_phone_masked: Mapped[str | None] = mapped_column(String(16))  # for lists, without decrypting
+    details: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)  # kind-specific answers
+    attachments: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+    # Content security: passed, risky (flagged, never published) or unchecked (WeChat was unavailable).
+    check_status: Mapped[str] = mapped_column(String(16), default="unchecked", nullable=False, index=True)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    assigned_to: Mapped[str | None] = mapped_column(String(64))
+    due_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime)  # personal data deleted on request
+
+    replies: Mapped[list["TicketReply"]] = relationship(
+        back_populates="ticket", order_by="TicketReply.id", cascade="all, delete-orphan", lazy="selectin")
+
+
+class TicketReply(Base):
+    """A staff answer to a ticket, and how it reached the worker."""
+
+    __tablename__ = "ticket_replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True, nullable=False)
+    staff: Mapped[str] = mapped_column(String(64), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    delivery: Mapped[str | None] = mapped_column(String(16))  # customer_service, template, failed, none
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="replies")
+
+
+class TicketCounter(Base):
+    """The last serial issued per number prefix and day, so numbers are short, sequential and unique."""
+
+    __tablename__ = "ticket_counters"
+    __table_args__ = (UniqueConstraint("prefix", "day", name="uq_ticket_counters_prefix_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(4), nullable=False)
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    last: Mapped[int] = mapped_column(Integer, default=0, nullable=False)

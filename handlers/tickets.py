@@ -1,0 +1,387 @@
+"""我要维权, 我要举报, 主席信箱, 困难帮扶, 法律援助: guided forms that open tickets; ticket look-up by number.
+
+Handlers talk, bot.services.tickets decides. The forms' wording comes from content/tickets.yaml,
+so each form is built from the content and rebuilt when an editor changes it; the module
+attributes COMPLAINT_FORM, REPORT_FORM, MAILBOX_FORM, HARDSHIP_FORM and LEGAL_AID_FORM are
+those built forms (handlers.FORMS names them).
+"""
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+from bot import forms
+from bot.forms import Field, FieldInvalid, Form
+from bot.messages import Reply, TextReply
+from bot.security import mask_phone
+from bot.services.tickets import (MAX_TEXT, TicketRejected, TicketView, due_text, normalize_mobile,
+                                  normalize_number)
+
+# form name -> ticket kind
+FORM_KINDS = {"complaint": "complaint", "report": "report", "mailbox": "mailbox", "hardship": "hardship",
+              "legal_aid": "legal_aid"}
+FORM_ATTRIBUTES = {"COMPLAINT_FORM": "complaint", "REPORT_FORM": "report", "MAILBOX_FORM": "mailbox",
+                   "HARDSHIP_FORM": "hardship", "LEGAL_AID_FORM": "legal_aid"}
+FORM_TITLES = {"complaint": "维权投诉", "report": "举报", "mailbox": "主席信箱来信", "hardship": "困难帮扶申请",
+               "legal_aid": "法律援助申请"}
+
+REPORT_IDENTITIES = (("real", "实名", ("实名", "实名举报", "实名的")), ("anonymous", "匿名", ("匿名", "匿名举报", "匿名的")))
+REPORT_SUBJECTS = (("employer", "用人单位违法用工", ("单位", "用人单位", "公司", "违法用工")),
+                   ("cadre", "工会干部违规违纪", ("工会干部", "干部", "违纪")),
+                   ("funds", "工会经费、资产使用问题", ("经费", "资产", "工会经费")),
+                   ("other", "其他", ("其他", "其它")))
+LETTER_TYPES = (("建议", "建议", ("建议",)), ("意见", "意见", ("意见", "批评")), ("表扬", "表扬", ("表扬", "感谢")),
+                ("其他", "其他", ("其他", "其它")))
+AID_TYPES = (("困难职工建档", "困难职工建档", ("建档", "困难职工")), ("大病救助", "大病救助", ("大病", "生病", "住院", "医疗")),
+             ("金秋助学", "金秋助学", ("助学", "上学", "金秋", "学费")), ("送温暖", "送温暖", ("送温暖", "慰问", "节日")),
+             ("其他困难", "其他困难", ("其他", "其它")))
+ZHEJIANG_CITIES = ("杭州", "宁波", "温州", "嘉兴", "湖州", "绍兴", "金华", "衢州", "舟山", "台州", "丽水")
+# Words that only ask for the service; what is left after removing them may describe the problem.
+REQUEST_WORDS = re.compile(r"我要|我想|想要|申请|投诉|维权|举报|请工会|工会|帮我|帮帮我|一下|怎么办|法律援助|[，。！？!?,.\s]")
+PREFILL_MIN_CHARS = 8
+SUMMARY_CHARS = 40
+
+_lock = threading.Lock()
+_built: dict[tuple[str, str], tuple[int, Form]] = {}  # (content dir, form name) -> (id of content, form)
+_content_dir: list[Path] = []  # the content of the runtime that last used these handlers
+
+
+# ---- entry points ------------------------------------------------------------------------------
+
+
+def handle_complaint(user, message, ctx) -> Reply:
+    """我要维权 / 投诉: the complaint form, its first answer taken from the message when it tells the story."""
+    return _start("complaint", user, ctx)
+
+
+def handle_report(user, message, ctx) -> Reply:
+    """我要举报: the report form (实名 or 匿名)."""
+    return _start("report", user, ctx)
+
+
+def handle_mailbox(user, message, ctx) -> Reply:
+    """主席信箱: a letter to the chairman."""
+    return _start("mailbox", user, ctx)
+
+
+def handle_hardship(user, message, ctx) -> Reply:
+    """困难帮扶: an application to the hardship-aid centre."""
+    return _start("hardship", user, ctx)
+
+
+def start_legal_aid(user, message, ctx, problem: str = "") -> Reply:
+    """The legal-aid application form (for the legal handlers); problem, when given, answers the first question."""
+    if problem:
+        ctx.text = problem
+    return _start("legal_aid", user, ctx)
+
+
+def start_ticket_form(form_name: str, user, ctx) -> Reply:
+    """Start one of the ticket forms by name (complaint, report, mailbox, hardship, legal_aid)."""
+    return _start(form_name, user, ctx)
+
+
+def acknowledge(ctx, view: TicketView, head: str = "") -> TextReply:
+    """The worker's confirmation of a stored ticket, with what they can do next (for other handlers too)."""
+    text = ctx.runtime.tickets.acknowledgement(view)
+    if head:
+        text = f"{head.strip()}\n{text}"
+    return ctx.offer(text, [("查看这个工单", f"@action:ticket:{view.number}"),
+                            ("我的全部工单", "@action:ticket:mine"),
+                            ("返回服务菜单", "@intent:greeting_help")])
+
+
+def show_ticket(user, message, ctx, argument: str = "") -> Reply:
+    """A ticket's status and answers for its owner ("@action:ticket:<number>"), or the worker's list ("mine")."""
+    if not argument or argument == "mine":
+        return _my_tickets(user, ctx)
+    view = ctx.runtime.tickets.get(user.person_id, argument)
+    if view is None:
+        return _not_found(ctx, argument)
+    return ctx.offer(format_ticket(view), [("我的全部工单", "@action:ticket:mine"),
+                                           ("返回服务菜单", "@intent:greeting_help")])
+
+
+def show_ticket_by_pattern(user, message, ctx, found) -> Reply:
+    """A message holding a ticket number (WQ20261127-001, 查询工单 JB20261127-002) or asking for my tickets."""
+    number = normalize_number(found.group(0))
+    return show_ticket(user, message, ctx, number or "mine")
+
+
+def format_ticket(view: TicketView) -> str:
+    """A ticket for a phone screen: number, status, department, deadline, the worker's text, answers."""
+    lines = [f"{view.kind_name} {view.number}", f"状态：{view.status_name}", f"承办部门：{view.department}",
+             f"提交时间：{due_text(view.created_at)}"]
+    if view.status == "open":
+        lines.append(f"预计答复：{due_text(view.due_at)}前")
+    if view.topic_name and view.kind in ("complaint", "consultation", "legal_aid"):
+        lines.append(f"问题类别：{view.topic_name}")
+    lines.append(f"内容：{_short(view.text, 60)}")
+    if view.attachments:
+        lines.append(f"附件：{len(view.attachments)} 张图片")
+    if view.replies:
+        lines.append("")
+        lines.append("答复：")
+        lines += [f"· {due_text(at)}：{text}" for at, text in view.replies if text]
+    elif view.status == "open":
+        lines.append("")
+        lines.append("工作人员正在处理，有答复会第一时间通知您。")
+    return "\n".join(lines)
+
+
+# ---- the forms -----------------------------------------------------------------------------------
+
+
+def __getattr__(name: str):
+    """COMPLAINT_FORM and the other forms, built from the content of the runtime in use."""
+    if name in FORM_ATTRIBUTES:
+        directory = _content_dir[-1] if _content_dir else _default_content_dir()
+        return build_form(FORM_ATTRIBUTES[name], directory)
+    raise AttributeError(name)
+
+
+def build_form(form_name: str, content_dir) -> Form:
+    """The form called form_name with the wording of content_dir/tickets.yaml (cached until it changes)."""
+    from bot.content import ContentFile
+
+    key = (str(content_dir), form_name)
+    with _lock:
+        content_file = _content_files.setdefault(str(content_dir), ContentFile(Path(content_dir) / "tickets.yaml"))
+    content = content_file.load() or {}
+    cached = _built.get(key)
+    if cached is not None and cached[0] == id(content):
+        return cached[1]
+    questions = ((content.get("kinds") or {}).get(FORM_KINDS[form_name]) or {}).get("questions") or {}
+    form = _BUILDERS[form_name](lambda name, default="": str(questions.get(name) or default).strip())
+    with _lock:
+        _built[key] = (id(content), form)
+    return form
+
+
+_content_files: dict = {}
+
+
+def _default_content_dir() -> Path:
+    from bot.config import PROJECT_ROOT
+
+    return PROJECT_ROOT / "content"
+
+
+def _complaint_form(q) -> Form:
+    return Form(
+        name="complaint", title=FORM_TITLES["complaint"], intro=q("intro"), consent_notice=q("consent"),
+        fields=(
+            Field("what_happened", q("what_happened", "请说说发生了什么。"), "事情经过", check=_story, display=_short),
+            Field("employer", q("employer", "是哪家单位？"), "所在单位", check=_employer),
+            Field("contact_phone", q("contact_phone", "请留一个手机号。"), "联系电话", check=_phone, display=mask_phone),
+        ),
+        prefill=_prefill_story, submit=_submit_complaint)
+
+
+def _report_form(q) -> Form:
+    return Form(
+        name="report", title=FORM_TITLES["report"], intro=q("intro"), consent_notice=q("consent"),
+        fields=(
+            Field("identity", q("identity", "实名还是匿名？"), "举报方式", check=_choice(REPORT_IDENTITIES),
+                  display=_label(REPORT_IDENTITIES)),
+            Field("subject", q("subject", "举报的是哪方面的问题？"), "举报类别", check=_choice(REPORT_SUBJECTS),
+                  display=_label(REPORT_SUBJECTS)),
+            Field("employer", q("employer", "被举报的是哪家单位或哪位人员？"), "被举报对象", check=_employer),
+            Field("what_happened", q("what_happened", "请说说具体情况。"), "具体情况", check=_story, display=_short),
+            Field("contact_phone", q("contact_phone", "请留一个手机号。"), "联系电话", check=_phone, display=mask_phone,
+                  ask_if=lambda data: data.get("identity") == "real"),
+        ),
+        submit=_submit_report)
+
+
+def _mailbox_form(q) -> Form:
+    return Form(
+        name="mailbox", title=FORM_TITLES["mailbox"], intro=q("intro"), consent_notice=q("consent"),
+        fields=(
+            Field("subject_type", q("subject_type", "您这封信是建议、意见、表扬还是其他？"), "来信类型",
+                  check=_choice(LETTER_TYPES)),
+            Field("content", q("content", "请写下您想说的话。"), "来信内容", check=_story, display=_short),
+            Field("contact_phone", q("contact_phone", "方便的话留个手机号，不留请回复“跳过”。"), "联系电话",
+                  check=_phone, display=mask_phone, optional=True),
+        ),
+        submit=_submit_mailbox)
+
+
+def _hardship_form(q) -> Form:
+    return Form(
+        name="hardship", title=FORM_TITLES["hardship"], intro=q("intro"), consent_notice=q("consent"),
+        fields=(
+            Field("aid_type", q("aid_type", "您需要哪方面的帮扶？"), "帮扶类型", check=_choice(AID_TYPES)),
+            Field("situation", q("situation", "请说说家里的情况。"), "家庭情况", check=_story, display=_short),
+            Field("city", q("city", "您在浙江哪个城市？"), "所在城市", check=_city),
+            Field("employer", q("employer", "您在哪家单位工作？没有请回复“无”。"), "工作单位", check=_employer,
+                  optional=True),
+            Field("contact_phone", q("contact_phone", "请留一个手机号。"), "联系电话", check=_phone, display=mask_phone),
+        ),
+        submit=_submit_hardship)
+
+
+def _legal_aid_form(q) -> Form:
+    return Form(
+        name="legal_aid", title=FORM_TITLES["legal_aid"], intro=q("intro"), consent_notice=q("consent"),
+        fields=(
+            Field("what_happened", q("what_happened", "请说说您遇到的纠纷。"), "纠纷情况", check=_story, display=_short),
+            Field("employer", q("employer", "和哪家单位发生的纠纷？"), "对方单位", check=_employer),
+            Field("contact_phone", q("contact_phone", "请留一个手机号。"), "联系电话", check=_phone, display=mask_phone),
+        ),
+        prefill=_prefill_story, submit=_submit_legal_aid)
+
+
+_BUILDERS = {"complaint": _complaint_form, "report": _report_form, "mailbox": _mailbox_form,
+             "hardship": _hardship_form, "legal_aid": _legal_aid_form}
+
+
+# ---- checks ------------------------------------------------------------------------------------
+
+
+def _story(text: str, turn) -> str:
+    text = text.strip()
+    if len(text) < 5:
+        raise FieldInvalid("请再多说几句，让工作人员了解清楚情况（至少5个字）。")
+    if len(text) > MAX_TEXT:
+        raise FieldInvalid(f"内容有点长，请精简到{MAX_TEXT}字以内，也可以分几次补充给工作人员。")
+    return text
+
+
+def _employer(text: str, turn) -> str:
+    text = text.strip()
+    if len(text) < 2:
+        raise FieldInvalid("请告诉我单位的名称（至少2个字）。")
+    if len(text) > 100:
+        raise FieldInvalid("单位名称请控制在100字以内。")
+    return text
+
+
+def _phone(text: str, turn) -> str:
+    try:
+        return normalize_mobile(text)
+    except ValueError:
+        raise FieldInvalid("这个手机号好像不对，请输入11位手机号码，例如13812345678。") from None
+
+
+def _city(text: str, turn) -> str:
+    found = next((city for city in ZHEJIANG_CITIES if city in text), None)
+    if found is None:
+        raise FieldInvalid(f"请告诉我浙江省内的城市：{'、'.join(ZHEJIANG_CITIES)}。"
+                           "不在浙江的职工，请联系当地工会或拨打12351。")
+    return found
+
+
+def _choice(options):
+    """A check that takes the option's number, its label or one of its words."""
+    def check(text: str, turn) -> str:
+        cleaned = text.strip().strip("。.、 ").translate(str.maketrans("１２３４５６７８９", "123456789"))
+        if cleaned.isdigit() and 1 <= int(cleaned) <= len(options):
+            return options[int(cleaned) - 1][0]
+        for key, label, words in options:
+            if cleaned == label or any(word in cleaned for word in words):
+                return key
+        raise FieldInvalid(f"请回复 1 到 {len(options)} 之间的数字。")
+    return check
+
+
+def _label(options):
+    labels = {key: label for key, label, _words in options}
+    return lambda value: labels.get(value, str(value))
+
+
+def _short(text, limit: int = SUMMARY_CHARS) -> str:
+    text = str(text or "").replace("\n", " ")
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _prefill_story(turn) -> dict:
+    # 我要维权，公司拖欠我三个月工资 already tells the story: do not ask for it again.
+    text = (turn.text or "").strip()
+    data = {}
+    if len(REQUEST_WORDS.sub("", text)) >= PREFILL_MIN_CHARS and len(text) <= MAX_TEXT:
+        data["what_happened"] = text
+    match = turn.match
+    if match is not None and match.topic and match.topic != turn.runtime.matcher.default_topic:
+        data["topic"] = match.topic
+    return data
+
+
+# ---- submitting ----------------------------------------------------------------------------------
+
+
+def _submit_complaint(data: dict, turn) -> Reply:
+    return _open(turn, data, "complaint", data["what_happened"], topic=data.get("topic"), employer=data.get("employer"),
+                 contact_phone=data.get("contact_phone"))
+
+
+def _submit_report(data: dict, turn) -> Reply:
+    anonymous = data.get("identity") == "anonymous"
+    return _open(turn, data, "report", data["what_happened"], employer=data.get("employer"),
+                 contact_phone=None if anonymous else data.get("contact_phone"), anonymous=anonymous,
+                 details={"subject": data.get("subject")})
+
+
+def _submit_mailbox(data: dict, turn) -> Reply:
+    return _open(turn, data, "mailbox", data["content"], contact_phone=data.get("contact_phone") or None,
+                 details={"subject_type": data.get("subject_type")})
+
+
+def _submit_hardship(data: dict, turn) -> Reply:
+    return _open(turn, data, "hardship", data["situation"], employer=data.get("employer") or None,
+                 contact_phone=data.get("contact_phone"),
+                 details={"aid_type": data.get("aid_type"), "city": data.get("city")})
+
+
+def _submit_legal_aid(data: dict, turn) -> Reply:
+    return _open(turn, data, "legal_aid", data["what_happened"], topic=data.get("topic"),
+                 employer=data.get("employer"), contact_phone=data.get("contact_phone"))
+
+
+def _open(turn, data: dict, kind: str, text: str, **fields) -> Reply:
+    from bot.services.people import OFFICIAL
+
+    openid = data.get("_openid")
+    if not openid:
+        # Started without going through this module (no way to know who is writing): start again.
+        raise FieldInvalid("抱歉，这份表格需要重新开始填写，请回复“取消”后重新进入。")
+    person_id = turn.runtime.people.person_id(OFFICIAL, openid)
+    try:
+        view = turn.runtime.tickets.open(person_id, kind, text, attachments=data.get("attachments") or [],
+                                         channel="chat", **fields)
+    except TicketRejected as rejected:
+        raise FieldInvalid("；".join(rejected.fields.values())) from None
+    return acknowledge(turn, view)
+
+
+# ---- helpers -------------------------------------------------------------------------------------
+
+
+def _start(form_name: str, user, ctx) -> Reply:
+    directory = Path(ctx.runtime.content_dir)
+    if not _content_dir or _content_dir[-1] != directory:
+        _content_dir.append(directory)
+    form = build_form(form_name, directory)
+    reply = forms.start(form, ctx)
+    if ctx.state.form == form.name:
+        # The form's submit gets the answers and the turn, not the worker: remember who is filling it in.
+        ctx.state.data["_openid"] = user.openid
+    return reply
+
+
+def _my_tickets(user, ctx) -> Reply:
+    views, total = ctx.runtime.tickets.list_for(user.person_id, limit=5)
+    if not views:
+        return ctx.offer("您还没有提交过工单。需要帮助时可以：",
+                         [("我要维权", "@intent:rights_complaint"), ("法律咨询", "@intent:legal_consult"),
+                          ("返回服务菜单", "@intent:greeting_help")])
+    head = f"您共有 {total} 个工单" + ("，这是最近的 5 个" if total > 5 else "") + "，回复数字查看详情："
+    options = [(f"{v.kind_name} {v.number}（{v.status_name}）", f"@action:ticket:{v.number}") for v in views]
+    options.append(("返回服务菜单", "@intent:greeting_help"))
+    return ctx.offer(head, options)
+
+
+def _not_found(ctx, number: str) -> Reply:
+    return ctx.offer(f"没有找到这个工单（{number}）。请核对编号是否正确；工单只有提交人本人可以查询。",
+                     [("我的全部工单", "@action:ticket:mine"), ("返回服务菜单", "@intent:greeting_help")])
