@@ -60,8 +60,7 @@ def main() -> None:
     parser.add_argument("--dev", type=Path, default=DEFAULT_DEV if DEFAULT_DEV.exists() else FALLBACK)
     parser.add_argument("--repeat", type=int, default=30, help="how many times to run through the set")
     args = parser.parse_args()
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
+    # Classification is single-threaded, so this measures one core without pinning to a (possibly busy) one.
 
     best, median, jieba_ready, wall, cpu = startup()
 
