@@ -106,6 +106,8 @@ SETTINGS: list[Setting] = [
     Setting("session_ttl_seconds", "SESSION_TTL_SECONDS", 86400, _positive_int),
     Setting("activities.template_id_promoted", "ACTIVITIES_TEMPLATE_ID_PROMOTED", "",
             demo_default="TPL_ACTIVITY_PROMOTED"),
+    # Joining the union: the template message telling a worker their application changed (outside 48 h).
+    Setting("membership.template_id", "MEMBERSHIP_TEMPLATE_ID", "", demo_default="TPL_MEMBERSHIP_STATUS"),
     Setting("api.token_ttl_seconds", "API_TOKEN_TTL_SECONDS", 7200, _positive_int),
     Setting("api.refresh_ttl_seconds", "API_REFRESH_TTL_SECONDS", 30 * 86400, _positive_int),
     Setting("api.rate_limit_per_minute", "API_RATE_LIMIT_PER_MINUTE", 120, _positive_int),

@@ -11,6 +11,7 @@ from bot.cli import Services, pass_services
 # "module:function" validators taking the content directory; each raises ValueError naming the problem.
 CONTENT_CHECKS: list[str] = [
     "bot.content:check_replies",
+    "bot.services.membership:check_content",
     "bot.services.tickets:check_content",
 ]
 

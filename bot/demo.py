@@ -8,6 +8,7 @@ log = logging.getLogger(__name__)
 
 # "module:function" loaders, each taking the Runtime and safe to run again. Domains add theirs.
 DEMO_LOADERS: list[str] = [
+    "bot.membership_commands:load_demo_member",
     "bot.services.activities:load_demo_activities",
 ]
 

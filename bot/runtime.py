@@ -85,6 +85,13 @@ class Runtime:
         return PeopleService(self.database, self.cipher)
 
     @cached_property
+    def membership(self):
+        """Joining the union: applications, review, members and cards."""
+        from bot.services.membership import MembershipService
+
+        return MembershipService(self)
+
+    @cached_property
     def tickets(self):
         """Complaints, reports, letters, hardship aid, consultations, legal aid and callbacks."""
         from bot.services.tickets import TicketService

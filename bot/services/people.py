@@ -18,7 +18,7 @@ OFFICIAL = "official"
 MINIPROGRAM = "miniprogram"
 
 # Tables with a person_id column whose rows follow a person when records are merged.
-MERGEABLE_TABLES: list[str] = ["tickets", "activity_sign_ups"]
+MERGEABLE_TABLES: list[str] = ["tickets", "activity_sign_ups", "membership_applications", "members"]
 
 
 class PeopleService:

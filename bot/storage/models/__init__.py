@@ -2,6 +2,7 @@
 from bot.storage.models.base import Base
 from bot.storage.models.followers import Follower, MessageLog, DeliveryReport
 from bot.storage.models.people import Identity, Person
+from bot.storage.models.membership import Member, MembershipApplication, MembershipStatusChange  # noqa: F401
 from bot.storage.models.activities import Activity, ActivitySignUp  # noqa: F401
 from bot.storage.models.push import Campaign, Delivery, ProcessLease, SubscribeConsent  # noqa: F401
 from bot.storage.models.miniprogram import MiniprogramSession, MiniprogramUpload

@@ -1,0 +1,775 @@
+"""Joining the union and membership: applications, review, member numbers, cards, erasure.
+
+The one home of the membership rules, used by the chat (handlers/join_union.py,
+handlers/membership.py), the mini-program API and the staff CLI alike:
+- the same field checks in every door (check_field, used by the chat form and by submit());
+- consent is required and recorded with the version of the notice the worker read;
+- phone and ID numbers are stored encrypted, the ID also as a blind index so one ID cannot
+  apply twice, even under two WeChat accounts; every view shows them masked;
+- a person has at most one open application (submitted or need_info), enforced by partial
+  unique indexes so concurrent submissions cannot both succeed;
+- each review decision is recorded in the history and notified to the worker.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterator
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.forms import FieldInvalid
+from bot.security import mask_id_number, mask_name, mask_phone
+from bot.services import identity_checks as checks
+from bot.services.identity_checks import Regions
+from bot.storage.models import Identity, Member, MembershipApplication, MembershipStatusChange
+from bot.storage.models.membership import OPEN_STATUSES
+
+log = logging.getLogger(__name__)
+
+APPLICATION_FIELDS = ("name", "phone", "id_number", "employer", "no_fixed_employer", "city", "district",
+                      "industry", "occupation")
+STATUSES = ("submitted", "need_info", "approved", "rejected", "withdrawn")
+DECISIONS = {"approve": "approved", "reject": "rejected", "need_info": "need_info"}
+# Which statuses each decision may follow.
+DECIDABLE_FROM = {"approve": ("submitted", "need_info"), "reject": ("submitted", "need_info"),
+                  "need_info": ("submitted",)}
+NO_FIXED_EMPLOYER = "无固定单位"
+CONTENT_FILE = "membership.yaml"
+DEFAULT_STATUS_LABELS = {"submitted": "审核中", "need_info": "需要补充信息", "approved": "已通过",
+                         "rejected": "未通过", "withdrawn": "已撤回", "erased": "个人信息已删除"}
+REQUIRED_PROMPTS = ("name", "phone", "id_number", "employer", "platform", "city", "district", "industry",
+                    "occupation")
+FIELD_LABELS = {"name": "姓名", "phone": "手机号", "id_number": "身份证号", "employer": "工作单位",
+                "no_fixed_employer": "无固定单位", "city": "所在城市", "district": "所在区县",
+                "industry": "行业", "occupation": "职业"}
+
+
+class ValidationFailed(ValueError):
+    """Some fields were refused; `fields` maps each field to a Chinese hint."""
+
+    def __init__(self, fields: dict[str, str]):
+        super().__init__("；".join(fields.values()))
+        self.fields = fields
+
+
+class DuplicateApplication(Exception):
+    """The person (or this ID number) already has an open application or is already a member.
+
+    application_no is the worker's own application, or "" when the ID belongs to someone else's
+    record (never revealed to another person).
+    """
+
+    def __init__(self, application_no: str, status: str = "", message: str = ""):
+        super().__init__(message or "您已经有一份入会申请或已是会员")
+        self.application_no = application_no
+        self.status = status
+        self.message = str(self)
+
+
+class ConsentRequired(Exception):
+    """The worker has not agreed to the collection of their personal data."""
+
+    def __init__(self, message: str = "需要您同意个人信息收集说明后才能申请入会"):
+        super().__init__(message)
+
+
+class ApplicationNotFound(LookupError):
+    """No application has this number (for this person)."""
+
+
+class InvalidDecision(ValueError):
+    """A review or resubmission that the application's state does not allow; the message is Chinese."""
+
+
+# ---- content --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MembershipContent:
+    """content/membership.yaml, parsed and checked."""
+
+    data: dict
+    regions: Regions
+    industries: tuple[tuple[str, tuple[str, ...]], ...]
+    no_fixed_words: frozenset[str]
+
+    @classmethod
+    def parse(cls, data: Any, path: str | Path = CONTENT_FILE) -> "MembershipContent":
+        """Check the file's shape; raise ValueError naming the file and the entry."""
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: expected a mapping at the top level")
+        for key in ("intro", "consent_notice", "consent_version", "next_steps", "card_perks"):
+            if not str(data.get(key) or "").strip():
+                raise ValueError(f"{path}: missing or empty '{key}'")
+        prompts = data.get("prompts") or {}
+        missing = [p for p in REQUIRED_PROMPTS if not str(prompts.get(p) or "").strip()]
+        if missing:
+            raise ValueError(f"{path} [prompts]: missing {', '.join(missing)}")
+        regions = Regions.from_content(data, path)
+        if len(regions.cities) != 11:
+            raise ValueError(f"{path} [cities]: Zhejiang has 11 cities, found {len(regions.cities)}")
+        for city in regions.cities:
+            if len(set(city.districts)) != len(city.districts):
+                raise ValueError(f"{path} [city {city.name}]: a district is listed twice")
+        industries = []
+        for raw in data.get("industries") or []:
+            name = str((raw or {}).get("name") or "").strip() if isinstance(raw, dict) else ""
+            if not name:
+                raise ValueError(f"{path} [industries]: every industry needs a name")
+            industries.append((name, tuple(str(a).strip() for a in raw.get("aliases") or ())))
+        if not industries:
+            raise ValueError(f"{path}: 'industries' must list at least one industry")
+        for number, raw in enumerate(data.get("answers") or [], 1):
+            entry = raw.get("id") if isinstance(raw, dict) else None
+            if not entry or not raw.get("keywords") or not str(raw.get("text") or "").strip():
+                raise ValueError(f"{path} [answer {entry or number}]: needs id, keywords and text")
+        words = frozenset(str(w).strip() for w in data.get("no_fixed_employer_words") or ())
+        return cls(data, regions, tuple(industries), words | {NO_FIXED_EMPLOYER})
+
+    def text(self, key: str, **values: Any) -> str:
+        """A text of the file with {placeholders} filled."""
+        text = str(self.data.get(key) or "").strip()
+        return text.format(**values) if values else text
+
+    def prompt(self, field: str, **values: Any) -> str:
+        """The join form's question for a field."""
+        return str(self.data["prompts"][field]).strip().format(**values)
+
+    def industry(self, text: str) -> str | None:
+        """The industry a worker means by a number, a name or an alias, or None."""
+        answer = checks.fold(text).rstrip("。.")
+        if answer.isdigit() and 1 <= int(answer) <= len(self.industries):
+            return self.industries[int(answer) - 1][0]
+        lowered = answer.lower()
+        for name, aliases in self.industries:
+            if lowered == name.lower() or lowered in (a.lower() for a in aliases):
+                return name
+        for name, aliases in self.industries:  # "在工厂上班" mentions an alias
+            if any(a and a.lower() in lowered for a in aliases):
+                return name
+        return None
+
+    def industry_menu(self) -> str:
+        """The industries as numbered lines."""
+        return "\n".join(f"{i} {name}" for i, (name, _aliases) in enumerate(self.industries, 1))
+
+    def status_label(self, status: str) -> str:
+        """How a status reads to a worker."""
+        return (self.data.get("status_labels") or {}).get(status) or DEFAULT_STATUS_LABELS.get(status, status)
+
+    def answer_for(self, text: str) -> dict | None:
+        """The first membership answer whose keywords appear in text."""
+        for entry in self.data.get("answers") or []:
+            if any(str(k) in text for k in entry.get("keywords") or ()):
+                return entry
+        return None
+
+    def answer(self, answer_id: str) -> dict | None:
+        """The membership answer with this id."""
+        return next((e for e in self.data.get("answers") or [] if e.get("id") == answer_id), None)
+
+
+_parsed_lock = threading.Lock()
+_parsed: dict[str, tuple[Any, MembershipContent]] = {}
+
+
+def content_of(data: Any, path: str | Path = CONTENT_FILE) -> MembershipContent:
+    """Parse the content once per version of the file (ContentFile returns the same object until edited)."""
+    key = str(path)
+    cached = _parsed.get(key)
+    if cached is not None and cached[0] is data:
+        return cached[1]
+    parsed = MembershipContent.parse(data, path)
+    with _parsed_lock:
+        _parsed[key] = (data, parsed)
+    return parsed
+
+
+_default_file = None
+
+
+def default_content() -> MembershipContent:
+    """The membership content of the project's own content directory (for callers without a runtime)."""
+    global _default_file
+    from bot.config import PROJECT_ROOT
+    from bot.content import ContentFile
+
+    if _default_file is None:
+        _default_file = ContentFile(PROJECT_ROOT / "content" / CONTENT_FILE)
+    return content_of(_default_file.load(), _default_file.path)
+
+
+def check_content(content_dir: str | Path) -> None:
+    """Validate content/membership.yaml; raise ValueError naming the file and entry."""
+    from bot.services.content_loader import read_yaml
+
+    path = Path(content_dir) / CONTENT_FILE
+    MembershipContent.parse(read_yaml(path), path)
+
+
+# ---- field checks (the same rules in every door) ---------------------------------------------------
+
+
+def check_field(name: str, value: Any, *, today: date | None = None, city: str | None = None,
+                content: MembershipContent | None = None) -> Any:
+    """Return the cleaned value of one application field, or raise FieldInvalid with a Chinese hint."""
+    content = content or default_content()
+    if name == "no_fixed_employer":
+        if isinstance(value, bool):
+            return value
+        return checks.fold(value).lower() in {"1", "true", "yes", "是", "对", NO_FIXED_EMPLOYER}
+    text = checks.fold("" if value is None else value)
+    if name == "name":
+        return checks.clean_name(text)
+    if name == "phone":
+        return checks.clean_phone(text)
+    if name == "id_number":
+        return checks.clean_id_number(text, today)
+    if name == "employer":
+        if text.rstrip("。.") in content.no_fixed_words:
+            return NO_FIXED_EMPLOYER
+        if text and len(text) < 2:
+            raise FieldInvalid("工作单位名称太短了，请填写单位全称；没有固定单位的回复“无固定单位”。")
+        if len(text) > 100:
+            raise FieldInvalid("工作单位名称太长了，请控制在 100 个字以内。")
+        return text
+    if name == "city":
+        return content.regions.check_city(text)
+    if name == "district":
+        if city:
+            return content.regions.check_district(city, text)
+        found = content.regions.cities_of_district(text)
+        if len(found) != 1:
+            raise FieldInvalid("请填写浙江省内的区、县（市），如 西湖区、义乌市。")
+        return found[0][1]
+    if name == "industry":
+        industry = content.industry(text)
+        if industry:
+            return industry
+        if not 2 <= len(text) <= 30 or text.isdigit():
+            raise FieldInvalid(f"请回复 1 到 {len(content.industries)} 之间的数字，或用几个字说说您的行业。")
+        return text
+    if name == "occupation":
+        if not 2 <= len(text) <= 30 or text.isdigit():
+            raise FieldInvalid("请用 2 到 30 个字说说您的职业或岗位，如 外卖骑手、车间操作工。")
+        return text
+    raise KeyError(f"unknown application field {name!r}")
+
+
+def validate(fields: dict, *, today: date | None = None, content: MembershipContent | None = None) -> dict:
+    """Check every application field together; return the cleaned fields or raise ValidationFailed."""
+    content = content or default_content()
+    clean: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for name in APPLICATION_FIELDS:
+        raw = fields.get(name)
+        if name == "no_fixed_employer":
+            clean[name] = check_field(name, bool(raw) if raw is not None else False, content=content)
+            continue
+        if raw is None or checks.fold(raw) == "":
+            if name != "employer":
+                problems[name] = f"请填写{FIELD_LABELS[name]}。"
+            else:
+                clean[name] = ""
+            continue
+        try:
+            clean[name] = check_field(name, raw, today=today, city=clean.get("city"), content=content)
+        except FieldInvalid as invalid:
+            problems[name] = invalid.hint
+    if clean.get("employer") == NO_FIXED_EMPLOYER:
+        clean["no_fixed_employer"], clean["employer"] = True, ""
+    if "employer" in clean and not clean["employer"] and not clean.get("no_fixed_employer"):
+        problems["employer"] = "请填写工作单位；没有固定单位的请选择“无固定单位”。"
+    if problems:
+        raise ValidationFailed(problems)
+    return clean
+
+
+# ---- views -----------------------------------------------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value else None
+
+
+@dataclass(frozen=True)
+class ApplicationView:
+    """An application as shown to its owner or to staff: personal numbers masked."""
+
+    application_no: str
+    status: str
+    status_label: str
+    name: str  # masked: 张**
+    phone: str  # masked: 138****5678
+    id_number: str  # masked: 330102********123X
+    employer: str
+    no_fixed_employer: bool
+    city: str
+    district: str
+    industry: str
+    occupation: str
+    channel: str
+    reason: str | None
+    member_no: str | None
+    created_at: datetime
+    updated_at: datetime
+    decided_at: datetime | None
+
+    def to_dict(self) -> dict:
+        """JSON-ready fields."""
+        data = asdict(self)
+        for key in ("created_at", "updated_at", "decided_at"):
+            data[key] = _iso(data[key])
+        return data
+
+
+@dataclass(frozen=True)
+class StatusChangeView:
+    """One step of an application's history."""
+
+    from_status: str | None
+    to_status: str
+    status_label: str
+    reason: str | None
+    actor: str
+    notified_via: str | None
+    created_at: datetime
+
+    def to_dict(self) -> dict:
+        """JSON-ready fields."""
+        data = asdict(self)
+        data["created_at"] = _iso(self.created_at)
+        return data
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """A member's card: shown to the member themself, so the name is whole."""
+
+    member_no: str
+    name: str
+    city: str
+    district: str
+    employer: str
+    no_fixed_employer: bool
+    industry: str
+    occupation: str
+    joined_at: datetime
+    perks: str
+
+    def to_dict(self) -> dict:
+        """JSON-ready fields."""
+        data = asdict(self)
+        data["joined_at"] = _iso(self.joined_at)
+        return data
+
+
+# ---- the service -------------------------------------------------------------------------------------
+
+
+class MembershipService:
+    """Applications to join the union, their review, and members."""
+
+    def __init__(self, runtime):
+        self.runtime = runtime
+        self.database = runtime.database
+        self.cipher = runtime.cipher
+
+    @property
+    def content(self) -> MembershipContent:
+        """content/membership.yaml of the runtime, re-read when an editor changes it."""
+        file = self.runtime.content_file(CONTENT_FILE)
+        return content_of(file.load(), file.path)
+
+    def today(self) -> date:
+        """Today in Zhejiang by the runtime's clock (ages are counted from it)."""
+        return checks.shanghai_today(self.runtime.clock())
+
+    def check_field(self, name: str, value: Any, city: str | None = None) -> Any:
+        """check_field with this runtime's content and clock."""
+        return check_field(name, value, today=self.today(), city=city, content=self.content)
+
+    # -- worker side
+
+    def submit(self, person_id: int, fields: dict, consent: bool, channel: str) -> ApplicationView:
+        """Create an application; raise ValidationFailed, DuplicateApplication or ConsentRequired."""
+        if not consent:
+            raise ConsentRequired()
+        content = self.content
+        clean = validate(fields, today=self.today(), content=content)
+        id_index = self.cipher.blind_index(clean["id_number"])
+        now = self.runtime.clock()
+        try:
+            with self.database.session() as session:
+                self._refuse_duplicates(session, person_id, id_index)
+                application = MembershipApplication(
+                    application_no=f"tmp-{uuid.uuid4().hex}", person_id=person_id, status="submitted",
+                    channel=channel, consent_at=now, consent_version=str(content.data.get("consent_version")),
+                    created_at=now, updated_at=now, **self._stored_fields(clean, id_index))
+                session.add(application)
+                session.flush()
+                # The row id is unique, so the number is too, however many submit at once.
+                application.application_no = f"RH{checks.shanghai_today(now):%Y%m%d}-{application.id:05d}"
+                session.add(MembershipStatusChange(application_id=application.id, from_status=None,
+                                                   to_status="submitted", actor="worker", created_at=now))
+                session.flush()
+                view = self._view(application, content)
+        except IntegrityError:
+            # Another submission won the race (same person or same ID): report it like the pre-check does.
+            with self.database.session() as session:
+                self._refuse_duplicates(session, person_id, id_index)
+            raise
+        log.info("membership application %s submitted via %s", view.application_no, channel)
+        return view
+
+    def current_application(self, person_id: int) -> ApplicationView | None:
+        """The person's open application, else their latest one, or None."""
+        with self.database.session() as session:
+            rows = session.scalars(select(MembershipApplication)
+                                   .where(MembershipApplication.person_id == person_id)
+                                   .order_by(MembershipApplication.created_at.desc(),
+                                             MembershipApplication.id.desc())).all()
+            chosen = next((a for a in rows if a.status in OPEN_STATUSES), rows[0] if rows else None)
+            return self._view(chosen) if chosen is not None else None
+
+    def application(self, person_id: int, application_no: str) -> ApplicationView | None:
+        """One of the person's applications by number; None if there is none or it is someone else's."""
+        with self.database.session() as session:
+            row = self._owned(session, person_id, application_no)
+            return self._view(row) if row is not None else None
+
+    def history(self, person_id: int, application_no: str) -> list[StatusChangeView]:
+        """The steps of one of the person's applications, oldest first; [] if it is not theirs."""
+        with self.database.session() as session:
+            row = self._owned(session, person_id, application_no)
+            return self._history(session, row.id) if row is not None else []
+
+    def resubmit(self, person_id: int, application_no: str, fields: dict) -> ApplicationView:
+        """Update an application staff sent back (need_info) and submit it again.
+
+        Fields not given keep their current value. Raises ApplicationNotFound, InvalidDecision
+        (not waiting for information), ValidationFailed or DuplicateApplication (the new ID
+        number belongs to another open application or member).
+        """
+        content = self.content
+        now = self.runtime.clock()
+        with self.database.session() as session:
+            row = self._owned(session, person_id, application_no)
+            if row is None:
+                raise ApplicationNotFound(application_no)
+            if row.status != "need_info":
+                raise InvalidDecision(f"申请 {application_no} 当前{content.status_label(row.status)}，不需要补充信息。")
+            merged = {**self._plain_fields(row), **{k: v for k, v in fields.items() if k in APPLICATION_FIELDS}}
+        clean = validate(merged, today=self.today(), content=content)
+        id_index = self.cipher.blind_index(clean["id_number"])
+        try:
+            with self.database.session() as session:
+                others = select(func.count()).select_from(Member).where(
+                    Member.id_index == id_index, Member.person_id != person_id)
+                if session.scalar(others):
+                    raise DuplicateApplication("", "approved", "这个身份证号已经是工会会员，不能重复申请。")
+                changed = session.execute(
+                    update(MembershipApplication)
+                    .where(MembershipApplication.application_no == application_no,
+                           MembershipApplication.person_id == person_id,
+                           MembershipApplication.status == "need_info")
+                    .values(status="submitted", updated_at=now, **self._stored_fields(clean, id_index)))
+                if changed.rowcount != 1:
+                    raise InvalidDecision(f"申请 {application_no} 刚刚已经更新过了，请回复“入会进度”查看。")
+                row = self._owned(session, person_id, application_no)
+                session.refresh(row)
+                session.add(MembershipStatusChange(application_id=row.id, from_status="need_info",
+                                                   to_status="submitted", actor="worker", created_at=now))
+                session.flush()
+                view = self._view(row, content)
+        except IntegrityError:
+            raise DuplicateApplication("", "submitted", "这个身份证号已有一份入会申请在审核中，不能重复申请。") from None
+        log.info("membership application %s resubmitted", application_no)
+        return view
+
+    def withdraw(self, person_id: int, application_no: str) -> ApplicationView:
+        """The worker takes back their open application."""
+        now = self.runtime.clock()
+        with self.database.session() as session:
+            row = self._owned(session, person_id, application_no)
+            if row is None:
+                raise ApplicationNotFound(application_no)
+            previous = row.status
+            changed = session.execute(
+                update(MembershipApplication)
+                .where(MembershipApplication.id == row.id, MembershipApplication.status.in_(OPEN_STATUSES))
+                .values(status="withdrawn", updated_at=now, decided_at=now))
+            if changed.rowcount != 1:
+                raise InvalidDecision(f"申请 {application_no} 已经处理完毕，不能撤回。")
+            session.refresh(row)
+            session.add(MembershipStatusChange(application_id=row.id, from_status=previous, to_status="withdrawn",
+                                               actor="worker", created_at=now))
+            return self._view(row)
+
+    def membership(self, person_id: int) -> MemberView | None:
+        """The person's member card, or None when they are not a member."""
+        with self.database.session() as session:
+            member = session.scalar(select(Member).where(Member.person_id == person_id, Member.status == "active"))
+            if member is None:
+                return None
+            return MemberView(member_no=member.member_no or "", name=member.name or "", city=member.city or "",
+                              district=member.district or "", employer=member.employer or "",
+                              no_fixed_employer=member.no_fixed_employer, industry=member.industry or "",
+                              occupation=member.occupation or "", joined_at=member.joined_at,
+                              perks=self.content.text("card_perks"))
+
+    def is_member(self, person_id: int) -> bool:
+        """Is the person an approved member?"""
+        with self.database.session() as session:
+            return session.scalar(select(func.count()).select_from(Member).where(
+                Member.person_id == person_id, Member.status == "active")) > 0
+
+    def member_city(self, person_id: int) -> str | None:
+        """The member's city (杭州市), or None when they are not a member."""
+        with self.database.session() as session:
+            return session.scalar(select(Member.city).where(Member.person_id == person_id,
+                                                            Member.status == "active"))
+
+    # -- staff side
+
+    def pending(self, offset: int = 0, limit: int = 50) -> list[ApplicationView]:
+        """Applications waiting for a staff decision, oldest first (masked)."""
+        return self.applications(status="submitted", offset=offset, limit=limit)
+
+    def applications(self, status: str | None = None, offset: int = 0, limit: int = 50) -> list[ApplicationView]:
+        """Applications in any status (or one), oldest first (masked)."""
+        query = select(MembershipApplication).where(MembershipApplication.erased_at.is_(None))
+        if status:
+            query = query.where(MembershipApplication.status == status)
+        query = query.order_by(MembershipApplication.created_at, MembershipApplication.id).offset(offset).limit(limit)
+        content = self.content
+        with self.database.session() as session:
+            return [self._view(row, content) for row in session.scalars(query)]
+
+    def staff_application(self, application_no: str) -> tuple[ApplicationView, list[StatusChangeView]] | None:
+        """An application and its history by number, for staff (masked)."""
+        with self.database.session() as session:
+            row = session.scalar(select(MembershipApplication)
+                                 .where(MembershipApplication.application_no == application_no))
+            if row is None:
+                return None
+            return self._view(row), self._history(session, row.id)
+
+    def members(self, city: str | None = None, offset: int = 0, limit: int = 50) -> list[dict]:
+        """Active members for staff lists: member number, masked name, place, joined date."""
+        query = select(Member).where(Member.status == "active")
+        if city:
+            found = self.content.regions.city(city)
+            query = query.where(Member.city == (found.name if found else city))
+        query = query.order_by(Member.joined_at, Member.id).offset(offset).limit(limit)
+        with self.database.session() as session:
+            return [{"member_no": m.member_no, "name": mask_name(m.name), "city": m.city, "district": m.district,
+                     "industry": m.industry, "joined_at": m.joined_at} for m in session.scalars(query)]
+
+    def review(self, application_no: str, decision: str, reason: str | None = None,
+               reviewer: str = "staff") -> ApplicationView:
+        """Approve, reject or ask for more information; record it and notify the worker.
+
+        Raises ApplicationNotFound, or InvalidDecision (unknown decision, missing reason, or a
+        state that does not allow it, e.g. approving twice).
+        """
+        decision = decision.strip().lower().replace("-", "_")
+        decision = {"approved": "approve", "rejected": "reject", "needinfo": "need_info"}.get(decision, decision)
+        if decision not in DECISIONS:
+            raise InvalidDecision(f"未知的审核决定 {decision!r}：应为 approve、reject 或 need_info。")
+        reason = (reason or "").strip() or None
+        if decision in ("reject", "need_info") and not reason:
+            raise InvalidDecision("不通过或需要补充信息时，请写明原因，职工会看到它。")
+        content = self.content
+        now = self.runtime.clock()
+        new_status = DECISIONS[decision]
+        try:
+            with self.database.session() as session:
+                row = session.scalar(select(MembershipApplication)
+                                     .where(MembershipApplication.application_no == application_no)
+                                     .with_for_update())
+                if row is None:
+                    raise ApplicationNotFound(application_no)
+                previous = row.status
+                if previous not in DECIDABLE_FROM[decision]:
+                    raise InvalidDecision(f"申请 {application_no} 当前为“{content.status_label(previous)}”，"
+                                          f"不能改为“{content.status_label(new_status)}”。")
+                # Guarded by the status read above: a concurrent reviewer's change makes this match nothing.
+                changed = session.execute(
+                    update(MembershipApplication)
+                    .where(MembershipApplication.id == row.id, MembershipApplication.status == previous)
+                    .values(status=new_status, reason=reason, reviewer=reviewer, updated_at=now,
+                            decided_at=now if decision != "need_info" else None))
+                if changed.rowcount != 1:
+                    raise InvalidDecision(f"申请 {application_no} 刚被其他人处理过，请刷新后再看。")
+                session.refresh(row)
+                if decision == "approve":
+                    member = Member(person_id=row.person_id, application_id=row.id, status="active", name=row.name,
+                                    id_index=row.id_index, employer=row.employer,
+                                    no_fixed_employer=row.no_fixed_employer, city=row.city, district=row.district,
+                                    industry=row.industry, occupation=row.occupation, joined_at=now)
+                    session.add(member)
+                    session.flush()
+                    city = content.regions.city(row.city or "")
+                    member.member_no = f"ZJ{city.code if city else '3300'}{member.id:08d}"
+                    row.member_no = member.member_no
+                change = MembershipStatusChange(application_id=row.id, from_status=previous, to_status=new_status,
+                                                reason=reason, actor=reviewer, created_at=now)
+                session.add(change)
+                session.flush()
+                view = self._view(row, content)
+                person_id, change_id = row.person_id, change.id
+        except IntegrityError:
+            raise InvalidDecision(f"申请 {application_no} 的申请人（或这个身份证号）已经是会员了。") from None
+        log.info("membership application %s: %s -> %s by %s", application_no, previous, new_status, reviewer)
+        if person_id is not None:
+            channel = self._notify(person_id, view, content)
+            with self.database.session() as session:
+                session.execute(update(MembershipStatusChange).where(MembershipStatusChange.id == change_id)
+                                .values(notified_via=channel))
+        return view
+
+    def delete_personal_data(self, person_id: int) -> None:
+        """PIPL erasure: remove name, phone, ID and employer from the person's applications and member record.
+
+        Anonymised rows stay (city, industry, dates, statuses) so the union's counts remain right;
+        open applications are withdrawn, membership ends, and the chat forgets any form in progress.
+        """
+        now = self.runtime.clock()
+        with self.database.session() as session:
+            rows = session.scalars(select(MembershipApplication)
+                                   .where(MembershipApplication.person_id == person_id)).all()
+            for row in rows:
+                previous = row.status
+                if row.status in OPEN_STATUSES:
+                    row.status = "withdrawn"
+                row.name = row.phone_encrypted = row.id_encrypted = row.id_index = row.employer = None
+                row.reason = None
+                row.person_id = None
+                row.erased_at = row.updated_at = now
+                session.execute(update(MembershipStatusChange)
+                                .where(MembershipStatusChange.application_id == row.id)
+                                .values(reason=None))
+                session.add(MembershipStatusChange(application_id=row.id, from_status=previous, to_status="erased",
+                                                   actor="system", created_at=now))
+            member = session.scalar(select(Member).where(Member.person_id == person_id))
+            if member is not None:
+                member.status = "erased"
+                member.person_id = member.name = member.id_index = member.member_no = member.employer = None
+                member.erased_at = now
+        openid = self.runtime.people.openid(person_id)
+        if openid:
+            self.runtime.conversations.clear(openid)  # a half-filled form may hold the numbers too
+        log.info("personal data erased for person %s: %d applications, member record %s",
+                 person_id, len(rows), "yes" if member is not None else "no")
+
+    # -- helpers
+
+    def _refuse_duplicates(self, session, person_id: int, id_index: str) -> None:
+        content = self.content
+        member = session.scalar(select(Member).where(Member.person_id == person_id, Member.status == "active"))
+        if member is not None:
+            number = session.scalar(select(MembershipApplication.application_no)
+                                    .where(MembershipApplication.id == member.application_id)) or ""
+            raise DuplicateApplication(number, "approved", f"您已经是工会会员了，会员号 {member.member_no}。")
+        own = session.scalar(select(MembershipApplication).where(
+            MembershipApplication.person_id == person_id, MembershipApplication.status.in_(OPEN_STATUSES)))
+        if own is not None:
+            raise DuplicateApplication(own.application_no, own.status,
+                                       f"您已经有一份入会申请（{own.application_no}），"
+                                       f"目前{content.status_label(own.status)}。")
+        if session.scalar(select(func.count()).select_from(Member).where(Member.id_index == id_index)):
+            raise DuplicateApplication("", "approved", "这个身份证号已经是工会会员，不能重复申请。"
+                                       "如果换了微信号，请回复“人工”或拨打 12351。")
+        if session.scalar(select(func.count()).select_from(MembershipApplication).where(
+                MembershipApplication.id_index == id_index, MembershipApplication.status.in_(OPEN_STATUSES))):
+            raise DuplicateApplication("", "submitted", "这个身份证号已有一份入会申请在审核中，不能重复申请。"
+                                       "如有疑问请回复“人工”或拨打 12351。")
+
+    def _stored_fields(self, clean: dict, id_index: str) -> dict:
+        return {"name": clean["name"], "phone_encrypted": self.cipher.encrypt(clean["phone"]),
+                "id_encrypted": self.cipher.encrypt(clean["id_number"]), "id_index": id_index,
+                "employer": clean["employer"] or None, "no_fixed_employer": bool(clean["no_fixed_employer"]),
+                "city": clean["city"], "district": clean["district"], "industry": clean["industry"],
+                "occupation": clean["occupation"]}
+
+    def _plain_fields(self, row: MembershipApplication) -> dict:
+        """The application's fields as the worker typed them (decrypted), e.g. to prefill a correction."""
+        return {"name": row.name, "phone": self.cipher.decrypt(row.phone_encrypted) if row.phone_encrypted else "",
+                "id_number": self.cipher.decrypt(row.id_encrypted) if row.id_encrypted else "",
+                "employer": row.employer or "", "no_fixed_employer": row.no_fixed_employer, "city": row.city,
+                "district": row.district, "industry": row.industry, "occupation": row.occupation}
+
+    def own_fields(self, person_id: int, application_no: str) -> dict | None:
+        """The worker's own answers of one of their applications, decrypted (to correct them), or None."""
+        with self.database.session() as session:
+            row = self._owned(session, person_id, application_no)
+            return self._plain_fields(row) if row is not None else None
+
+    @staticmethod
+    def _owned(session, person_id: int, application_no: str) -> MembershipApplication | None:
+        return session.scalar(select(MembershipApplication).where(
+            MembershipApplication.application_no == str(application_no or "").strip().upper(),
+            MembershipApplication.person_id == person_id))
+
+    def _history(self, session, application_id: int) -> list[StatusChangeView]:
+        content = self.content
+        rows = session.scalars(select(MembershipStatusChange)
+                               .where(MembershipStatusChange.application_id == application_id)
+                               .order_by(MembershipStatusChange.created_at, MembershipStatusChange.id))
+        return [StatusChangeView(r.from_status, r.to_status, content.status_label(r.to_status), r.reason, r.actor,
+                                 r.notified_via, r.created_at) for r in rows]
+
+    def _view(self, row: MembershipApplication, content: MembershipContent | None = None) -> ApplicationView:
+        content = content or self.content
+        phone = self.cipher.decrypt(row.phone_encrypted) if row.phone_encrypted else ""
+        id_number = self.cipher.decrypt(row.id_encrypted) if row.id_encrypted else ""
+        return ApplicationView(
+            application_no=row.application_no, status=row.status, status_label=content.status_label(row.status),
+            name=mask_name(row.name), phone=mask_phone(phone), id_number=mask_id_number(id_number),
+            employer=row.employer or "", no_fixed_employer=row.no_fixed_employer, city=row.city or "",
+            district=row.district or "", industry=row.industry or "", occupation=row.occupation or "",
+            channel=row.channel, reason=row.reason, member_no=row.member_no, created_at=row.created_at,
+            updated_at=row.updated_at, decided_at=row.decided_at)
+
+    def _notify(self, person_id: int, view: ApplicationView, content: MembershipContent) -> str:
+        from bot.services.notify import notify
+
+        if view.status == "approved":
+            text = (f"恭喜您！入会申请 {view.application_no} 已通过，欢迎加入工会大家庭。\n"
+                    f"会员号：{view.member_no}\n回复“会员卡”查看电子会员卡，回复“福利”看看会员能享受什么。")
+            remark = "回复“会员卡”查看电子会员卡"
+        elif view.status == "rejected":
+            text = (f"您的入会申请 {view.application_no} 未通过审核。\n原因：{view.reason}\n"
+                    f"有疑问可回复“人工”或拨打职工服务热线 12351，也可以重新申请。")
+            remark = "有疑问请拨打 12351"
+        else:
+            text = (f"您的入会申请 {view.application_no} 需要补充信息：{view.reason}\n"
+                    f"回复“入会进度”即可修改后重新提交。")
+            remark = "回复“入会进度”修改后重新提交"
+        data = {"first": "您的入会申请有新进展", "keyword1": view.application_no,
+                "keyword2": view.status_label, "keyword3": f"{view.updated_at:%Y-%m-%d %H:%M}", "remark": remark}
+        return notify(self.runtime, person_id, text, self.runtime.config.get("membership.template_id", ""), data)
+
+
+def member_openids(database, city: str | None = None, industry: str | None = None) -> Iterator[str]:
+    """Stream the service-account openids of active members (push audiences), optionally of a city or industry."""
+    query = (select(Identity.openid)
+             .join(Member, Member.person_id == Identity.person_id)
+             .where(Member.status == "active", Identity.channel == "official"))
+    if city:
+        found = default_content().regions.city(city)
+        query = query.where(Member.city == (found.name if found else city))
+    if industry:
+        query = query.where(Member.industry == (default_content().industry(industry) or industry))
+    with database.engine.connect() as connection:
+        result = connection.execution_options(stream_results=True, yield_per=5000).execute(
+            query.order_by(Identity.openid))
+        for row in result:
+            yield row[0]
