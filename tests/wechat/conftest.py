@@ -1,4 +1,4 @@
-"""Fixtures for WeChat tests: a configuration pointing at the fake WeChat API (tests/conftest.py serves it)."""
+"""Fixtures for WeChat tests: a configuration whose WeChat API is the fake (fake_wechat, in tests/conftest.py)."""
 from __future__ import annotations
 
 import pytest
@@ -8,7 +8,7 @@ from bot.config import DEMO_AES_KEY, DEMO_APP_ID, DEMO_MINIPROGRAM_APP_ID, DEMO_
 
 @pytest.fixture
 def wechat_config(fake_wechat, tmp_path):
-    """A configuration whose WeChat API is the fake, with both the official account and a mini-program."""
+    """A configuration pointing at the fake, with both the official account and a mini-program."""
     return load_config(environ={}, path=tmp_path / "absent.yaml", overrides={
         "wechat.token": DEMO_TOKEN,
         "wechat.app_id": DEMO_APP_ID,
