@@ -15,6 +15,7 @@ GROUPS = [
     ("bot.wechat.commands", "menu"),
     ("bot.nlu.commands", "nlu"),
     ("bot.content_commands", "content"),
+    ("bot.activities_commands", "activities"),
     ("bot.membership_commands", "members"),
     ("bot.tickets_commands", "tickets"),
 ]
