@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import math
-import re
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -359,9 +359,9 @@ class IntentMatcher:
         """Normalise text with this content's correction table."""
         return normalize(text or "", self._content.corrections)
 
-    def _scan(self, norm: str) -> tuple[dict[str, float], list[str], bool]:
+    @staticmethod
+    def _scan(norm: str, content: _Content) -> tuple[dict[str, float], list[str], bool]:
         """Return raw scores per intent and topic, the matched phrases, and whether a negation applied."""
-        content = self._content
         settings = content.settings
         phrases, by_first = content.phrases, content.by_first
         n = len(norm)
@@ -439,10 +439,10 @@ class IntentMatcher:
 
     def classify(self, text: str, in_form: bool = False) -> Match:
         """Return the intent (and legal topic) of a worker's message; see Match.confident for when to ask."""
-        content = self._content
+        content = self._content  # one snapshot: a reload in another thread does not mix two versions
         settings = content.settings
-        norm = self.normalize(text)
-        scores, matched, negated = self._scan(norm) if norm else ({}, [], False)
+        norm = normalize(text or "", content.corrections)
+        scores, matched, negated = self._scan(norm, content) if norm else ({}, [], False)
         topic, topic_score = self._topic(scores)
         intent_scores = {intent: scores.get(intent, 0.0) for intent in INTENTS}
         if topic_score > 0:
@@ -451,7 +451,7 @@ class IntentMatcher:
         ranked = sorted(intent_scores.items(), key=lambda kv: kv[1], reverse=True)
         top_intent, top_raw = ranked[0]
         if top_raw <= 0:
-            return self._unplaced(norm, matched, negated, topic)
+            return self._unplaced(content, norm, matched, negated)
         temperature = settings["temperature"]
         exps = {i: math.exp(min(s, 60.0) / temperature) for i, s in intent_scores.items() if s > 0}
         total = sum(exps.values()) + math.exp(settings["null_score"] / temperature)
@@ -463,26 +463,28 @@ class IntentMatcher:
             candidates = (candidates + tuple(extra))[:3]
         confident = confidence >= settings["threshold"] and top_raw >= settings["min_score"]
         if in_form:
-            confident = confident and self._starts_new_request(text, norm, top_raw, confidence)
+            confident = confident and self._starts_new_request(content, text, norm, top_raw, confidence)
         if top_intent in LEGAL_INTENTS:
             topic = topic or content.default_topic
         else:
             topic = None
         return Match(top_intent, topic, round(confidence, 3), confident, candidates, tuple(matched), norm, negated)
 
-    def _unplaced(self, norm: str, matched: list[str], negated: bool, topic: str | None) -> Match:
+    @staticmethod
+    def _unplaced(content: _Content, norm: str, matched: list[str], negated: bool) -> Match:
         # Nothing we know: best guess is "not our business" for text, a greeting for emoji-only messages.
         intent = "out_of_scope" if norm and not norm.isdigit() else "greeting_help"
-        candidates = tuple((i, 0.0) for i in self._content.fallback[:3])
+        candidates = tuple((i, 0.0) for i in content.fallback[:3])
         return Match(intent, None, 0.0, False, candidates, tuple(matched), norm, negated)
 
-    def _starts_new_request(self, text: str, norm: str, top_raw: float, confidence: float) -> bool:
-        settings = self._content.settings
+    @staticmethod
+    def _starts_new_request(content: _Content, text: str, norm: str, top_raw: float, confidence: float) -> bool:
+        settings = content.settings
         if len(norm) < 3 or norm.isdigit() or top_raw < settings["in_form_min_score"]:
             return False
         if confidence < settings["in_form_threshold"]:
             return False
-        asks = "?" in text or "？" in text or any(cue in norm for cue in self._content.request_cues)
+        asks = "?" in text or "？" in text or any(cue in norm for cue in content.request_cues)
         return asks
 
     def clarifying_question(self, match: Match) -> tuple[str, tuple[str, ...]]:
@@ -509,8 +511,9 @@ class IntentMatcher:
 
     def topic_of(self, text: str) -> str | None:
         """Return the legal topic of any text, or None when it names none."""
-        norm = self.normalize(text)
+        content = self._content
+        norm = normalize(text or "", content.corrections)
         if not norm:
             return None
-        scores, _, _ = self._scan(norm)
+        scores, _, _ = self._scan(norm, content)
         return self._topic(scores)[0]
