@@ -342,7 +342,8 @@ def _submit_legal_aid(data: dict, turn) -> Reply:
 def _open(turn, data: dict, kind: str, text: str, **fields) -> Reply:
     from bot.services.people import OFFICIAL
 
-    openid = data.get("_openid")
+    # Forms started here remember the worker; a Turn that knows its follower (dialogue) serves the others.
+    openid = data.get("_openid") or getattr(turn, "openid", None)
     if not openid:
         # Started without going through this module (no way to know who is writing): start again.
         raise FieldInvalid("抱歉，这份表格需要重新开始填写，请回复“取消”后重新进入。")
