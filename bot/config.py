@@ -73,6 +73,20 @@ def _aes_key(value: Any) -> str:
     return text
 
 
+def _service_hours(value: Any) -> str:
+    from bot.services.service_hours import parse_hours  # the one parser, so start-up rejects what chat could not read
+
+    text = str(value or "").strip()
+    parse_hours(text)
+    return text
+
+
+def _holidays(value: Any) -> tuple:
+    from bot.services.service_hours import parse_holidays
+
+    return parse_holidays(value)
+
+
 def _url(value: Any) -> str:
     text = str(value or "").strip()
     if text and "://" not in text:
@@ -112,6 +126,10 @@ SETTINGS: list[Setting] = [
     Setting("api.refresh_ttl_seconds", "API_REFRESH_TTL_SECONDS", 30 * 86400, _positive_int),
     Setting("api.rate_limit_per_minute", "API_RATE_LIMIT_PER_MINUTE", 120, _positive_int),
     Setting("api.upload_max_bytes", "API_UPLOAD_MAX_BYTES", 5 * 1024 * 1024, _positive_int),
+    # The human agent (转人工): service hours in China time, closed days, the customer-service account.
+    Setting("human_agent.hours", "HUMAN_AGENT_HOURS", "周一至周五 09:00-17:30", _service_hours),
+    Setting("human_agent.holidays", "HUMAN_AGENT_HOLIDAYS", (), _holidays),
+    Setting("human_agent.kf_account", "HUMAN_AGENT_KF_ACCOUNT", ""),
     Setting("tickets.template_id_answer", "TICKETS_TEMPLATE_ID_ANSWER", "", demo_default="TPL_TICKET_ANSWER"),
 ]
 

@@ -13,6 +13,8 @@ CONTENT_CHECKS: list[str] = [
     "bot.content:check_replies",
     "bot.services.membership:check_content",
     "bot.services.tickets:check_content",
+    "handlers.legal:check_content",
+    "handlers.benefits:check_content",
 ]
 
 

@@ -105,6 +105,20 @@ class Runtime:
 
         return ActivityService(self)
 
+    @cached_property
+    def legal_faq(self):
+        """The curated legal FAQ (content/legal), ranked with our jieba dictionary."""
+        from bot.services.legal_faq import LegalFAQ
+
+        return LegalFAQ.load(self.content_dir, tokenize=self.tokenizer.tokens)
+
+    @cached_property
+    def benefits(self):
+        """The union benefits catalogue (content/benefits)."""
+        from bot.services.benefits import BenefitCatalogue
+
+        return BenefitCatalogue.load(self.content_dir)
+
     def content_file(self, relative_path: str):
         """The editor-owned file content/<relative_path>, shared and reloaded when edited."""
         from bot.content import ContentFile

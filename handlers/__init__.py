@@ -55,6 +55,8 @@ ACTIONS = {
 TEXT_PATTERNS: list[tuple[str, str]] = [
     (r"(?i)(?<![a-z])(WQ|JB|XX|BF|ZX|YZ|HD)\d{8}-?\d{3,}|^(查询|查看|我的)(工单|投诉|举报|来信)(进度)?$",
      "handlers.tickets:show_ticket_by_pattern"),
+    (r"^(没用|没有用|没啥用|没帮助|没有帮助|没帮上|不是这个|不是我要问的|不是我问的|答非所问|没解决|没有解决)", "handlers.legal:follow_up_unhelpful"),
+    (r"^(那|那么|还有)?[^，。,？?]{1,12}呢[？?。！!~～]*$", "handlers.benefits:follow_up"),
 ]
 
 

@@ -1,0 +1,70 @@
+"""转人工: WeChat's customer service during service hours, a callback ticket outside them."""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+
+from bot.messages import Reply, TextReply, TransferToAgentReply
+from bot.security import mask_openid
+from bot.services.service_hours import ServiceHours
+
+log = logging.getLogger(__name__)
+
+HOTLINE = "12351"
+# Words that only ask for a person; what remains is the worker's question, if they gave one.
+ASKING_FOR_A_PERSON = re.compile(r"没用|没帮助|转人工|人工客服|人工服务|找人工|要人工|人工|真人|客服|在吗|我要|我想|请|帮我|转|找|[\s\W]")
+RECENT_CALLBACK = timedelta(hours=12)  # a second 转人工 the same evening does not open a second ticket
+MAX_TICKET_TEXT = 1900
+
+
+def handle(user, message, ctx) -> Reply:
+    """Hand over to a human agent now, or book a callback when no one is on duty."""
+    config = ctx.runtime.config
+    hours = ServiceHours.from_config(config)
+    if hours.is_open(ctx.now):
+        log.info("transfer to customer service for %s", mask_openid(user.openid))
+        # WeChat shows nothing for a transfer: the agent's first message is what the worker sees.
+        return TransferToAgentReply(account=config.get("human_agent.kf_account") or "")
+    return _book_callback(user, ctx, hours)
+
+
+def _book_callback(user, ctx, hours: ServiceHours) -> Reply:
+    from bot.services.tickets import TicketRejected
+
+    tickets = ctx.runtime.tickets
+    closed = (f"现在不在人工服务时间（{hours.describe()}）。" if hours.ever_open
+              else "人工客服暂时没有开通。")
+    open_callbacks, _total = tickets.list_for(user.person_id, kind="callback", limit=1)
+    if open_callbacks and open_callbacks[0].status == "open" and ctx.now - open_callbacks[0].created_at < RECENT_CALLBACK:
+        return ctx.offer(f"{closed}\n您已经预约过人工回复，编号：{open_callbacks[0].number}，工作人员上班后会尽快联系您。\n"
+                         f"急事请拨打职工服务热线 {HOTLINE}。", [("返回服务菜单", "@intent:greeting_help")])
+    question = last_question(ctx)
+    text = f"职工请求人工服务。留言：{question}" if question else "职工请求人工服务（未留言）。"
+    try:
+        view = tickets.open(user.person_id, "callback", text[:MAX_TICKET_TEXT], topic=_legal_topic(ctx),
+                            channel="chat")
+    except TicketRejected as rejected:
+        log.warning("callback ticket refused: %s", rejected)
+        return TextReply(f"{closed}\n请拨打职工服务热线 {HOTLINE}，或在服务时间再回复“转人工”。")
+    log.info("callback %s booked outside service hours", view.number)
+    return ctx.offer(f"{closed}\n{tickets.acknowledgement(view)}\n急事请拨打职工服务热线 {HOTLINE}。",
+                     [("返回服务菜单", "@intent:greeting_help")],
+                     "在等待的时候，也可以直接把问题发给我，我先帮您查查。")
+
+
+def last_question(ctx) -> str:
+    """What the worker wanted help with: this message minus 转人工, else the legal question or unclear text kept in context."""
+    own = ASKING_FOR_A_PERSON.sub("", ctx.text or "")
+    if len(own) >= 4:
+        return (ctx.text or "").strip()
+    context = ctx.state.context
+    asked = context.get("legal_question")
+    if isinstance(asked, dict) and asked.get("text"):
+        return str(asked["text"])
+    return str(context.get("pending_text") or "")
+
+
+def _legal_topic(ctx) -> str | None:
+    asked = ctx.state.context.get("legal_question")
+    return asked.get("topic") if isinstance(asked, dict) and last_question(ctx) == asked.get("text") else None

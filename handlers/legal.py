@@ -1,0 +1,274 @@
+"""Legal consultation (法律咨询): cited FAQ answers, related questions, a union counsellor, legal aid.
+
+The FAQ service decides what fits; this module only talks. What the worker asked is kept in
+the conversation context, so "没用" after an answer can pass that very question to a counsellor.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timedelta
+
+from bot import forms
+from bot.messages import Reply, TextReply
+from handlers import FORMS, resolve
+
+log = logging.getLogger(__name__)
+
+LEGAL_INTENTS = ("legal_consult", "rights_complaint")
+QUESTION_KEY = "legal_question"  # context: {"text", "topic", "faq_id", "at", "ticket"}
+FOLLOW_UP_MINUTES = 120  # "没用" two hours after an answer still refers to it; the next day it does not
+TOPIC_PREVIEW = 5  # questions shown when a worker picks a topic
+MAX_TICKET_TEXT = 1900  # the ticket service takes 2000 characters; leave room for our note
+
+# Asking for legal aid rather than about a dispute.
+LEGAL_AID_WORDS = re.compile(r"法律援助|法援|免费(?:的)?律师|援助律师|免费(?:打|代理)?官司")
+APPLY_WORDS = re.compile(r"申请|我要|想要|怎么办理|办理")
+# What is left of "我想咨询一个法律问题" once words that say nothing about the problem are gone.
+FILLER = re.compile(
+    r"法律咨询|咨询|法律|问题|律师|顾问|请问|我想|我要|想|问问|问一下|问个|问|一下|一个|个|关于|方面|有关|相关|的|吗|呢|吧|啊|呀|"
+    r"我|你好|您好|你|您|可以|能|帮|找|需要|事情|事|请|有|点|些|[\s\W]")
+VAGUE_CORE = 2  # this few meaningful characters, no topic and no answer: the worker has not said what happened
+SHORT_CORE = 6  # a short phrase (劳动合同, 工伤): show the topic's questions if nothing fits exactly
+RERANK_DEPTH = 5  # candidates weighed again by how much of the message they cover
+RERANK_FLOOR = 0.6  # ... if they scored at least this share of the best
+COVERAGE_FLOOR = 0.3
+CLOSE = 0.85  # for a short phrase, answers scoring this share of the best are as likely meant
+HUMAN_WORDS = re.compile(r"转人工|人工|真人|客服")
+
+
+# ---- the intent ---------------------------------------------------------------------------
+
+def handle(user, message, ctx) -> Reply:
+    """法律咨询: answer from the FAQ with its legal basis, or offer a counsellor."""
+    faq = ctx.runtime.legal_faq
+    text = (ctx.text or "").strip()
+    if LEGAL_AID_WORDS.search(text):
+        return _legal_aid(ctx, start_now=bool(APPLY_WORDS.search(text)) or _aid_shown_recently(ctx))
+    core = FILLER.sub("", text)
+    if not core:
+        return _ask_what_happened(ctx)
+    topic = _topic(ctx, text)
+    hit = faq.best_answer(text, topic_prior=topic)
+    if hit is None and len(core) <= VAGUE_CORE and topic in (None, ctx.runtime.matcher.default_topic):
+        return _ask_what_happened(ctx)
+    if hit is not None and len(core) <= SHORT_CORE:
+        close = [h for h in faq.search(text, topic_prior=topic, limit=TOPIC_PREVIEW) if h.score >= CLOSE * hit.score]
+        if len(close) > 1:  # 加班费 alone: several answers fit as well; let the worker pick rather than guess
+            _remember(ctx, text, topic or hit.entry.topic, None)
+            options = [(h.entry.question, f"@action:faq:{h.entry.id}") for h in close]
+            options.append(("都不是，请工会法律顾问解答", "@action:counsellor:"))
+            return ctx.offer(f"关于“{text}”，您想问的是哪一个？回复数字：", options, "也可以把您的具体情况发给我。")
+    if hit is not None:
+        hit = _rerank(faq, text, topic)[0]
+        log.info("legal answer %s (score %.2f, topic %s)", hit.entry.id, hit.score, topic)
+        _remember(ctx, text, topic or hit.entry.topic, hit.entry.id)
+        return _answer(ctx, hit.entry)
+    _remember(ctx, text, topic, None)
+    if len(core) <= SHORT_CORE and topic and faq.by_topic(topic) and topic != ctx.runtime.matcher.default_topic:
+        return _topic_questions(ctx, topic, head=f"关于“{faq.topic_title(topic)}”，大家常问这些，回复数字查看：")
+    log.info("legal question without a fitting answer (topic %s)", topic)
+    return _no_answer(ctx)
+
+
+def _rerank(faq, text: str, topic: str | None) -> list:
+    """The FAQ's close candidates, best first by score x (COVERAGE_FLOOR + coverage).
+
+    BM25 alone prefers the entry that shares the rarest word (手指压断 -> the 私了 entry); weighing
+    how much of the worker's message each question covers picks the one about their situation.
+    Measured on tests/handlers/legal_questions.yaml: 165 -> 172 of 184 first answers fit.
+    """
+    hits = faq.search(text, topic_prior=topic, limit=RERANK_DEPTH)
+    if not hits:
+        return hits
+    folded = faq._fold(text)  # the same folding (typos, traditional characters) the FAQ ranks with
+    near = [h for h in hits if h.score >= RERANK_FLOOR * hits[0].score]
+    return sorted(near, key=lambda h: -h.score * (COVERAGE_FLOOR + faq.coverage(folded, h.entry)))
+
+
+def _topic(ctx, text: str) -> str | None:
+    """The matcher's topic; for text that came from a clarifying question or a menu, ask the matcher."""
+    match = ctx.match
+    if match is not None and match.intent in LEGAL_INTENTS and match.topic:
+        return match.topic
+    return ctx.runtime.matcher.topic_of(text) if text else None
+
+
+def _remember(ctx, text: str, topic: str | None, faq_id: str | None) -> None:
+    ctx.state.context[QUESTION_KEY] = {"text": text, "topic": topic, "faq_id": faq_id,
+                                       "at": ctx.now.isoformat(timespec="seconds")}
+    ctx.state.last_intent, ctx.state.last_topic = "legal_consult", topic or ctx.state.last_topic
+
+
+def _question(ctx, fresh_only: bool = True) -> dict | None:
+    """The legal question the worker asked last (None when there is none, or it is old news)."""
+    kept = ctx.state.context.get(QUESTION_KEY)
+    if not isinstance(kept, dict) or not kept.get("text"):
+        return None
+    if fresh_only:
+        try:
+            asked = datetime.fromisoformat(kept.get("at") or "")
+        except ValueError:
+            return None
+        if ctx.now - asked > timedelta(minutes=FOLLOW_UP_MINUTES):
+            return None
+    return kept
+
+
+def _answer(ctx, entry) -> TextReply:
+    faq = ctx.runtime.legal_faq
+    options = [(r.question, f"@action:faq:{r.id}") for r in faq.related(entry)]
+    options.append(("没解决我的问题，请工会法律顾问解答", "@action:faq_unhelpful:"))
+    options.append(("需要工会出面帮我维权", "@intent:rights_complaint"))
+    return ctx.offer(f"{faq.format_answer(entry)}\n\n您可能还想问（回复数字）：", options,
+                     "没有解决您的问题？回复“没用”，我们请工会法律顾问为您解答。")
+
+
+def _ask_what_happened(ctx) -> TextReply:
+    faq = ctx.runtime.legal_faq
+    options = [(title, f"@action:faq:topic:{topic}") for topic, title in faq.topics()]
+    return ctx.offer("请直接说说您遇到的事，比如“公司拖欠工资三个月了怎么办”，我帮您查法律规定。\n"
+                     "也可以先选一类，看看大家常问的问题：", options)
+
+
+def _topic_questions(ctx, topic: str, head: str) -> TextReply:
+    faq = ctx.runtime.legal_faq
+    entries = faq.by_topic(topic)[:TOPIC_PREVIEW]
+    options = [(e.question, f"@action:faq:{e.id}") for e in entries]
+    options.append(("都不是，请工会法律顾问解答", "@action:counsellor:"))
+    return ctx.offer(head, options, "也可以直接把您的情况发给我。")
+
+
+def _no_answer(ctx) -> TextReply:
+    days = _consultation_days(ctx)
+    options = [(f"转给工会法律顾问（留言，{days}个工作日内答复）", "@action:counsellor:"),
+               ("申请工会法律援助", "@action:legal_aid:"),
+               ("转人工客服", "@intent:human_agent")]
+    return ctx.offer("抱歉，这个问题我这里还没有准确的答案，不想给您说错。您可以：", options,
+                     "也可以换个说法再问我，或拨打职工服务热线 12351。")
+
+
+def _consultation_days(ctx) -> int:
+    deadline = ctx.runtime.tickets.kind_settings("consultation").get("deadline") or {}
+    return int(deadline.get("working_days") or deadline.get("days") or 3)
+
+
+# ---- numbered choices (ACTIONS) ---------------------------------------------------------
+
+def show_entry(user, message, ctx, argument: str) -> Reply:
+    """A related question picked by number (or "topic:<topic>": that topic's common questions)."""
+    faq = ctx.runtime.legal_faq
+    if argument.startswith("topic:"):
+        topic = argument.split(":", 1)[1]
+        if not faq.by_topic(topic):
+            return _ask_what_happened(ctx)
+        ctx.state.last_intent, ctx.state.last_topic = "legal_consult", topic
+        return _topic_questions(ctx, topic, head=f"“{faq.topic_title(topic)}”常见问题，回复数字查看：")
+    entry = faq.get(argument)
+    if entry is None:  # the FAQ changed since the choice was offered
+        return _ask_what_happened(ctx)
+    asked = _question(ctx)
+    # Keep the worker's own words: a counsellor needs them more than our FAQ question.
+    _remember(ctx, asked["text"] if asked else entry.question, entry.topic, entry.id)
+    return _answer(ctx, entry)
+
+
+def not_helpful(user, message, ctx, argument: str = "") -> Reply:
+    """The answer did not help: offer a union counsellor, or the human agent straight away if asked for."""
+    if HUMAN_WORDS.search(ctx.text or ""):
+        return _to_human_agent(user, message, ctx)
+    days = _consultation_days(ctx)
+    options = [(f"转给工会法律顾问（留言，{days}个工作日内答复）", "@action:counsellor:"),
+               ("转人工客服", "@intent:human_agent"),
+               ("申请工会法律援助", "@action:legal_aid:")]
+    return ctx.offer("抱歉没能帮上您。您可以：", options, "也可以换个说法，把具体情况再告诉我。")
+
+
+def hand_to_counsellor(user, message, ctx, argument: str = "") -> Reply:
+    """Pass the worker's question to a union legal counsellor: a consultation ticket with a number."""
+    from bot.services.tickets import TicketRejected
+
+    asked = _question(ctx, fresh_only=False)
+    if asked is None:
+        return TextReply("请先把您遇到的问题用一段话发给我（什么事、什么时候、现在怎么样了），"
+                         "我查不到答案时会帮您转给工会法律顾问。")
+    if asked.get("ticket"):
+        return TextReply(f"这个问题已经转给工会法律顾问了，编号：{asked['ticket']}。\n"
+                         f"回复编号即可查看答复；有新情况可以直接发给我。")
+    faq = ctx.runtime.legal_faq
+    text = asked["text"][:MAX_TICKET_TEXT]
+    seen = faq.get(asked.get("faq_id") or "")
+    if seen is not None:
+        text += f"\n（已看过常见问题“{seen.question}”，未解决）"
+    try:
+        view = ctx.runtime.tickets.open(user.person_id, "consultation", text, topic=asked.get("topic"), channel="chat")
+    except TicketRejected as rejected:
+        return TextReply(f"{rejected}\n请修改后再发给我，或拨打职工服务热线 12351。")
+    asked["ticket"] = view.number
+    ctx.state.context[QUESTION_KEY] = asked
+    return ctx.offer(ctx.runtime.tickets.acknowledgement(view), [("返回服务菜单", "@intent:greeting_help")],
+                     "急事请拨打职工服务热线 12351。")
+
+
+def legal_aid(user, message, ctx, argument: str = "") -> Reply:
+    """Union legal aid: who qualifies and what to bring; "apply" starts the application form."""
+    return _legal_aid(ctx, start_now=argument == "apply")
+
+
+def _legal_aid(ctx, start_now: bool) -> Reply:
+    ctx.state.last_intent = "legal_consult"
+    form = resolve(FORMS.get("legal_aid", "missing:missing"))
+    if start_now:
+        ctx.state.context.pop("legal_aid_shown", None)
+        if form is None:
+            return TextReply("法律援助在线申请暂时无法办理，请拨打职工服务热线 12351，"
+                             "或到所在县（市、区）总工会职工服务中心申请。")
+        return forms.start(form, ctx)
+    ctx.state.context["legal_aid_shown"] = ctx.now.isoformat(timespec="seconds")
+    options = [("我要申请法律援助", "@action:legal_aid:apply")]
+    if _question(ctx):
+        options.append(("先把问题转给工会法律顾问", "@action:counsellor:"))
+    return ctx.offer(ctx.runtime.legal_faq.format_legal_aid(), options)
+
+
+def _aid_shown_recently(ctx) -> bool:
+    """The worker read the legal-aid summary, which says to reply 法律援助 to apply, and did."""
+    shown = ctx.state.context.get("legal_aid_shown")
+    try:
+        return bool(shown) and ctx.now - datetime.fromisoformat(shown) < timedelta(minutes=FOLLOW_UP_MINUTES)
+    except ValueError:
+        return False
+
+
+def _to_human_agent(user, message, ctx) -> Reply:
+    from handlers import human_agent
+
+    ctx.state.last_intent = "human_agent"
+    return human_agent.handle(user, message, ctx)
+
+
+# ---- follow-ups recognised by their shape (TEXT_PATTERNS) -------------------------------
+
+def follow_up_unhelpful(user, message, ctx, found) -> Reply:
+    """没用 / 不是这个 right after a legal answer; anywhere else the message is routed as usual."""
+    if ctx.state.last_intent == "legal_consult" and _question(ctx):
+        return not_helpful(user, message, ctx)
+    return route_as_usual(user, message, ctx)
+
+
+def route_as_usual(user, message, ctx) -> Reply:
+    """What the dialogue would have answered had no text pattern matched: the matcher's intent, or a clarifying question."""
+    from bot import dialogue
+
+    match = ctx.runtime.matcher.classify(ctx.text)
+    ctx.match = match
+    if not match.confident:
+        return dialogue._clarify(match, ctx).reply  # the dialogue's own clarifying question, not a second copy
+    return dialogue.dispatch_intent(match.intent, message, ctx, text=ctx.text).reply
+
+
+def check_content(content_dir) -> None:
+    """Content check: the legal FAQ, its disclaimer, legal aid and regional figures load (ContentError otherwise)."""
+    from bot.services.legal_faq import LegalFAQ
+
+    LegalFAQ.load(content_dir)
