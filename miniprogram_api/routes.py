@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from miniprogram_api import openapi
 from miniprogram_api.dispatch import Route
-from miniprogram_api.resources import activities, auth, benefits, consents, legal, me, uploads
+from miniprogram_api.resources import activities, auth, benefits, consents, legal, me, membership, tickets, uploads
 from miniprogram_api.schemas import activities as activity_schemas
 from miniprogram_api.schemas import auth as auth_schemas
 from miniprogram_api.schemas import benefits as benefit_schemas
 from miniprogram_api.schemas import consents as consent_schemas
 from miniprogram_api.schemas import legal as legal_schemas
 from miniprogram_api.schemas import me as me_schemas
+from miniprogram_api.schemas import membership as membership_schemas
+from miniprogram_api.schemas import tickets as ticket_schemas
 from miniprogram_api.schemas import uploads as upload_schemas
 from miniprogram_api.schemas.common import PageQuery
 
@@ -36,6 +38,26 @@ ROUTES: list[Route] = [
 
     # The member
     Route("GET", "/me", me.me, "我的资料和会员状态", "我的", response=me_schemas.Me),
+
+    # Membership
+    Route("GET", "/membership/form", membership.form, "入会表单需要的内容（说明、个人信息收集说明、城市、行业）", "入会",
+          response=membership_schemas.JoinForm),
+    Route("POST", "/membership/applications", membership.apply, "提交入会申请", "入会",
+          body=membership_schemas.ApplicationRequest, response=membership_schemas.ApplicationCreated, status=201,
+          errors=(409,), description="和公众号里的入会表单同一套检查：字段、同意说明、不能重复申请（409）。"),
+    Route("GET", "/membership/application", membership.current, "我的入会申请（在审的，否则最近一份）", "入会",
+          response=membership_schemas.Application, errors=(404,)),
+    Route("GET", "/membership/applications/<application_no>", membership.application, "一份入会申请", "入会",
+          response=membership_schemas.Application),
+    Route("GET", "/membership/applications/<application_no>/history", membership.history, "入会申请的审核记录",
+          "入会", response=membership_schemas.ApplicationHistory),
+    Route("POST", "/membership/applications/<application_no>/resubmit", membership.resubmit,
+          "补充信息后重新提交", "入会", body=membership_schemas.ResubmitRequest,
+          response=membership_schemas.Application, errors=(409,)),
+    Route("POST", "/membership/applications/<application_no>/withdraw", membership.withdraw, "撤回入会申请", "入会",
+          response=membership_schemas.Application, errors=(409,)),
+    Route("GET", "/membership/card", membership.card, "我的会员卡", "入会",
+          response=membership_schemas.MemberCard, errors=(404,)),
 
     # Benefits
     Route("GET", "/benefits", benefits.catalogue, "适用于我的福利（按城市和会员身份）", "福利",
@@ -69,6 +91,16 @@ ROUTES: list[Route] = [
           response=activity_schemas.SignUpResult, status=201, errors=(403, 409)),
     Route("GET", "/me/sign-ups", activities.my_sign_ups, "我的报名", "活动",
           query=activity_schemas.MySignUpQuery, response=activity_schemas.SignUpPage),
+
+    # Consultations, complaints, reports, letters to the chairman, hardship and legal aid
+    Route("GET", "/tickets/kinds", tickets.kinds, "可以提交的诉求类型", "诉求", response=ticket_schemas.TicketKinds),
+    Route("POST", "/tickets", tickets.create, "提交诉求（咨询、投诉、举报、主席信箱、困难帮扶、法律援助）", "诉求",
+          body=ticket_schemas.TicketRequest, response=ticket_schemas.TicketCreated, status=201,
+          description="图片先用 POST /api/v1/uploads 上传，再把附件编号放进 attachments。"),
+    Route("GET", "/tickets", tickets.listing, "我提交的诉求", "诉求",
+          query=ticket_schemas.TicketQuery, response=ticket_schemas.TicketPage),
+    Route("GET", "/tickets/<number>", tickets.detail, "诉求详情和工作人员的答复", "诉求",
+          response=ticket_schemas.TicketDetail),
 
     # Uploads (images for tickets)
     Route("POST", "/uploads", uploads.create, "上传一张图片（提交诉求时用）", "附件", upload=True,

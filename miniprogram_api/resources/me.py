@@ -10,18 +10,21 @@ from miniprogram_api.services import membership, people
 
 def standing(person_id: int) -> tuple[bool, str | None]:
     """Return (is a member, their city) from the membership service."""
-    card = membership().membership(person_id)
-    if not card:
+    service = membership()
+    if not service.is_member(person_id):
         return False, None
-    city = card.get("city") if isinstance(card, dict) else getattr(card, "city", None)
-    return True, normalize_city(city)
+    return True, normalize_city(service.member_city(person_id))
 
 
 def me() -> dict:
     """Show the member's profile and membership status."""
     person_id = current_member().person_id
     phone = people().phone(person_id)
-    is_member, city = standing(person_id)
+    service = membership()
+    card = service.membership(person_id)
+    application = service.current_application(person_id)
     return {"phone": mask_phone(phone) or None, "phone_verified": phone is not None,
             "official_account_linked": people().openid(person_id, OFFICIAL) is not None,
-            "is_member": is_member, "city": city}
+            "is_member": card is not None, "city": normalize_city(card.city) if card else None,
+            "membership": card.to_dict() if card else None,
+            "application": application.to_dict() if application else None}

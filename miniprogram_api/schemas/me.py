@@ -1,11 +1,10 @@
 """The member's own profile."""
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field
 
 from miniprogram_api.schemas.common import ResponseModel
+from miniprogram_api.schemas.membership import Application, MemberCard
 
 
 class Me(ResponseModel):
@@ -16,5 +15,5 @@ class Me(ResponseModel):
     official_account_linked: bool = Field(description="是否已和公众号里的同一个人关联")
     is_member: bool
     city: str | None = None
-    membership: dict[str, Any] | None = Field(None, description="会员卡，见 /membership/card")
-    application: dict[str, Any] | None = Field(None, description="最近一次入会申请，见 /membership/application")
+    membership: MemberCard | None = Field(None, description="会员卡；不是会员时为 null")
+    application: Application | None = Field(None, description="在审的入会申请，没有则为最近一份；从未申请为 null")

@@ -123,7 +123,7 @@ def test_unionid_links_the_miniprogram_to_the_service_account(api, runtime, fake
     answer = runtime.wechat.code_to_session(code)  # what WeChat will say for this code
     official = runtime.people.person_id(OFFICIAL, "o_official_1", answer["unionid"])
     member = api.login(code)
-    assert member.get(PROBE).get_json()["official_account_linked"] is True
+    assert member.get("/me").get_json()["official_account_linked"] is True
     assert runtime.people.person_id(MINIPROGRAM, answer["openid"]) == official
 
 
@@ -133,12 +133,13 @@ def test_a_verified_phone_links_and_merges_with_the_service_account_record(api, 
     assert response.status_code == 200
     body = response.get_json()
     assert "****" in body["phone"] and body["tokens"] is None
-    assert member.get(PROBE).get_json()["phone_verified"] is True
+    assert member.get("/me").get_json()["phone_verified"] is True
 
     # The same phone verified in the chat earlier: the chat person is older, the records merge.
-    other = api.login("second-phone-person")
     first_phone_person = runtime.people.person_id(OFFICIAL, "o_official_3")
     runtime.people.link_phone(first_phone_person, runtime.wechat.phone_number("phone-code-2")["purePhoneNumber"])
+    other = api.login("second-phone-person")
+    assert other.person_id != first_phone_person
     response = other.post("/auth/phone", json={"code": "phone-code-2"})
     body = response.get_json()
     assert body["tokens"] is not None and "合并" in body["message"]
