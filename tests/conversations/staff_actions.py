@@ -3,3 +3,50 @@
 Each takes the runtime and the scenario's saved variables. Domains add theirs here.
 """
 from __future__ import annotations
+
+
+# ---- tickets -------------------------------------------------------------------------------------
+
+
+def answer_ticket(runtime, variables: dict) -> None:
+    """维权部 answers the ticket saved as {ticket} and closes it."""
+    runtime.tickets.answer(variables["ticket"], "您好，我们已联系贵公司人事部门，公司承诺本月底前补发拖欠的工资。",
+                           staff="维权部")
+
+
+def expect_answer_by_customer_service_message(runtime, variables: dict) -> None:
+    """The worker wrote within 48 hours, so the answer went by customer-service message, not a template."""
+    import requests
+
+    base = runtime.config.wechat_api_base_url
+
+    def sent(path):
+        calls = requests.get(base + "/_fake/calls", params={"path": path}, timeout=5).json()
+        return [call["json"] for call in calls]
+
+    messages = [m for m in sent("/cgi-bin/message/custom/send") if variables["ticket"] in m["text"]["content"]]
+    assert len(messages) == 1, messages
+    assert "补发" in messages[0]["text"]["content"]
+    assert sent("/cgi-bin/message/template/send") == []
+
+
+def expect_ticket_flagged(runtime, variables: dict) -> None:
+    """The ticket saved as {ticket} failed the content check: kept for staff, flagged."""
+    view = runtime.tickets.staff_view(variables["ticket"])
+    assert view.flagged and view.check_status == "risky", view
+
+
+def expect_ticket_anonymous(runtime, variables: dict) -> None:
+    """The report saved as {ticket} is anonymous: staff see neither who sent it nor a phone number."""
+    view = runtime.tickets.staff_view(variables["ticket"])
+    assert view.anonymous and view.person_id is None and view.contact_phone == "", view
+
+
+# ---- benefits ------------------------------------------------------------------------------------
+
+
+def make_member_in_ningbo(runtime, variables: dict) -> None:
+    """Approve a membership for the follower variables['member_openid'] (default o_benefit_member), in 宁波."""
+    from tests.handlers.member_factory import make_member
+
+    make_member(runtime, variables.get("member_openid", "o_benefit_member"), city="宁波")
