@@ -55,6 +55,7 @@ class _Content:
     patterns: list[tuple[re.Pattern, str, dict[str, float]]] = field(default_factory=list)  # regex, source, weights
     fallback: tuple[str, ...] = ("legal_consult", "join_union", "benefit_query")
     topic_to_intent: dict[str, float] = field(default_factory=dict)
+    needs_topic: dict[str, float] = field(default_factory=dict)  # intent -> factor when no topic is named
     default_topic: str = "other_labor"
     settings: dict[str, float] = field(default_factory=dict)
     corrections: Corrections = field(default_factory=Corrections)
@@ -140,6 +141,7 @@ def load_content(content_dir: Path) -> _Content:
             _add(phrases, phrase, intent, -abs(float(weight)))
     content.topic_to_intent = {k: float(v) for k, v in (topics.get("intent_weights") or {}).items()}
     content.default_topic = topics.get("default_topic", "other_labor")
+    content.needs_topic = {k: float(v) for k, v in (topics.get("needs_topic") or {}).items()}
     for topic, spec in (topics.get("topics") or {}).items():
         content.labels[TOPIC_PREFIX + topic] = str(spec.get("label") or topic)
         for phrase, weight in (spec.get("keywords") or {}).items():
@@ -401,8 +403,10 @@ class IntentMatcher:
                     negated = True
                 negators = [span for span in negators if not i <= span[0] < end]
             for label, weight in phrases[hit].items():
+                # The end of a story holds the ask (an intent), not the situation (a topic): no end boost for topics.
+                scale = (-1.0 if factor < 0 else 1.0) if label.startswith(TOPIC_PREFIX) else factor
                 # A negated phrase argues against its intent; a negated "against" phrase stays neutral.
-                value = weight * factor if weight > 0 or factor > 0 else 0.0
+                value = weight * scale if weight > 0 or scale > 0 else 0.0
                 scores[label] = scores.get(label, 0.0) + value
             # An opener speaks for the whole message only when something follows it (感谢 alone is a thank-you).
             for label, bonus in content.openers.get(hit, {}).items() if i == 0 and n - end >= 4 else ():
@@ -448,6 +452,12 @@ class IntentMatcher:
         if topic_score > 0:
             for intent, weight in content.topic_to_intent.items():
                 intent_scores[intent] += weight * topic_score
+        else:
+            # "Help us" with no labour problem named (a family in need, a complaint about a neighbour) is weaker
+            # evidence for the intents that are about a labour dispute.
+            for intent, factor in content.needs_topic.items():
+                if intent_scores[intent] > 0:
+                    intent_scores[intent] *= factor
         ranked = sorted(intent_scores.items(), key=lambda kv: kv[1], reverse=True)
         top_intent, top_raw = ranked[0]
         if top_raw <= 0:

@@ -227,3 +227,17 @@ def test_the_clarifying_question_for_nothing_understood_offers_main_services(mat
                                            ("二", "benefit_query"), ("4", None), ("好的", None)])
 def test_a_one_digit_answer_picks_a_choice(matcher, reply, picked):
     assert matcher.resolve_choice(reply, ("activity", "benefit_query", "legal_consult")) == picked
+
+
+def test_asking_the_union_for_help_without_a_labour_problem_is_not_a_complaint(matcher):
+    match = matcher.classify("家里老人瘫痪，孩子上学，我一个人实在撑不住了，求工会帮帮我们")
+    assert match.intent == "hardship_aid"
+
+
+def test_a_complaint_about_neighbours_is_not_ours(matcher):
+    assert matcher.classify("楼上装修太吵了能投诉吗").intent == "out_of_scope"
+
+
+def test_the_situation_decides_the_topic_not_the_last_words(matcher):
+    match = matcher.classify("我怀孕七个月被公司以考勤问题辞退了，请工会出面帮我维权")
+    assert (match.intent, match.topic) == ("rights_complaint", "leave_maternity")
