@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from bot.forms import FieldInvalid
@@ -46,7 +46,7 @@ def fold(text: str) -> str:
 
 def shanghai_today(utc_now: datetime | None = None) -> date:
     """Today's date in Zhejiang, from a naive UTC time (the runtime clock) or now."""
-    now = utc_now or datetime.utcnow()
+    now = utc_now or datetime.now(timezone.utc).replace(tzinfo=None)
     return (now + _SHANGHAI).date()
 
 

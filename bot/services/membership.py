@@ -409,7 +409,7 @@ class MembershipService:
             with self.database.session() as session:
                 self._refuse_duplicates(session, person_id, id_index)
                 application = MembershipApplication(
-                    application_no=f"tmp-{uuid.uuid4().hex}", person_id=person_id, status="submitted",
+                    application_no=f"tmp-{uuid.uuid4().hex[:24]}", person_id=person_id, status="submitted",
                     channel=channel, consent_at=now, consent_version=str(content.data.get("consent_version")),
                     created_at=now, updated_at=now, **self._stored_fields(clean, id_index))
                 session.add(application)
