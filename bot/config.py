@@ -66,6 +66,20 @@ def _positive_int(value: Any) -> int:
     return number
 
 
+def _non_negative_int(value: Any) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"must be zero or more, got {value!r}")
+    return number
+
+
+def _hour(value: Any) -> int:
+    number = int(value)
+    if not 0 <= number <= 23:
+        raise ValueError(f"an hour of the day is 0 to 23, got {value!r}")
+    return number
+
+
 def _aes_key(value: Any) -> str:
     text = str(value or "")
     if text and len(text) != 43:
@@ -118,6 +132,26 @@ SETTINGS: list[Setting] = [
     Setting("var_dir", "ZGZJ_VAR_DIR", str(PROJECT_ROOT / "var")),
     Setting("log_level", "LOG_LEVEL", "INFO", lambda v: str(v).upper()),
     Setting("session_ttl_seconds", "SESSION_TTL_SECONDS", 86400, _positive_int),
+    # Push campaigns and the scheduler process (bot/push).
+    Setting("push.rate_per_second", "PUSH_RATE_PER_SECOND", 200.0, _positive_float),
+    Setting("push.rate_burst", "PUSH_RATE_BURST", 0, _non_negative_int),
+    Setting("push.concurrency", "PUSH_CONCURRENCY", 50, _positive_int),
+    Setting("push.batch_size", "PUSH_BATCH_SIZE", 500, _positive_int),
+    Setting("push.lease_seconds", "PUSH_LEASE_SECONDS", 60.0, _positive_float),
+    Setting("push.max_attempts", "PUSH_MAX_ATTEMPTS", 5, _positive_int),
+    Setting("push.retry_backoff_seconds", "PUSH_RETRY_BACKOFF_SECONDS", 1.0, _positive_float),
+    Setting("push.queue_name", "PUSH_QUEUE_NAME", "push"),
+    Setting("push.drain_jobs", "PUSH_DRAIN_JOBS", 4, _positive_int),
+    Setting("push.template_id_activity_notice", "PUSH_TEMPLATE_ID_ACTIVITY_NOTICE", "",
+            demo_default="TPL_ACTIVITY_NOTICE"),
+    Setting("push.subscribe_template_id", "PUSH_SUBSCRIBE_TEMPLATE_ID", "", demo_default="SUB_ACTIVITY_NOTICE"),
+    Setting("push.mass_sends_per_month", "PUSH_MASS_SENDS_PER_MONTH", 4, _non_negative_int),
+    Setting("push.mass_sends_per_day", "PUSH_MASS_SENDS_PER_DAY", 0, _non_negative_int),
+    Setting("push.template_sends_per_day", "PUSH_TEMPLATE_SENDS_PER_DAY", 100000, _non_negative_int),
+    Setting("push.reminder_hour", "PUSH_REMINDER_HOUR", 10, _hour),
+    Setting("scheduler.misfire_grace_seconds", "SCHEDULER_MISFIRE_GRACE_SECONDS", 3600, _positive_int),
+    Setting("scheduler.poll_seconds", "SCHEDULER_POLL_SECONDS", 5.0, _positive_float),
+    Setting("scheduler.lock_ttl_seconds", "SCHEDULER_LOCK_TTL_SECONDS", 30.0, _positive_float),
     Setting("activities.template_id_promoted", "ACTIVITIES_TEMPLATE_ID_PROMOTED", "",
             demo_default="TPL_ACTIVITY_PROMOTED"),
     # Joining the union: the template message telling a worker their application changed (outside 48 h).

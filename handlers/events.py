@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from bot.messages import Inbound, NoReply, Reply, TextReply
 from bot.storage import messages as repo
+from bot.push.reports import on_delivery_report as _push_report, on_subscribe_consent
 
 
 def on_subscribe(message: Inbound, ctx) -> Reply:
@@ -46,7 +47,7 @@ def on_delivery_report(message: Inbound, ctx) -> Reply:
 
 
 # Other domains (the push campaigns) subscribe here to update their own delivery records.
-DELIVERY_REPORT_LISTENERS: list = []
+DELIVERY_REPORT_LISTENERS: list = [_push_report]
 
 EVENT_HANDLERS = {
     "subscribe": on_subscribe,
@@ -56,4 +57,6 @@ EVENT_HANDLERS = {
     "templatesendjobfinish": on_delivery_report,
     "masssendjobfinish": on_delivery_report,
     "subscribe_msg_sent_event": on_delivery_report,
+    "subscribe_msg_popup_event": on_subscribe_consent,
+    "subscribe_msg_change_event": on_subscribe_consent,
 }
