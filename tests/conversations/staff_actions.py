@@ -50,3 +50,43 @@ def make_member_in_ningbo(runtime, variables: dict) -> None:
     from tests.handlers.member_factory import make_member
 
     make_member(runtime, variables.get("member_openid", "o_benefit_member"), city="宁波")
+
+
+# ---- membership ----------------------------------------------------------------------------------
+
+
+def _application_to_review(runtime, variables: dict) -> str:
+    """The application saved as {application}, else the oldest one waiting for review."""
+    if variables.get("application"):
+        return variables["application"]
+    pending = runtime.membership.pending(limit=1)
+    assert pending, "no application is waiting for review"
+    return pending[0].application_no
+
+
+def approve_application(runtime, variables: dict) -> None:
+    """Staff approve the application saved as {application} (or the oldest pending); saves {member_no}."""
+    view = runtime.membership.review(_application_to_review(runtime, variables), "approve", reviewer="组织部")
+    variables["member_no"] = view.member_no
+
+
+def reject_application(runtime, variables: dict) -> None:
+    """Staff reject the application saved as {application} (or the oldest pending)."""
+    runtime.membership.review(_application_to_review(runtime, variables), "reject",
+                              "工作单位不在浙江省内，请向工作所在地工会申请", reviewer="组织部")
+
+
+def ask_for_more_information(runtime, variables: dict) -> None:
+    """Staff send the application saved as {application} back: the employer's full name is needed."""
+    runtime.membership.review(_application_to_review(runtime, variables), "need_info",
+                              "请填写工作单位的全称（与营业执照一致）", reviewer="组织部")
+
+
+def expect_application_news_in_chat(runtime, variables: dict) -> None:
+    """The worker, who wrote within 48 hours, was told of the decision by customer-service message."""
+    import requests
+
+    base = runtime.config.wechat_api_base_url
+    calls = requests.get(base + "/_fake/calls", params={"path": "/cgi-bin/message/custom/send"}, timeout=5).json()
+    texts = [c["json"]["text"]["content"] for c in calls if c.get("json") and "text" in c["json"]]
+    assert any(variables["application"] in t for t in texts), texts
