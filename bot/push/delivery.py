@@ -111,11 +111,13 @@ class Claimed:
 
 
 def claim(database, campaign_id: int, owner: str, limit: int, lease_seconds: float, now: datetime) -> list[Claimed]:
-    """Lease up to `limit` pending deliveries whose lease is free or expired; return them."""
+    """Lease up to `limit` pending deliveries whose lease is free or expired; none unless it is sending."""
     table = Delivery.__table__
+    campaigns = Campaign.__table__
+    sending = select(campaigns.c.id).where(campaigns.c.id == campaign_id, campaigns.c.state == "sending").exists()
     claimable = (select(table.c.id)
                  .where(table.c.campaign_id == campaign_id, table.c.status == PENDING,
-                        or_(table.c.lease_until.is_(None), table.c.lease_until < now))
+                        or_(table.c.lease_until.is_(None), table.c.lease_until < now), sending)
                  .order_by(table.c.id).limit(limit))
     if not database.is_sqlite:
         claimable = claimable.with_for_update(skip_locked=True)
@@ -474,7 +476,7 @@ def drain(runtime, campaign_id: int, owner: str | None = None,
     senders = _Senders(concurrency, work, f"push-{campaign_id}")
     waiting: deque[Claimed] = deque()  # claimed, not yet handed to a sending thread
     results: list[Outcome] = []
-    last_flush = last_check = time.monotonic()
+    last_flush, last_check = time.monotonic(), 0.0
     idle_since: float | None = None
     state = "sending"
 
