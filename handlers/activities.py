@@ -206,6 +206,7 @@ def cancel_sign_up(user, message, ctx, argument: str) -> Reply:
 
 def my_activities(user, message, ctx, argument: str = "") -> Reply:
     """我的活动: the worker's sign-ups with their status, and a number to cancel each."""
+    ctx.state.context.pop(SHOWN_KEY, None)
     mine = ctx.runtime.activities.my_sign_ups(user.person_id)
     if not mine:
         return ctx.offer("您目前没有报名的活动。", [("看看近期活动", "@action:activity:all")])
@@ -285,6 +286,7 @@ def _list(ctx, filters: dict, offset: int) -> Reply:
 
 
 def _render_list(ctx, views: list[ActivityView], total: int, offset: int, heading: str) -> Reply:
+    ctx.state.context.pop(SHOWN_KEY, None)  # "报名" now means nothing until one is chosen
     options = [(f"{v.title}\n   {when_local(v.starts_at)} · {v.city} · {_short_places(v)}", f"@action:activity:{v.id}")
                for v in views]
     if offset + len(views) < total:
