@@ -52,9 +52,9 @@ def classify(in_form: bool) -> None:
 
 def evaluate(matcher: IntentMatcher, rows: list[dict]) -> dict:
     """Return accuracy, macro F1, per-intent precision/recall, the confusion matrix and topic accuracy."""
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     predictions = [matcher.classify(row["text"]) for row in rows]
-    elapsed = time.perf_counter() - started
+    elapsed, cpu_elapsed = time.perf_counter() - started, time.process_time() - cpu_started
     labels = list(INTENTS)
     confusion = {gold: Counter() for gold in labels}
     for row, match in zip(rows, predictions):
@@ -80,7 +80,9 @@ def evaluate(matcher: IntentMatcher, rows: list[dict]) -> dict:
         "topic_accuracy": (sum(_topic(matcher, row["text"], m) == row.get("topic") for row, m in legal)
                            / len(legal)) if legal else None,
         "unsure": sum(not m.confident for m in predictions),
-        "msgs_per_second": len(rows) / elapsed if elapsed else float("inf"),
+        # CPU time measures the matcher on one core even when the machine is busy; wall time is what a user sees.
+        "msgs_per_second": len(rows) / cpu_elapsed if cpu_elapsed else float("inf"),
+        "msgs_per_second_wall": len(rows) / elapsed if elapsed else float("inf"),
     }
 
 
@@ -105,7 +107,8 @@ def eval_command(path: Path) -> None:
     if result["topic_accuracy"] is not None:
         click.echo(f"topic accuracy: {result['topic_accuracy']:.3f}  (on {result['topic_n']} legal messages)")
     click.echo(f"not confident (would ask): {result['unsure']}")
-    click.echo(f"speed: {result['msgs_per_second']:.0f} msg/s")
+    click.echo(f"speed: {result['msgs_per_second']:.0f} msg/s on one core (CPU time; wall clock "
+               f"{result['msgs_per_second_wall']:.0f} msg/s)")
     click.echo("")
     click.echo(f"{'intent':<18}{'precision':>10}{'recall':>8}{'F1':>7}{'n':>5}")
     for label in labels:
