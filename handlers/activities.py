@@ -73,8 +73,9 @@ def handle(user, message, ctx) -> Reply:
         if len(found) == 1:
             return show_activity(user, message, ctx, str(found[0].id))
         if found:
-            ctx.state.context[LIST_KEY] = {"offset": 0, "ids": [v.id for v in found], "label": filters["label"]}
-            return _render_list(ctx, found, len(found), 0, f"和“{filters['label']}”有关的活动")
+            label = "、".join(filters["keyword_terms"])
+            ctx.state.context[LIST_KEY] = {"offset": 0, "ids": [v.id for v in found], "label": label}
+            return _render_list(ctx, found, len(found), 0, f"和“{label}”有关的活动")
     filters.pop("keyword_terms", None)
     return _list(ctx, filters, offset=0)
 
@@ -299,12 +300,20 @@ def _render_list(ctx, views: list[ActivityView], total: int, offset: int, headin
 
 
 def _search(ctx, filters: dict) -> list[ActivityView]:
-    """Upcoming activities whose title or summary has one of the worker's words, soonest first."""
+    """Upcoming activities whose title or summary has one of the worker's words, soonest first.
+
+    A word that matches nothing is shortened from the end (羽毛球赛 -> 羽毛球, 书法课 -> 书法),
+    since workers name the kind of activity rather than its exact title.
+    """
     service, found = ctx.runtime.activities, {}
     for term in filters["keyword_terms"]:
-        views, _total = service.upcoming(city=filters.get("city"), keyword=term, limit=PAGE_SIZE)
-        for view in views:
-            found.setdefault(view.id, view)
+        for length in range(len(term), 1, -1):
+            views, _total = service.upcoming(city=filters.get("city"), has_places=filters.get("has_places"),
+                                             keyword=term[:length], limit=PAGE_SIZE)
+            for view in views:
+                found.setdefault(view.id, view)
+            if views:
+                break
     return sorted(found.values(), key=lambda v: (v.starts_at, v.id))[:PAGE_SIZE]
 
 
@@ -329,7 +338,6 @@ def _filters_from_text(text: str, ctx) -> dict:
     terms = _search_terms(text, ctx, city)
     if terms:
         filters["keyword_terms"] = terms
-        filters["label"] = "、".join(terms)
     return filters
 
 

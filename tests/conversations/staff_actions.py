@@ -90,3 +90,44 @@ def expect_application_news_in_chat(runtime, variables: dict) -> None:
     calls = requests.get(base + "/_fake/calls", params={"path": "/cgi-bin/message/custom/send"}, timeout=5).json()
     texts = [c["json"]["text"]["content"] for c in calls if c.get("json") and "text" in c["json"]]
     assert any(variables["application"] in t for t in texts), texts
+
+
+# ---- activities ----------------------------------------------------------------------------------
+
+
+def load_demo_activities(runtime, variables: dict) -> None:
+    """The demo activities of content/demo/activities.yaml, counted from today."""
+    from bot.services.activities import load_demo_activities as load
+
+    load(runtime)
+
+
+def create_full_calligraphy_class(runtime, variables: dict) -> None:
+    """职工书法体验课 in 杭州 in four days, one place, a waiting list; its id saved as {activity_id}."""
+    from datetime import timedelta
+
+    starts_at = runtime.clock().replace(minute=0, second=0, microsecond=0) + timedelta(days=4)
+    view = runtime.activities.create(title="职工书法体验课", city="杭州", place="拱墅区职工文化中心二楼",
+                                     starts_at=starts_at, ends_at=starts_at + timedelta(hours=2), capacity=1,
+                                     eligibility="所有职工", summary="书法老师手把手教写毛笔字，笔墨纸砚免费提供。")
+    variables["activity_id"] = str(view.id)
+
+
+def expect_promotion_notified(runtime, variables: dict) -> None:
+    """The worker who waited (o_waiting_worker) was told of their place by customer-service message."""
+    import time
+
+    import requests
+
+    base = runtime.config.wechat_api_base_url
+    deadline = time.monotonic() + 5
+    while True:  # the notice is sent off the request path
+        calls = requests.get(base + "/_fake/calls", params={"path": "/cgi-bin/message/custom/send"}, timeout=5).json()
+        notices = [c["json"] for c in calls if c["json"]["touser"] == "o_waiting_worker"]
+        if notices or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert len(notices) == 1, calls
+    assert "职工书法体验课" in notices[0]["text"]["content"] and "有名额了" in notices[0]["text"]["content"]
+    view = runtime.activities.get(int(variables["activity_id"]))
+    assert (view.confirmed_count, view.waiting_count) == (1, 0), view
