@@ -26,6 +26,7 @@ INTENTS = (
 LEGAL_INTENTS = ("legal_consult", "rights_complaint")
 TOPIC_PREFIX = "topic:"
 _RELOAD_CHECK_SECONDS = 1.0
+_PHRASE_FREQ = 20000  # as dictionary.txt: high enough that jieba keeps a content phrase whole, and no slow guessing
 
 
 @dataclass(frozen=True)
@@ -300,7 +301,7 @@ class IntentMatcher:
                 if self._tokenizer is None:
                     tokenizer = DomainTokenizer(self.content_dir / "nlu" / "dictionary.txt", self.cache_dir)
                     for phrase in _dictionary_words(self._content):
-                        tokenizer.add_word(phrase)
+                        tokenizer.add_word(phrase, _PHRASE_FREQ)
                     self._tokenizer = tokenizer
         return self._tokenizer
 
@@ -352,7 +353,7 @@ class IntentMatcher:
                 if dictionary.exists():
                     self._tokenizer.load_dictionary(dictionary)
                 for phrase in _dictionary_words(content):
-                    self._tokenizer.add_word(phrase)
+                    self._tokenizer.add_word(phrase, _PHRASE_FREQ)
         return True
 
     # -- matching ----------------------------------------------------------------------------------
