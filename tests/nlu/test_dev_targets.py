@@ -5,7 +5,7 @@ Each held-out set was written before the content was tuned against it; the figur
 heldout4 0.800 / 0.850, heldout5 0.800 / 0.800, heldout6 0.863 / 0.800 (public-question style),
 heldout7 0.880 / 0.833, heldout8 0.833 / 1.000 (confusable pairs),
 heldout9 0.737 / 0.615 (dev-like, another hand), heldout10 0.867 / 0.833, heldout11 0.860 / 0.839 (public questions),
-heldout12 1.000 / 1.000 (typos, traditional, pinyin, emoji), heldout13 0.795 / 1.000, heldout14 0.833 / 0.875, heldout15 0.829 / 0.800, heldout16 0.889 / 0.667.
+heldout12 1.000 / 1.000 (typos, traditional, pinyin, emoji), heldout13 0.795 / 1.000, heldout14 0.833 / 0.875, heldout15 0.829 / 0.800, heldout16 0.889 / 0.667, heldout17 0.677 / - (reports, letters, people).
 They have since been used to find missing knowledge, so a fresh set is the honest measure of what is new.
 """
 import json
@@ -36,7 +36,7 @@ def test_development_set_targets(matcher):
 def test_heldout_set_targets(matcher, path):
     result = evaluate(matcher, _rows(path))
     assert result["accuracy"] >= 0.92
-    assert result["topic_accuracy"] >= 0.85
+    assert result["topic_accuracy"] is None or result["topic_accuracy"] >= 0.85
 
 
 def test_speed_is_well_above_3000_messages_a_second(matcher):
