@@ -343,10 +343,12 @@ def _open(turn, data: dict, kind: str, text: str, **fields) -> Reply:
     from bot.services.people import OFFICIAL
 
     # Forms started here remember the worker; a Turn that knows its follower (dialogue) serves the others.
-    openid = data.get("_openid") or getattr(turn, "openid", None)
+    openid = data.get("_openid") or getattr(turn, "openid", None) or getattr(getattr(turn, "user", None), "openid", None)
     if not openid:
-        # Started without going through this module (no way to know who is writing): start again.
-        raise FieldInvalid("抱歉，这份表格需要重新开始填写，请回复“取消”后重新进入。")
+        # Started by another module with forms.start and no way to know who is writing: store nothing
+        # rather than a ticket nobody can follow; the answers stay, so 1 works once this is fixed.
+        raise FieldInvalid("抱歉，这份申请暂时无法在线提交，请拨打职工服务热线 12351，"
+                           "或到所在县（市、区）总工会职工服务中心办理。")
     person_id = turn.runtime.people.person_id(OFFICIAL, openid)
     try:
         view = turn.runtime.tickets.open(person_id, kind, text, attachments=data.get("attachments") or [],

@@ -237,7 +237,9 @@ class TicketService:
                     session.flush()
                     view = self._view(ticket, for_staff=False)
                 break
-            except IntegrityError:
+            except IntegrityError as exc:
+                if "ticket_counters" not in str(exc):
+                    raise
                 # Two first tickets of the day raced to create the counter row: the loser counts again.
                 log.info("ticket number race for %s, retrying", kind)
         else:
@@ -253,12 +255,12 @@ class TicketService:
         spec = self.kind_settings(kind)
         if channel not in CHANNELS:
             problems["channel"] = "来源渠道不正确。"
-        text = (text or "").strip()
+        text = _clean(text)
         if not text:
             problems["text"] = "请写下具体情况，再提交。"
         elif len(text) > MAX_TEXT:
             problems["text"] = f"内容太长了，请控制在{MAX_TEXT}字以内。"
-        employer = (employer or "").strip() or None
+        employer = _clean(employer) or None
         if employer and len(employer) > MAX_EMPLOYER:
             problems["employer"] = f"单位名称请控制在{MAX_EMPLOYER}字以内。"
         if anonymous and not spec.get("anonymous"):
@@ -275,17 +277,23 @@ class TicketService:
             phone = self._verified_phone(person_id)
             if phone is None:
                 problems["contact_phone"] = "请留下手机号，方便工作人员联系您。"
-        if topic is not None and not self._known_topic(topic):
+        if topic is not None and (not isinstance(topic, str) or not self._known_topic(topic)):
             problems["topic"] = "法律问题类别不正确。"
         if topic is None and kind in LEGAL_KINDS and text:
             topic = self.runtime.matcher.topic_of(text)
-        details = dict(details or {})
+        if details is not None and not isinstance(details, dict):
+            problems["details"] = "补充信息格式不正确。"
+        details = {key: _clean(value) if isinstance(value, str) else value
+                   for key, value in (details if isinstance(details, dict) else {}).items()}
         for key, value in details.items():
-            if not isinstance(key, str) or not isinstance(value, (str, int, float, bool, type(None))):
+            if not isinstance(key, str) or not isinstance(value, (str, int, bool, type(None))):
                 problems["details"] = "补充信息格式不正确。"
             elif isinstance(value, str) and len(value) > MAX_DETAIL_VALUE:
                 problems["details"] = f"补充信息每项请控制在{MAX_DETAIL_VALUE}字以内。"
-        attachments = [_attachment(a) for a in (attachments or ())]
+        attachments = () if attachments is None else attachments
+        if not isinstance(attachments, (list, tuple)):
+            raise TicketRejected({"attachments": "附件格式不正确。"})
+        attachments = [_attachment(a) for a in attachments]
         if len(attachments) > MAX_ATTACHMENTS:
             problems["attachments"] = f"最多附{MAX_ATTACHMENTS}张图片。"
         if problems:
@@ -361,7 +369,7 @@ class TicketService:
         """Record a staff answer, then tell the worker (48-hour window or template); delivery never raises."""
         from bot.services.notify import notify
 
-        text = (text or "").strip()
+        text = _clean(text)
         if not text:
             raise TicketRejected({"text": "答复内容不能为空。"})
         if len(text) > MAX_REPLY:
@@ -502,16 +510,26 @@ class TicketService:
             assigned_to=ticket.assigned_to if for_staff else None, erased=erased)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean(value) -> str:
+    """Text as stored: no control characters (PostgreSQL refuses NUL), no surrounding blanks."""
+    return _CONTROL.sub("", value).strip() if isinstance(value, str) else ""
+
+
 def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def _attachment(item) -> dict:
     """An attachment as stored: chat images {media_id, url}; mini-program uploads {upload_id}."""
-    if isinstance(item, str):
-        return {"upload_id": item}
+    if isinstance(item, str) and _clean(item):
+        return {"upload_id": _clean(item)}
     if isinstance(item, dict):
-        return {k: str(v) for k, v in item.items() if k in ("media_id", "url", "upload_id", "name") and v}
+        kept = {k: _clean(str(v)) for k, v in item.items() if k in ("media_id", "url", "upload_id", "name") and v}
+        if kept:
+            return kept
     raise TicketRejected({"attachments": "附件格式不正确。"})
 
 

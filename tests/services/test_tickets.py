@@ -119,6 +119,16 @@ def test_rejections_name_the_field_in_chinese(service, worker):
     with pytest.raises(TicketRejected) as topic:
         _complaint(service, person, topic="astrology")
     assert "topic" in topic.value.fields
+    for odd, field in (({"details": {"nested": {"a": 1}}}, "details"), ({"attachments": [42]}, "attachments"),
+                       ({"topic": ["wage_arrears"]}, "topic"), ({"details": ["x"]}, "details")):
+        with pytest.raises(TicketRejected) as rejected:
+            _complaint(service, person, **odd)
+        assert field in rejected.value.fields
+
+
+def test_control_characters_are_dropped_before_storing(service, worker):
+    view = _complaint(service, worker(), text="工资\x00拖欠了三个月", employer="某\x07公司", details={"note": "a\x00b"})
+    assert view.text == "工资拖欠了三个月" and view.employer == "某公司" and view.details == {"note": "ab"}
 
 
 def test_a_required_contact_falls_back_on_the_verified_phone(service, worker, runtime):
