@@ -131,6 +131,15 @@ def claim(database, campaign_id: int, owner: str, limit: int, lease_seconds: flo
     return sorted((Claimed(r[0], r[1], r[2]) for r in rows), key=lambda c: c.id)
 
 
+def renew(database, campaign_id: int, owner: str, lease_seconds: float, now: datetime) -> int:
+    """Extend the lease of every pending delivery this worker holds; return how many."""
+    table = Delivery.__table__
+    with database.engine.begin() as connection:
+        return connection.execute(update(table).where(
+            table.c.campaign_id == campaign_id, table.c.lease_owner == owner, table.c.status == PENDING,
+            table.c.lease_until.is_not(None)).values(lease_until=now + timedelta(seconds=lease_seconds))).rowcount
+
+
 def release(database, delivery_ids: list[int]) -> None:
     """Give back leased deliveries that were not sent (the campaign was paused or cancelled)."""
     table = Delivery.__table__
@@ -477,6 +486,7 @@ def drain(runtime, campaign_id: int, owner: str | None = None,
     waiting: deque[Claimed] = deque()  # claimed, not yet handed to a sending thread
     results: list[Outcome] = []
     last_flush, last_check = time.monotonic(), 0.0
+    last_renew = time.monotonic()
     idle_since: float | None = None
     state = "sending"
 
@@ -493,10 +503,15 @@ def drain(runtime, campaign_id: int, owner: str | None = None,
             if time.monotonic() - last_check >= 1.0:
                 last_check = time.monotonic()
                 state = _state(runtime, campaign_id)
+            if time.monotonic() - last_renew >= lease / 3:
+                # Rows wait here for the shared rate; keep them ours while this worker is alive.
+                last_renew = time.monotonic()
+                if waiting or senders.outstanding:
+                    renew(runtime.database, campaign_id, owner, lease, runtime.clock())
             if state != "sending" and waiting:
                 release(runtime.database, [c.id for c in waiting])  # paused or cancelled: hand them back
                 waiting.clear()
-            if state == "sending" and len(waiting) < concurrency:
+            if state == "sending" and len(waiting) < concurrency and senders.outstanding < concurrency * 2:
                 batch = claim(runtime.database, campaign_id, owner, batch_size, lease, runtime.clock())
                 if batch:
                     idle_since = None
