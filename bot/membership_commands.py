@@ -63,8 +63,10 @@ def _decide(service, application_no: str, decision: str, reason: str | None, rev
 @click.option("--reason", help="Why (the worker reads it).")
 @click.option("--reviewer", default="staff", show_default=True, help="Your name, kept in the history.")
 @click.option("--limit", default=50, show_default=True)
+@click.option("--interactive/--no-interactive", default=None,
+              help="Ask for decisions one by one (default: when run from a terminal).")
 @pass_services
-def review(services: Services, approve_no, reject_no, need_info_no, reason, reviewer, limit) -> None:
+def review(services: Services, approve_no, reject_no, need_info_no, reason, reviewer, limit, interactive) -> None:
     """List applications waiting for review; decide one with a flag, or interactively."""
     service = services.runtime.membership
     pending = service.pending(limit=limit)
@@ -82,7 +84,7 @@ def review(services: Services, approve_no, reject_no, need_info_no, reason, revi
         return
     for index, view in enumerate(pending, 1):
         click.echo(_line(index, view))
-    if not sys.stdin.isatty():
+    if not (sys.stdin.isatty() if interactive is None else interactive):
         click.echo("(decide with --approve NO, --reject NO --reason ..., or --need-info NO --reason ...)")
         return
     while True:

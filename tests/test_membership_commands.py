@@ -58,6 +58,15 @@ def test_deciding_twice_is_refused_with_a_message(run, application):
     assert result.exit_code != 0 and "已通过" in result.output
 
 
+def test_interactive_review_decides_one_by_one(run, runtime, application):
+    other = runtime.membership.submit(runtime.people.person_id(OFFICIAL, "o_cli_second"),
+                                      {**FIELDS, "id_number": "330382198808085670"}, consent=True, channel="official")
+    result = run("review", "--interactive", input=f"1\na\n{other.application_no}\nr\n不在浙江工作\n\n")
+    assert result.exit_code == 0, result.output
+    assert "已通过" in result.output and "未通过" in result.output
+    assert runtime.membership.pending() == []
+
+
 def test_list_members_and_delete_data(run, runtime, application):
     run("review", "--approve", application.application_no)
     listed = run("list", "--city", "杭州")
