@@ -56,6 +56,12 @@ def push_runtime(push_config, database, store):
 
 
 @pytest.fixture
+def checking_runtime(push_config, migrated_database, store):
+    """A runtime for checks that never write: the database is not emptied first (that takes a while)."""
+    return Runtime(push_config, migrated_database, store)
+
+
+@pytest.fixture
 def add_followers(database):
     """Factory: add n subscribed followers named PREFIX0000.., return their openids."""
 

@@ -35,25 +35,25 @@ def test_editor_sees_how_many_a_campaign_will_reach(push_runtime, add_followers)
     ({"audience": "activity:abc"}, "活动 ID 应为数字"),
     ({"cron": "every monday"}, "无法识别的周期"),
 ])
-def test_a_bad_campaign_is_refused_saying_why(push_runtime, kwargs, words):
+def test_a_bad_campaign_is_refused_saying_why(checking_runtime, kwargs, words):
     fields = {"title": "通知", "text": "内容", "channel": "template", "audience": "all",
-              "at": _at(push_runtime, hours=1), **kwargs}
+              "at": _at(checking_runtime, hours=1), **kwargs}
     with pytest.raises(CampaignError, match=words):
-        campaigns.create(push_runtime, **fields)
+        campaigns.create(checking_runtime, **fields)
 
 
-def test_a_time_in_the_past_is_refused(push_runtime):
+def test_a_time_in_the_past_is_refused(checking_runtime):
     with pytest.raises(CampaignError, match="已经过去"):
-        campaigns.create(push_runtime, title="t", text="x", channel="template", audience="all",
-                         at=_at(push_runtime, hours=-2))
+        campaigns.create(checking_runtime, title="t", text="x", channel="template", audience="all",
+                         at=_at(checking_runtime, hours=-2))
 
 
-def test_times_are_entered_in_shanghai_time_and_stored_in_utc(push_runtime):
-    at = campaigns.parse_at("2030-01-02 09:00", push_runtime.clock())
+def test_times_are_entered_in_shanghai_time_and_stored_in_utc(checking_runtime):
+    at = campaigns.parse_at("2030-01-02 09:00", checking_runtime.clock())
     assert (at.hour, at.day) == (1, 2)
     assert campaigns.local_text(at) == "2030-01-02 09:00"
     with pytest.raises(CampaignError, match="YYYY-MM-DD HH:MM"):
-        campaigns.parse_at("tomorrow 9am", push_runtime.clock())
+        campaigns.parse_at("tomorrow 9am", checking_runtime.clock())
 
 
 def test_the_fifth_mass_send_in_a_month_is_refused(push_runtime, add_followers):
