@@ -271,6 +271,8 @@ def serve(runtime) -> None:
     """Run the scheduler in this process until SIGTERM or Ctrl-C."""
     import signal
 
+    # APScheduler logs every run of the sync job at INFO; our own log says what happened.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     service = SchedulerService(runtime)
 
     def stop(*_args):
