@@ -178,9 +178,11 @@ def route_text(text: str, message: Inbound, turn: Turn) -> Outcome:
 def _clarify(match, turn: Turn) -> Outcome:
     """Ask which service the worker means, offering the likeliest ones as numbers."""
     matcher, replies = turn.runtime.matcher, turn.runtime.replies
+    options = [(matcher.label(intent), f"@intent:{intent}") for intent, score in match.candidates
+               if score > 0 and intent != "out_of_scope"][:3]
+    if not options:  # nothing recognised at all: the whole menu is the better question
+        return Outcome(turn.main_menu(replies.get("not_understood")), intent="unknown", score=match.score)
     turn.state.context["pending_text"] = turn.text
-    options = [(matcher.label(intent), f"@intent:{intent}") for intent, _score in match.candidates
-               if intent not in ("out_of_scope",)][:3]
     options.append(("都不是，看看全部服务", "@intent:greeting_help"))
     reply = turn.offer(replies.get("clarify"), options, replies.get("clarify_outro"))
     return Outcome(reply, intent="unknown", topic=match.topic, score=match.score)
