@@ -154,3 +154,43 @@ def test_a_story_with_a_negation_stays_in_the_form(say):
     say("我要维权")
     say("同意")
     assert "哪家单位" in say("工地包工头不给结工资，我们十几个人都没拿到")
+
+
+def _start_from_another_handler(runtime, openid: str, starter) -> str:
+    """Run starter(ctx) as another module's handler would, saving the follower's state like the dialogue."""
+    from bot.conversation_state import ConversationState
+
+    state = runtime.conversations.load(openid)
+    turn = dialogue.Turn(runtime, state if state else ConversationState(), runtime.clock())
+    reply = starter(dialogue.Worker(openid, runtime), turn)
+    runtime.conversations.save(openid, turn.state)
+    return reply.as_text()
+
+
+def test_legal_aid_started_by_the_legal_handlers_with_the_story(say, runtime):
+    from handlers.tickets import start_legal_aid
+
+    story = "公司不签劳动合同，我干了一年了想要双倍工资，已经申请仲裁了"
+    reply = _start_from_another_handler(
+        runtime, "o_worker_0001", lambda user, ctx: start_legal_aid(user, None, ctx, problem=story))
+    assert "法律援助" in reply and "同意" in reply
+    assert "哪家单位" in say("同意")
+    say("某某物流公司")
+    assert "请核对" in say("13812345678")
+    reply = say("1")
+    assert _number(reply).startswith("YZ") and "法律服务中心" in reply
+    view = runtime.tickets.get(runtime.people.person_id("official", "o_worker_0001"), _number(reply))
+    assert view.topic == "labor_contract" and view.text == story
+
+
+def test_a_form_started_without_the_worker_stores_nothing(say, runtime):
+    from bot import forms
+    from handlers.tickets import LEGAL_AID_FORM
+
+    _start_from_another_handler(runtime, "o_worker_0001", lambda user, ctx: forms.start(LEGAL_AID_FORM, ctx))
+    say("同意")
+    say("公司拖欠工资半年，申请了仲裁还没开庭")
+    say("某某物流公司")
+    say("13812345678")
+    assert "12351" in say("1")
+    assert runtime.tickets.staff_list() == []
