@@ -20,7 +20,7 @@ def handle(user, message, ctx) -> Reply:
     """福利查询: a named benefit's details, or what this worker is (or would be) entitled to."""
     catalogue = ctx.runtime.benefits
     is_member, city = _who(user, ctx)
-    city = _city_in(ctx.text) or city
+    city = city or _city_in(ctx.text)  # a member's benefits follow their membership; a named city only ranks offers
     found = catalogue.find(ctx.text) if ctx.text else []
     if found:
         return _about(ctx, found, is_member, city)
@@ -36,7 +36,7 @@ def _who(user, ctx) -> tuple[bool, str | None]:
 
 
 def _city_in(text: str | None) -> str | None:
-    """A Zhejiang city the worker names ("宁波有什么福利"), which beats the one on file."""
+    """A Zhejiang city the worker names ("宁波有什么福利"): where a non-member would be asking about."""
     return next((c for c in CITIES if c in (text or "")), None)
 
 
@@ -45,13 +45,14 @@ def _about(ctx, found: list, is_member: bool, city: str | None) -> TextReply:
     catalogue = ctx.runtime.benefits
     applicable = {b.id for b in catalogue.for_person(True, city)}  # where they live, whatever their membership
     here = [b for b in found if b.id in applicable]
-    best = (here or found)[0]
+    named = [b for b in found if any(c in (ctx.text or "") for c in b.cities)]  # 舟山海岛疗休养: asked by name
+    best = (named or here or found)[0]
     note = ""
     if best.id not in applicable:
         where = "、".join(best.cities)
         note = f"（这项目前只在{where}开展{f'，{city}暂时没有' if city else ''}。）\n"
     _remember(ctx, best)
-    others = [b for b in (here or found) if b.id != best.id][:MORE_LIKE_THIS]
+    others = [b for b in (here or found) if b.id != best.id][:MORE_LIKE_THIS]  # what they can use instead
     options = [(b.name, f"@action:benefit:{b.id}") for b in others]
     if not is_member:
         options.append(("在线入会", "@intent:join_union"))

@@ -43,6 +43,20 @@ def _load_demo_content(runtime):
 SETUP = {"demo_content": _load_demo_content}
 
 
+def _service_hours(hours: str):
+    """A setup step fixing the human agent's hours, so 转人工 does not depend on when the tests run."""
+    def setup(runtime):
+        runtime.config = runtime.config.with_overrides(human_agent_hours=hours)
+    return setup
+
+
+SETUP["service_hours_always_open"] = _service_hours("每天 00:00-24:00")
+SETUP["service_hours_closed"] = _service_hours("无")
+# jieba and the FAQ index load on the first legal question (about 2 s with a fresh cache, as every test
+# runtime has); loaded before the first turn, a busy test machine does not push the reply past the deadline.
+SETUP["legal_faq_loaded"] = lambda runtime: runtime.legal_faq
+
+
 def _staff_action(name: str, runtime, variables: dict) -> None:
     """Staff actions a scenario can take between turns: defined by the domains that own them."""
     from tests.conversations import staff_actions
