@@ -131,3 +131,13 @@ def expect_promotion_notified(runtime, variables: dict) -> None:
     assert "职工书法体验课" in notices[0]["text"]["content"] and "有名额了" in notices[0]["text"]["content"]
     view = runtime.activities.get(int(variables["activity_id"]))
     assert (view.confirmed_count, view.waiting_count) == (1, 0), view
+
+
+def warm_up_legal_faq(runtime, variables: dict) -> None:
+    """Build the legal FAQ index and jieba before a scenario asks a legal question mid-form.
+
+    Each test gets a fresh runtime, so the first legal question pays for loading jieba and the
+    index; on a busy machine that passes WeChat's deadline and the answer arrives later by
+    customer-service message, which is not what a scenario about the form is testing.
+    """
+    runtime.legal_faq.search("加班费怎么算")
