@@ -26,6 +26,9 @@ from bot.services.membership import (
 FORM_NAME = "join_union"
 PERSON_KEY = "_person"  # the applicant's person id, kept with the answers (the form engine has no user)
 RESUBMIT_KEY = "_resubmit"  # the application number being corrected after staff asked for more information
+# "入会申请通过了吗": asking about an application already made, not asking to make one.
+PROGRESS_WORDS = ("进度", "审核", "通过了", "通过没", "通过吗", "成功没", "成功了吗", "有结果", "结果出来", "到哪",
+                  "批了", "批下来", "怎么样了")
 NO_PLATFORM_WORDS = {"无", "没有", "没", "不用", "没有平台", "不在平台", "无平台", "不是平台", "跳过"}
 
 
@@ -33,8 +36,8 @@ def handle(user, message, ctx) -> Reply:
     """我要入会: start the join form, or say where the worker's application or membership stands."""
     service = ctx.runtime.membership
     content = service.content
-    if ctx.text and content.answer_for(ctx.text):
-        # "入会证明怎么开", "入会要交会费吗": a question about membership, not a request to join.
+    if ctx.text and (content.answer_for(ctx.text) or any(word in ctx.text for word in PROGRESS_WORDS)):
+        # "入会证明怎么开", "入会申请通过了吗": a question about membership, not a request to join.
         from handlers import membership
 
         return membership.handle(user, message, ctx)

@@ -110,6 +110,16 @@ def test_a_membership_question_heard_as_joining_is_answered(runtime):
     assert "证明" in reply and "同意" not in reply
 
 
+def test_asking_whether_an_application_went_through_shows_its_progress(chat, runtime):
+    fill_up_to_summary(chat)
+    chat("1")
+    number = runtime.membership.current_application(applicant(runtime)).application_no
+    user = Worker("o_joiner", runtime)
+    for text in ("入会申请通过了吗", "我提交的入会申请有结果了吗"):
+        reply = join_union.handle(user, None, turn(runtime, text)).as_text()
+        assert number in reply and "审核中" in reply
+
+
 @pytest.mark.parametrize("text, expected", [
     ("会员卡丢了怎么办", "补办"),
     ("换了新单位，会籍要转吗", "会籍转移"),
