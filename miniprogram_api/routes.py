@@ -95,8 +95,8 @@ ROUTES: list[Route] = [
     # Consultations, complaints, reports, letters to the chairman, hardship and legal aid
     Route("GET", "/tickets/kinds", tickets.kinds, "可以提交的诉求类型", "诉求", response=ticket_schemas.TicketKinds),
     Route("POST", "/tickets", tickets.create, "提交诉求（咨询、投诉、举报、主席信箱、困难帮扶、法律援助）", "诉求",
-          body=ticket_schemas.TicketRequest, response=ticket_schemas.TicketCreated, status=201,
-          description="图片先用 POST /api/v1/uploads 上传，再把附件编号放进 attachments。"),
+          body=ticket_schemas.TicketRequest, response=ticket_schemas.TicketCreated, status=201, errors=(404,),
+          description="图片先用 POST /api/v1/uploads 上传，再把附件编号放进 attachments；别人的或已用过的附件返回 404。"),
     Route("GET", "/tickets", tickets.listing, "我提交的诉求", "诉求",
           query=ticket_schemas.TicketQuery, response=ticket_schemas.TicketPage),
     Route("GET", "/tickets/<number>", tickets.detail, "诉求详情和工作人员的答复", "诉求",
