@@ -509,3 +509,24 @@ def test_two_processes_of_twenty_sign_ups_for_five_places(runtime, service, acti
         results += json.loads(out.strip().splitlines()[-1])
     assert results.count("confirmed") == 5 and results.count("full") == 35, results
     assert _counts(runtime, view.id) == (5, 5, 0, 0)
+
+
+def test_merge_conflicts_leave_one_live_sign_up(runtime, service, activity, person):
+    """Two records of one person signed up for the same activity: the merge keeps the better sign-up."""
+    from bot.services.activities import resolve_merge_conflicts
+
+    both, waiting_only = activity(capacity=2, title="两人都报了"), activity(capacity=1, title="一个候补")
+    official, mini = person("o_merge_double"), runtime.people.person_id("miniprogram", "mp_merge_double")
+    other, queued = person(), person()
+    service.sign_up(official, both.id)
+    service.sign_up(mini, both.id)  # two places for one person
+    service.join_waiting_list(queued, both.id)
+    service.sign_up(other, waiting_only.id)
+    service.join_waiting_list(mini, waiting_only.id)
+    with runtime.database.session() as session:
+        assert resolve_merge_conflicts(session, official, mini) == 1
+    assert service.sign_up_of(official, both.id).status == "confirmed"
+    assert service.sign_up_of(mini, both.id) is None
+    assert service.sign_up_of(queued, both.id).status == "confirmed"  # the freed place went to the queue
+    assert _counts(runtime, both.id) == (2, 2, 0, 0)
+    assert service.sign_up_of(mini, waiting_only.id).status == "waiting"  # no conflict there: untouched
