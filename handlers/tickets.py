@@ -41,6 +41,7 @@ ZHEJIANG_CITIES = ("杭州", "宁波", "温州", "嘉兴", "湖州", "绍兴", "
 REQUEST_WORDS = re.compile(r"我要|我想|想要|申请|投诉|维权|举报|请工会|工会|帮我|帮帮我|一下|怎么办|法律援助|[，。！？!?,.\s]")
 PREFILL_MIN_CHARS = 8
 SUMMARY_CHARS = 40
+LATEST_ANSWER_CHARS = 300  # about 900 bytes: the whole ticket view stays under WeChat's 2,048
 
 _lock = threading.Lock()
 _built: dict[tuple[str, str], tuple[int, Form]] = {}  # (content dir, form name) -> (id of content, form)
@@ -120,10 +121,15 @@ def format_ticket(view: TicketView) -> str:
     lines.append(f"内容：{_short(view.text, 60)}")
     if view.attachments:
         lines.append(f"附件：{len(view.attachments)} 张图片")
-    if view.replies:
-        lines.append("")
-        lines.append("答复：")
-        lines += [f"· {due_text(at)}：{text}" for at, text in view.replies if text]
+    answers = [(at, text) for at, text in view.replies if text]
+    if answers:
+        # WeChat cuts a passive reply at 2048 bytes: the latest answer in full (up to a limit), earlier ones short.
+        lines += ["", "答复："]
+        lines += [f"· {due_text(at)}：{_short(text, 60)}" for at, text in answers[-3:-1]]
+        at, text = answers[-1]
+        lines.append(f"· {due_text(at)}：{_short(text, LATEST_ANSWER_CHARS)}")
+        if len(text) > LATEST_ANSWER_CHARS:
+            lines.append("（答复较长，完整内容请在浙工之家小程序“我的工单”中查看。）")
     elif view.status == "open":
         lines.append("")
         lines.append("工作人员正在处理，有答复会第一时间通知您。")

@@ -43,6 +43,7 @@ MAX_EMPLOYER = 100
 MAX_ATTACHMENTS = 9
 MAX_DETAIL_VALUE = 500
 MAX_REPLY = 2000
+NOTIFY_CHARS = 500  # of an answer, in the message telling the worker
 # What the worker reads instead of their own text when it failed the content check.
 FLAGGED_PLACEHOLDER = "（内容已提交，由工作人员人工审核，这里不再显示）"
 ERASED_PLACEHOLDER = "（已应本人要求删除个人信息）"
@@ -387,7 +388,9 @@ class TicketService:
             view = self._view(ticket, for_staff=False)
         delivery = "none"
         if person_id is not None:
-            message = (f"您的{view.kind_name}（编号 {view.number}）有答复了：\n{text}\n\n"
+            # A customer-service text is cut at 2,048 bytes: a long answer is shortened, the ticket keeps it whole.
+            shown = text if len(text) <= NOTIFY_CHARS else text[:NOTIFY_CHARS] + "…"
+            message = (f"您的{view.kind_name}（编号 {view.number}）有答复了：\n{shown}\n\n"
                        f"回复编号“{view.number}”可查看详情。")
             template_data = {
                 "first": f"您的{view.kind_name}有答复了", "keyword1": view.number, "keyword2": view.department,

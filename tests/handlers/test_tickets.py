@@ -194,3 +194,16 @@ def test_a_form_started_without_the_worker_stores_nothing(say, runtime):
     say("13812345678")
     assert "12351" in say("1")
     assert runtime.tickets.staff_list() == []
+
+
+def test_a_ticket_with_long_answers_fits_in_one_wechat_reply(say, runtime):
+    say("主席信箱")
+    say("同意")
+    say("1")
+    say("建议在工业园区多建几个职工书屋" * 20)
+    say("跳过")
+    number = _number(say("1"))
+    for _ in range(4):
+        runtime.tickets.answer(number, "感谢您的建议。" * 200, close=False)
+    reply = say(number)
+    assert len(reply.encode("utf-8")) < 2048 and "小程序" in reply

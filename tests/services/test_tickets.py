@@ -387,3 +387,12 @@ def test_staff_command_line_lists_shows_answers_and_assigns(service, worker, run
     as_json = run("list", "--status", "answered", "--json")
     assert json.loads(as_json.output.splitlines()[0])["assigned_to"] == "王"
     assert run("list", "--flagged").output.strip() == "(0 tickets)"
+
+
+def test_a_long_answer_is_shortened_in_the_message_and_kept_whole(service, worker, fake_wechat):
+    person = worker()
+    view = _complaint(service, person)
+    service.answer(view.number, "答" * 1500)
+    content = fake_wechat.calls("/cgi-bin/message/custom/send")[0]["json"]["text"]["content"]
+    assert len(content.encode("utf-8")) < 2048 and view.number in content
+    assert service.get(person, view.number).replies[0][1] == "答" * 1500
