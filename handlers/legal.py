@@ -33,7 +33,8 @@ SHORT_CORE = 6  # a short phrase (劳动合同, 工伤): show the topic's questi
 RERANK_DEPTH = 5  # candidates weighed again by how much of the message they cover
 RERANK_FLOOR = 0.6  # ... if they scored at least this share of the best
 COVERAGE_FLOOR = 0.3
-CLOSE = 0.85  # for a short phrase, answers scoring this share of the best are as likely meant
+CLOSE = 0.85  # for a short phrase, answers fitting this share of the best are as likely meant
+NEW_QUESTION_CORE = 4  # "不是这个，" followed by this many meaningful characters asks something new
 HUMAN_WORDS = re.compile(r"转人工|人工|真人|客服")
 
 
@@ -52,15 +53,16 @@ def handle(user, message, ctx) -> Reply:
     hit = faq.best_answer(text, topic_prior=topic)
     if hit is None and len(core) <= VAGUE_CORE and topic in (None, ctx.runtime.matcher.default_topic):
         return _ask_what_happened(ctx)
-    if hit is not None and len(core) <= SHORT_CORE:
-        close = [h for h in faq.search(text, topic_prior=topic, limit=TOPIC_PREVIEW) if h.score >= CLOSE * hit.score]
-        if len(close) > 1:  # 加班费 alone: several answers fit as well; let the worker pick rather than guess
+    if hit is not None:
+        ranked = _rerank(faq, text, topic)
+        hit = ranked[0][0]
+        close = [h for h, fit in ranked if fit >= CLOSE * ranked[0][1]]
+        if len(core) <= SHORT_CORE and len(close) > 1:
+            # 加班费 alone fits several answers equally well: let the worker pick rather than guess.
             _remember(ctx, text, topic or hit.entry.topic, None)
             options = [(h.entry.question, f"@action:faq:{h.entry.id}") for h in close]
             options.append(("都不是，请工会法律顾问解答", "@action:counsellor:"))
             return ctx.offer(f"关于“{text}”，您想问的是哪一个？回复数字：", options, "也可以把您的具体情况发给我。")
-    if hit is not None:
-        hit = _rerank(faq, text, topic)[0]
         log.info("legal answer %s (score %.2f, topic %s)", hit.entry.id, hit.score, topic)
         _remember(ctx, text, topic or hit.entry.topic, hit.entry.id)
         return _answer(ctx, hit.entry)
@@ -72,7 +74,7 @@ def handle(user, message, ctx) -> Reply:
 
 
 def _rerank(faq, text: str, topic: str | None) -> list:
-    """The FAQ's close candidates, best first by score x (COVERAGE_FLOOR + coverage).
+    """The FAQ's close candidates with how well each fits, best first: score x (COVERAGE_FLOOR + coverage).
 
     BM25 alone prefers the entry that shares the rarest word (手指压断 -> the 私了 entry); weighing
     how much of the worker's message each question covers picks the one about their situation.
@@ -80,10 +82,11 @@ def _rerank(faq, text: str, topic: str | None) -> list:
     """
     hits = faq.search(text, topic_prior=topic, limit=RERANK_DEPTH)
     if not hits:
-        return hits
+        return []
     folded = faq._fold(text)  # the same folding (typos, traditional characters) the FAQ ranks with
     near = [h for h in hits if h.score >= RERANK_FLOOR * hits[0].score]
-    return sorted(near, key=lambda h: -h.score * (COVERAGE_FLOOR + faq.coverage(folded, h.entry)))
+    ranked = [(h, h.score * (COVERAGE_FLOOR + faq.coverage(folded, h.entry))) for h in near]
+    return sorted(ranked, key=lambda pair: -pair[1])
 
 
 def _topic(ctx, text: str) -> str | None:
@@ -251,8 +254,11 @@ def _to_human_agent(user, message, ctx) -> Reply:
 
 def follow_up_unhelpful(user, message, ctx, found) -> Reply:
     """没用 / 不是这个 right after a legal answer; anywhere else the message is routed as usual."""
-    if ctx.state.last_intent == "legal_consult" and _question(ctx):
+    text = ctx.text or ""
+    says_more = len(FILLER.sub("", re.sub(r"意思|我是说|我说的是", "", text[found.end():]))) >= NEW_QUESTION_CORE
+    if ctx.state.last_intent == "legal_consult" and _question(ctx) and (HUMAN_WORDS.search(text) or not says_more):
         return not_helpful(user, message, ctx)
+    # "不是这个意思，我是问加班费怎么算" is a better question, not a complaint about the answer.
     return route_as_usual(user, message, ctx)
 
 

@@ -191,3 +191,9 @@ def test_content_checks_pass_on_our_content_and_name_the_broken_entry(tmp_path):
                    encoding="utf-8")
     with pytest.raises(ContentError, match=r"faq\.yaml.*citation"):
         legal.check_content(broken)
+
+
+def test_not_this_followed_by_a_new_question_answers_the_new_question(say):
+    say("入职三个月了公司一直不签劳动合同")
+    text = say("不是这个意思，我是问试用期工资打八折合法吗").as_text()
+    assert "依据：" in text and "第二十条" in text and "转给工会法律顾问（留言" not in text
