@@ -48,6 +48,7 @@ GENERIC_WORDS = frozenset("""
 活动 工会 工会活动 报名 报上 参加 什么 哪些 有没有 有什么 最近 近期 我 我们 想 要 想要 的 吗 呢 啊 吧 可以 能 怎么
 还有 名额 看看 看 一下 其他 别的 更多 周末 本周 这周 下周 明天 今天 后天 本月 这个 这个月 下个月 一些 有 哪里 组织 举办
 职工 活动吗 活动呢 请问 你好 推荐 适合 我能 想参加 要参加 好玩 玩 的话 时候 多少 个 哪个 给 帮 帮我 查 查询 查一下 取消
+怎么弄 怎么办 怎么报 如何 哪儿 在哪 什么时候 时间 地点 多久 一起 朋友 孩子 家里 能不能 可不可以 是不是
 """.split())
 WEEKDAYS = "一二三四五六日"
 
@@ -76,8 +77,12 @@ def handle(user, message, ctx) -> Reply:
             label = "、".join(filters["keyword_terms"])
             ctx.state.context[LIST_KEY] = {"offset": 0, "ids": [v.id for v in found], "label": label}
             return _render_list(ctx, found, len(found), 0, f"和“{label}”有关的活动")
-    filters.pop("keyword_terms", None)
-    return _list(ctx, filters, offset=0)
+    terms = filters.pop("keyword_terms", None) or []
+    # Say so when the worker named a kind of activity we know (篮球赛) and none is coming up.
+    known = ctx.match.keywords if ctx.match is not None else ()
+    named = [k for k in known if len(k) >= 2 and k not in GENERIC_WORDS and any(k in t for t in terms)]
+    note = f"暂时没有{'、'.join(named)}相关的活动，看看近期其他活动吧。" if named else ""
+    return _list(ctx, filters, offset=0, note=note)
 
 
 def show_activity(user, message, ctx, argument: str) -> Reply:
@@ -266,7 +271,7 @@ def _short_places(view: ActivityView) -> str:
 
 # ---- lists --------------------------------------------------------------------------------
 
-def _list(ctx, filters: dict, offset: int) -> Reply:
+def _list(ctx, filters: dict, offset: int, note: str = "") -> Reply:
     service = ctx.runtime.activities
     query = {k: filters.get(k) for k in ("city", "has_places")}
     query["date_from"] = _date(filters.get("date_from"))
@@ -283,7 +288,8 @@ def _list(ctx, filters: dict, offset: int) -> Reply:
                          [("我的活动", "@action:my_activities:")])
     if offset >= total:
         return _list(ctx, filters, 0)
-    return _render_list(ctx, views, total, offset, f"{label}的活动" if label else "近期的工会活动")
+    heading = f"{label}的活动" if label else "近期的工会活动"
+    return _render_list(ctx, views, total, offset, f"{note}\n{heading}" if note else heading)
 
 
 def _render_list(ctx, views: list[ActivityView], total: int, offset: int, heading: str) -> Reply:
@@ -308,6 +314,8 @@ def _search(ctx, filters: dict) -> list[ActivityView]:
     service, found = ctx.runtime.activities, {}
     for term in filters["keyword_terms"]:
         for length in range(len(term), 1, -1):
+            if length < len(term) and term[:length] in GENERIC_WORDS:
+                break  # 怎么弄 -> 怎么 would match any summary
             views, _total = service.upcoming(city=filters.get("city"), has_places=filters.get("has_places"),
                                              keyword=term[:length], limit=PAGE_SIZE)
             for view in views:

@@ -205,3 +205,11 @@ def test_actions_as_plain_functions(runtime, activity):
     assert "找不到" in handler.show_activity(worker, None, turn, "9999").as_text()
     assert "没有报名这个活动" in handler.cancel_sign_up(Worker("o_nobody", runtime), None, turn, str(view.id)).as_text()
     assert "已取消" in handler.cancel_sign_up(worker, None, turn, f"{view.id}:yes").as_text()
+
+
+def test_a_kind_of_activity_with_none_coming_says_so_and_lists_the_rest(say, activity):
+    activity("职工健步走")
+    reply = say("有篮球赛吗")
+    assert "暂时没有篮球赛相关的活动" in reply and "1 职工健步走" in reply
+    reply = say("活动报名怎么弄")  # no activity named: the plain list, no guessing from 怎么
+    assert reply.startswith("近期的工会活动") and "1 职工健步走" in reply
