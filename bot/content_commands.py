@@ -1,12 +1,12 @@
 """`python -m bot content check`: validate every editor-owned content file."""
 from __future__ import annotations
 
-import importlib
 import sys
 
 import click
 
 from bot.cli import Services, pass_services
+from bot.registry import resolve
 
 # "module:function" validators taking the content directory; each raises ValueError naming the problem.
 CONTENT_CHECKS: list[str] = [
@@ -39,15 +39,11 @@ def run_checks(content_dir) -> list[str]:
     """Run every registered content check; return the problems as sentences."""
     problems = []
     for spec in CONTENT_CHECKS:
-        module_name, function_name = spec.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
+        check = resolve(spec)
+        if check is None:
             continue
         try:
-            getattr(module, function_name)(content_dir)
+            check(content_dir)
         except ValueError as exc:
             problems.append(str(exc))
     return problems

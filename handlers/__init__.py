@@ -4,8 +4,7 @@ The dialogue finds them here by name, so adding a capability is one line in a ta
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from bot.registry import resolve  # noqa: F401  (handlers.resolve is what the dialogue uses)
 
 # intent label -> "module:function"
 INTENT_HANDLERS = {
@@ -58,15 +57,3 @@ TEXT_PATTERNS: list[tuple[str, str]] = [
     (r"^(没用|没有用|没啥用|没帮助|没有帮助|没帮上|不是这个|不是我要问的|不是我问的|答非所问|没解决|没有解决)", "handlers.legal:follow_up_unhelpful"),
     (r"^(那|那么|还有)?[^，。,？?]{1,12}呢[？?。！!~～]*$", "handlers.benefits:follow_up"),
 ]
-
-
-def resolve(spec: str) -> Any:
-    """Import "module:attribute"; None when that capability is not built (yet)."""
-    module_name, attribute = spec.split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        return None
-    return getattr(module, attribute, None)
