@@ -3,14 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from bot.services.people import MERGEABLE_TABLES
-
 API_PREFIX = "/api/v1"
-
-# Sign-ins and uploads follow their person when two records turn out to be one.
-for _table in ("miniprogram_sessions", "miniprogram_uploads"):
-    if _table not in MERGEABLE_TABLES:
-        MERGEABLE_TABLES.append(_table)
 
 
 def init_app(app) -> None:

@@ -35,6 +35,36 @@ DEFAULTS: dict[int, tuple[str, str]] = {
 }
 
 
+# Every specific code the API answers with, for the docs page (the statuses' defaults above too).
+ERROR_CODES: dict[str, tuple[int, str]] = {
+    "token_missing": (401, "没有带 Authorization: Bearer 令牌"),
+    "token_invalid": (401, "令牌被篡改或不是我们签发的：请重新登录"),
+    "token_expired": (401, "访问令牌过期（或账号合并后失效）：用刷新令牌换一组新的"),
+    "token_revoked": (401, "已退出登录或刷新令牌被重复使用：请重新登录"),
+    "login_code_invalid": (401, "wx.login 的 code 无效、过期或已用过：重新调用 wx.login"),
+    "refresh_invalid": (401, "刷新令牌无效、过期或已用过：请重新登录"),
+    "phone_code_invalid": (400, "手机号授权 code 无效或已用过"),
+    "invalid_json": (400, "请求体不是有效的 JSON"),
+    "validation_failed": (422, "字段有误，fields 里是每个字段的中文提示"),
+    "consent_required": (422, "没有同意个人信息收集说明"),
+    "members_only": (403, "仅限工会会员参加的活动"),
+    "not_found": (404, "不存在，或不是您的记录"),
+    "upload_not_found": (404, "附件不存在、不是您的或已经用过"),
+    "duplicate_application": (409, "已有在审的入会申请或已是会员"),
+    "application_state": (409, "入会申请当前状态不允许这个操作"),
+    "already_signed_up": (409, "已经报名或候补过这个活动"),
+    "activity_full": (409, "名额已满（可加入候补时 message 会说明）"),
+    "activity_closed": (409, "报名已截止"),
+    "activity_ended": (409, "活动已开始或结束"),
+    "activity_cancelled": (409, "活动已取消"),
+    "payload_too_large": (413, "上传的图片太大"),
+    "unsupported_media_type": (415, "不是 JPG、PNG、GIF、WEBP 图片，或没有用 multipart/form-data"),
+    "rate_limited": (429, "请求太频繁，Retry-After 头给出等待秒数"),
+    "internal_error": (500, "服务器出错"),
+    "wechat_unavailable": (503, "微信接口暂时不可用，稍后重试"),
+}
+
+
 class ApiError(Exception):
     """An error a member sees: HTTP status, a stable code, a Chinese message and per-field hints."""
 

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Response, current_app
 from pydantic.json_schema import models_json_schema
 
-from miniprogram_api.errors import DEFAULTS, envelope_schema
+from miniprogram_api.errors import DEFAULTS, ERROR_CODES, envelope_schema
 
 API_PREFIX = "/api/v1"
 TITLE = "浙工之家小程序接口"
@@ -212,6 +212,8 @@ def docs_page() -> str:
             sections.setdefault(op["tags"][0], []).append("".join(parts))
     body = "".join(f"<h2>{html.escape(tag)}</h2>{''.join(ops)}" for tag, ops in sections.items())
     schemas = "".join(_fields_table(name, components) for name in sorted(components))
+    codes = "".join(f"<tr><td>{status}</td><td><code>{code}</code></td><td>{html.escape(meaning)}</td></tr>"
+                    for code, (status, meaning) in sorted(ERROR_CODES.items(), key=lambda item: (item[1][0], item[0])))
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{TITLE}</title>
@@ -225,6 +227,7 @@ td,th{{border:1px solid #ddd;padding:.25em .5em;text-align:left;vertical-align:t
 <h1>{TITLE}</h1><p>{html.escape(INTRO)}</p>
 <p>机器可读的 OpenAPI 3 文档：<a href="{API_PREFIX}/openapi.json">{API_PREFIX}/openapi.json</a></p>
 {body}
+<h2>错误码</h2><table><tr><th>状态</th><th>code</th><th>含义</th></tr>{codes}</table>
 <h2>数据结构</h2>{schemas}
 </body></html>"""
 

@@ -18,7 +18,8 @@ OFFICIAL = "official"
 MINIPROGRAM = "miniprogram"
 
 # Tables with a person_id column whose rows follow a person when records are merged.
-MERGEABLE_TABLES: list[str] = ["tickets", "activity_sign_ups", "membership_applications", "members"]
+MERGEABLE_TABLES: list[str] = ["tickets", "activity_sign_ups", "membership_applications", "members",
+                               "miniprogram_sessions", "miniprogram_uploads"]
 
 
 class PeopleService:

@@ -58,3 +58,17 @@ def test_pagination_bounds(api):
     assert member.get("/tickets?limit=0").status_code == 422
     page = member.get("/tickets?offset=5&limit=3").get_json()
     assert page == {"items": [], "total": 0, "offset": 5, "limit": 3}
+
+
+def test_every_error_code_the_code_raises_is_on_the_docs_page(client):
+    import re
+    from pathlib import Path
+
+    import miniprogram_api
+    from miniprogram_api.errors import ERROR_CODES
+
+    source = "".join(p.read_text(encoding="utf-8") for p in Path(miniprogram_api.__file__).parent.rglob("*.py"))
+    raised = set(re.findall(r'ApiError\(\d+, "(\w+)"', source))
+    assert raised and raised <= set(ERROR_CODES), raised - set(ERROR_CODES)
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    assert all(f"<code>{code}</code>" in page for code in ERROR_CODES)
