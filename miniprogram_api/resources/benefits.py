@@ -37,7 +37,7 @@ def detail(benefit_id: str) -> dict:
     if item is None:
         raise not_found("没有找到这项福利。")
     is_member, city = standing(current_member().person_id)
-    available = (is_member or not item.members_only) and (item.province_wide or city in item.cities or city is None)
+    available = any(b.id == item.id for b in catalogue_.for_person(is_member, city))  # the catalogue's own rule
     shown = is_member or not item.members_only  # members-only details stay with members
     return {**_summary(item), "available_to_you": available,
             "eligibility": item.eligibility if shown else None, "how_to": item.how_to if shown else None,
