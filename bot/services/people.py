@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.registry import resolve
 from bot.storage.db import Database
 from bot.storage.models import Identity, Person
 
@@ -20,6 +21,10 @@ MINIPROGRAM = "miniprogram"
 # Tables with a person_id column whose rows follow a person when records are merged.
 MERGEABLE_TABLES: list[str] = ["tickets", "activity_sign_ups", "membership_applications", "members",
                                "miniprogram_sessions", "miniprogram_uploads"]
+
+# "module:function(session, keep, drop)" run before a merge moves rows, for tables whose own
+# rules (one live sign-up, one open application) would otherwise be broken by the move.
+MERGE_HOOKS: list[str] = ["bot.services.activities:resolve_merge_conflicts"]
 
 
 class PeopleService:
@@ -76,6 +81,8 @@ class PeopleService:
         """Fold person from_id into into_id (the older record survives)."""
         keep, drop = min(from_id, into_id), max(from_id, into_id)
         survivor, gone = session.get(Person, keep), session.get(Person, drop)
+        for hook in filter(None, map(resolve, MERGE_HOOKS)):
+            hook(session, keep, drop)
         for table in MERGEABLE_TABLES:
             session.execute(text(f'UPDATE "{table}" SET person_id = :keep WHERE person_id = :drop'),
                             {"keep": keep, "drop": drop})
