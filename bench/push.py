@@ -163,6 +163,7 @@ def main() -> int:
     children: list[subprocess.Popen] = []
 
     def spawn(*cmd: str) -> subprocess.Popen:
+        """Start `python -m bot CMD` in its own process group."""
         child = subprocess.Popen([sys.executable, "-m", "bot", *cmd], cwd=ROOT, env=env,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         children.append(child)

@@ -70,14 +70,21 @@ def _service(module_name: str, what: str):
         raise AudienceError(f"{what}模块尚未上线，暂不能按此受众发送") from None
 
 
+def followers_query(audience: Audience):
+    """The SELECT of the audience's openids when it lives in our followers table, else None."""
+    if audience.kind not in ("all", "scene"):
+        return None
+    query = select(Follower.openid).where(Follower.subscribed.is_(True))
+    if audience.kind == "scene":
+        query = query.where(Follower.source_scene == audience.value)
+    return query
+
+
 def openids(runtime, audience: Audience) -> Iterator[str]:
     """Stream the service-account openids of an audience (tags are resolved by WeChat, not here)."""
     database = runtime.database
     if audience.kind in ("all", "scene"):
-        query = select(Follower.openid).where(Follower.subscribed.is_(True))
-        if audience.kind == "scene":
-            query = query.where(Follower.source_scene == audience.value)
-        yield from _stream(database, query.order_by(Follower.openid))
+        yield from _stream(database, followers_query(audience).order_by(Follower.openid))
     elif audience.kind in ("city", "industry"):
         membership = _service("bot.services.membership", "会员")
         yield from membership.member_openids(database, **{audience.kind: audience.value})

@@ -108,8 +108,13 @@ def list_(services: Services, limit: int, as_json: bool) -> None:
 
 def _change(services: Services, campaign_id: int, action: str) -> None:
     module = _campaigns()
+    runtime = services.runtime
     try:
-        campaign = getattr(module, action)(services.runtime, campaign_id)
+        if action == "resume" and not runtime.config.redis_url:
+            # No queue to hand the sending to: the scheduler process picks it up within seconds.
+            campaign = module.resume(runtime, campaign_id, _Foreground())
+        else:
+            campaign = getattr(module, action)(runtime, campaign_id)
     except module.CampaignError as exc:
         raise _fail(exc) from None
     click.echo(f"推送 {campaign.id}：{module.STATES.get(campaign.state, campaign.state)}")

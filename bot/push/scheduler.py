@@ -119,6 +119,7 @@ class SchedulerService:
 
     @property
     def is_leader(self) -> bool:
+        """True while this scheduler holds the lease and runs APScheduler."""
         return self.scheduler is not None
 
     def step(self) -> bool:
@@ -276,6 +277,7 @@ def serve(runtime) -> None:
     service = SchedulerService(runtime)
 
     def stop(*_args):
+        """Stop on SIGTERM or Ctrl-C."""
         service.stop()
 
     signal.signal(signal.SIGTERM, stop)
