@@ -5,7 +5,8 @@
 - The access token is ours: an HMAC-signed (itsdangerous) payload {sub: person, sid: sign-in,
   iat, exp}, short-lived, checked without a database read.
 - The refresh token is 32 random bytes; only its SHA-256 is stored. Each refresh replaces it
-  (rotation); presenting a replaced one again means it was copied, and ends that sign-in.
+  (rotation); presenting a replaced one again (later than a few seconds, which is a duplicate
+  request) means it was copied, and ends that sign-in.
 - Logging out, or a merge that moves the sign-in to another person, sets a per-sign-in floor in
   the store: access tokens issued before it are refused, so the mini-program refreshes.
 - People are found through PeopleService: the unionid links the mini-program openid to the
@@ -34,6 +35,8 @@ log = logging.getLogger(__name__)
 ACCESS_SALT = "zgzj-miniprogram-access-v1"
 FLOOR_KEY = "api:session-floor:{sid}"
 REVOKED = "revoked"
+# A replaced refresh token presented again this soon after the refresh is a duplicate request, not a copy.
+REUSE_GRACE = timedelta(seconds=10)
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,8 @@ class MemberSessions:
                     MiniprogramSession.previous_refresh_hash == digest, MiniprogramSession.revoked_at.is_(None)))
                 if reused is None:
                     raise refused
+                if reused.refreshed_at is not None and now - reused.refreshed_at < REUSE_GRACE:
+                    raise refused  # two refreshes sent at once by the same mini-program: not a theft
                 # Committed before refusing: the revocation must outlive this request.
                 log.warning("replaced refresh token presented again; ending sign-in %s", reused.public_id)
                 reused.revoked_at, reused.revoked_reason = now, "refresh_reused"

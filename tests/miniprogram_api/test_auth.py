@@ -85,7 +85,7 @@ def test_a_token_signed_with_another_key_is_refused(api, runtime):
     assert api.get(PROBE, headers={"Authorization": f"Bearer {forged}"}).status_code == 401
 
 
-def test_refresh_rotates_and_a_reused_refresh_token_ends_the_sign_in(api):
+def test_refresh_rotates_and_a_reused_refresh_token_ends_the_sign_in(api, runtime):
     member = api.login()
     old_refresh = member.tokens["refresh_token"]
     response = api.post("/auth/refresh", json={"refresh_token": old_refresh})
@@ -95,7 +95,13 @@ def test_refresh_rotates_and_a_reused_refresh_token_ends_the_sign_in(api):
     member.tokens = new
     assert member.get(PROBE).status_code == 200
 
-    # The old refresh token presented again: it was copied, so the whole sign-in ends.
+    # Presented again at once, it is a duplicate request: refused, nothing else happens.
+    assert api.post("/auth/refresh", json={"refresh_token": old_refresh}).status_code == 401
+    assert member.get(PROBE).status_code == 200
+
+    # Presented again later: it was copied, so the whole sign-in ends.
+    later = runtime.clock() + timedelta(seconds=30)
+    runtime.clock = lambda: later
     response = api.post("/auth/refresh", json={"refresh_token": old_refresh})
     assert response.status_code == 401 and error_of(response)["code"] == "refresh_invalid"
     assert api.post("/auth/refresh", json={"refresh_token": new["refresh_token"]}).status_code == 401
@@ -155,3 +161,31 @@ def test_an_invalid_phone_code_is_a_400(api):
     member = api.login()
     response = member.post("/auth/phone", json={"code": "invalid-phone"})
     assert response.status_code == 400 and error_of(response)["code"] == "phone_code_invalid"
+
+
+def test_two_refreshes_racing_with_one_token_give_one_new_pair(app, api):
+    import threading
+
+    member = api.login()
+    results: list[int] = []
+    barrier = threading.Barrier(4)
+
+    def refresh():
+        client = app.test_client()
+        barrier.wait()
+        results.append(client.post("/api/v1/auth/refresh", json={"refresh_token": member.tokens["refresh_token"]})
+                       .status_code)
+
+    threads = [threading.Thread(target=refresh) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(results)[0] == 200 and results.count(200) == 1
+
+
+def test_a_wechat_outage_while_verifying_the_phone_is_a_503(api, fake_wechat):
+    member = api.login()
+    fake_wechat.inject("/wxa/business/getuserphonenumber", status=500, times=5)
+    response = member.post("/auth/phone", json={"code": "phone-code-9"})
+    assert response.status_code == 503 and error_of(response)["code"] == "wechat_unavailable"
