@@ -89,6 +89,7 @@ def confirmed(database_url: str, activity_id: int) -> tuple[int, int]:
 
 
 def main() -> None:
+    """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--list-requests", type=int, default=3000)
@@ -123,6 +124,7 @@ def main() -> None:
             tokens.append({"Authorization": f"Bearer {answer.json()['access_token']}"})
 
         def listing(count: int) -> list[tuple]:
+            """Activity-list requests with varied filters, spread over the members."""
             queries = ["", "?city=" + quote("杭州"), "?has_places=true", "?limit=50",
                        "?city=" + quote("宁波") + "&offset=2&limit=5", "?date_from=2020-01-01&limit=10"]
             return [("GET", "/api/v1/activities" + queries[i % len(queries)], None, tokens[i % len(tokens)])

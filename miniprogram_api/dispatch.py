@@ -116,6 +116,7 @@ def make_view(route: Route) -> Callable[..., Any]:
     """Wrap route.view with authentication, rate limiting, validation and serialization."""
 
     def view(**path: Any):
+        """Serve one request of this route."""
         if route.auth:
             token = bearer_token()
             if token is None:

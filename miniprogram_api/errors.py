@@ -179,6 +179,7 @@ def init_app(app, blueprint) -> None:
 
 def _routing_error(previous: dict):
     def handler(exc: HTTPException):
+        """JSON under /api/v1, the earlier handler or Flask's page elsewhere."""
         if _under_api():
             return _http_error(exc)
         for cls in type(exc).__mro__:
