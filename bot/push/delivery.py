@@ -23,6 +23,7 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime, timedelta
 from typing import Callable, Iterable
 
@@ -274,17 +275,26 @@ class Sender:
                 return Outcome(item.id, item.openid, SKIPPED, fallback_error.errcode, "no_consent")
         return Outcome(item.id, item.openid, SKIPPED, exc.errcode, "no_consent")
 
+    @cached_property
+    def _message(self):
+        channel = self.campaign.channel
+        if channel == "template":
+            return template_message(self.campaign, self.config)
+        if channel == "subscribe":
+            return subscribe_message(self.campaign, self.config)
+        return message_text(self.campaign)
+
     def _call(self, openid: str) -> dict:
         campaign, channel = self.campaign, self.campaign.channel
         if channel == "template":
-            template_id, data, url = template_message(campaign, self.config)
+            template_id, data, url = self._message
             return self.wechat.send_template(openid, template_id, data, url=url,
                                              client_msg_id=client_msg_id(campaign.id, openid))
         if channel == "subscribe":
-            template_id, data, page = subscribe_message(campaign, self.config)
+            template_id, data, page = self._message
             return self.wechat.send_subscribe_message(openid, template_id, data, page=page)
         if channel == "customer":
-            return self.wechat.send_text(openid, message_text(campaign))
+            return self.wechat.send_text(openid, self._message)
         raise ValueError(f"channel {channel} does not send one by one")
 
     def send_mass_batch(self, batch: list[Claimed]) -> list[Outcome]:
