@@ -330,8 +330,10 @@ class Sender:
 
 # ---- record --------------------------------------------------------------------------------
 
+# Rows still pending, or skipped by a cancel while their message was already on its way.
+_RECORDABLE = or_(Delivery.__table__.c.status == PENDING, Delivery.__table__.c.reason == "campaign_cancelled")
 _RECORD = (update(Delivery.__table__)
-           .where(Delivery.__table__.c.id == bindparam("b_id"), Delivery.__table__.c.status == PENDING)
+           .where(Delivery.__table__.c.id == bindparam("b_id"), _RECORDABLE)
            .values(status=bindparam("b_status"), errcode=bindparam("b_errcode"), reason=bindparam("b_reason"),
                    wechat_msg_id=bindparam("b_msg_id"), sent_at=bindparam("b_sent_at"),
                    lease_until=None))  # lease_owner stays: which worker sent it
@@ -340,7 +342,7 @@ _RECORD = (update(Delivery.__table__)
 def _record_sent_postgres(connection, sent: list[tuple[int, str | None, str | None]], now: datetime) -> None:
     rows = values(column("id", Integer), column("msg_id", String), column("reason", String), name="sent").data(sent)
     table = Delivery.__table__
-    connection.execute(update(table).where(table.c.id == rows.c.id, table.c.status == PENDING).values(
+    connection.execute(update(table).where(table.c.id == rows.c.id, _RECORDABLE).values(
         status=SENT, wechat_msg_id=rows.c.msg_id, reason=rows.c.reason, errcode=None, sent_at=now,
         lease_until=None))
 
