@@ -11,6 +11,7 @@ log = logging.getLogger(__name__)
 DEMO_LOADERS: list[str] = [
     "bot.services.activities:load_demo_activities",
     "bot.membership_commands:load_demo_member",
+    "bot.push.demo:load_demo_followers",
 ]
 
 

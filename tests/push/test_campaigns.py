@@ -145,3 +145,12 @@ def test_pause_resume_and_cancel(push_runtime, add_followers):
         campaigns.cancel(push_runtime, campaign.id)
     with pytest.raises(CampaignError, match="没有编号为 999"):
         campaigns.get(push_runtime, 999)
+
+
+def test_the_demo_has_followers_for_a_first_campaign(push_runtime):
+    from bot.push.demo import DEMO_FOLLOWERS, load_demo_followers
+
+    assert load_demo_followers(push_runtime) == f"{len(DEMO_FOLLOWERS)} demo followers added"
+    assert load_demo_followers(push_runtime) == "demo followers already there"
+    campaign = campaigns.create(push_runtime, title="t", text="x", channel="template", audience="all")
+    assert campaign.audience_size == len(DEMO_FOLLOWERS)
