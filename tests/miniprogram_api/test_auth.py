@@ -9,7 +9,7 @@ from bot.services.people import MINIPROGRAM, OFFICIAL
 from bot.storage.models import MiniprogramSession
 from tests.miniprogram_api.conftest import error_of
 
-PROBE = "/legal/topics"  # any endpoint that needs a signed-in member
+PROBE = "/consents"  # any endpoint that needs a signed-in member
 
 
 def test_login_with_a_good_code_returns_our_tokens_and_keeps_the_session_key(api, runtime, fake_wechat):
@@ -25,7 +25,7 @@ def test_login_with_a_good_code_returns_our_tokens_and_keeps_the_session_key(api
         row = session.scalar(select(MiniprogramSession))
         assert row.session_key_encrypted and "session_key" not in row.session_key_encrypted
         assert row.refresh_hash != tokens["refresh_token"]  # only the hash is stored
-    assert api.get("/legal/topics", headers={"Authorization": f"Bearer {tokens['access_token']}"}).status_code == 200
+    assert api.get(PROBE, headers={"Authorization": f"Bearer {tokens['access_token']}"}).status_code == 200
 
 
 def test_the_same_code_owner_is_the_same_person_across_logins(api):

@@ -33,11 +33,11 @@ def config(config):
 
 def test_rate_limit_per_member(api):
     first, second = api.login("first"), api.login("second")
-    statuses = [first.get("/legal/topics").status_code for _ in range(6)]
+    statuses = [first.get("/consents").status_code for _ in range(6)]
     assert statuses == [200] * 5 + [429]
-    limited = first.get("/legal/topics")
+    limited = first.get("/consents")
     assert error_of(limited)["code"] == "rate_limited" and int(limited.headers["Retry-After"]) >= 1
-    assert second.get("/legal/topics").status_code == 200  # the limit is per member
+    assert second.get("/consents").status_code == 200  # the limit is per member
 
 
 def test_rate_limit_fails_open_when_the_store_is_down(api, runtime, monkeypatch, caplog):
@@ -48,7 +48,7 @@ def test_rate_limit_fails_open_when_the_store_is_down(api, runtime, monkeypatch,
 
     monkeypatch.setattr(runtime.store, "incr", down)
     monkeypatch.setattr(runtime.store, "get", down)
-    assert [member.get("/legal/topics").status_code for _ in range(8)] == [200] * 8
+    assert [member.get("/consents").status_code for _ in range(8)] == [200] * 8
     assert "rate limit not applied" in caplog.text
 
 
