@@ -8,6 +8,7 @@ from datetime import timedelta
 from bot.messages import Reply, TextReply, TransferToAgentReply
 from bot.security import mask_openid
 from bot.services.service_hours import ServiceHours
+from handlers import resolve
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +49,11 @@ def _book_callback(user, ctx, hours: ServiceHours) -> Reply:
         log.warning("callback ticket refused: %s", rejected)
         return TextReply(f"{closed}\n请拨打职工服务热线 {HOTLINE}，或在服务时间再回复“转人工”。")
     log.info("callback %s booked outside service hours", view.number)
-    return ctx.offer(f"{closed}\n{tickets.acknowledgement(view)}\n急事请拨打职工服务热线 {HOTLINE}。",
-                     [("返回服务菜单", "@intent:greeting_help")],
-                     "在等待的时候，也可以直接把问题发给我，我先帮您查查。")
+    head = f"{closed}急事请拨打职工服务热线 {HOTLINE}。"
+    acknowledge = resolve("handlers.tickets:acknowledge")  # the one way tickets are confirmed in the chat
+    if acknowledge is not None:
+        return acknowledge(ctx, view, head=head)
+    return ctx.offer(f"{head}\n{tickets.acknowledgement(view)}", [("返回服务菜单", "@intent:greeting_help")])
 
 
 def last_question(ctx) -> str:

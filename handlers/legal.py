@@ -9,9 +9,8 @@ import logging
 import re
 from datetime import datetime, timedelta
 
-from bot import forms
 from bot.messages import Reply, TextReply
-from handlers import FORMS, resolve
+from handlers import resolve
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ def handle(user, message, ctx) -> Reply:
     faq = ctx.runtime.legal_faq
     text = (ctx.text or "").strip()
     if LEGAL_AID_WORDS.search(text):
-        return _legal_aid(ctx, start_now=bool(APPLY_WORDS.search(text)) or _aid_shown_recently(ctx))
+        return _legal_aid(user, message, ctx, start_now=bool(APPLY_WORDS.search(text)) or _aid_shown_recently(ctx))
     core = FILLER.sub("", text)
     if not core:
         return _ask_what_happened(ctx)
@@ -209,24 +208,28 @@ def hand_to_counsellor(user, message, ctx, argument: str = "") -> Reply:
         return TextReply(f"{rejected}\n请修改后再发给我，或拨打职工服务热线 12351。")
     asked["ticket"] = view.number
     ctx.state.context[QUESTION_KEY] = asked
-    return ctx.offer(ctx.runtime.tickets.acknowledgement(view), [("返回服务菜单", "@intent:greeting_help")],
-                     "急事请拨打职工服务热线 12351。")
+    acknowledge = resolve("handlers.tickets:acknowledge")
+    if acknowledge is not None:
+        return acknowledge(ctx, view)
+    return ctx.offer(ctx.runtime.tickets.acknowledgement(view), [("返回服务菜单", "@intent:greeting_help")])
 
 
 def legal_aid(user, message, ctx, argument: str = "") -> Reply:
     """Union legal aid: who qualifies and what to bring; "apply" starts the application form."""
-    return _legal_aid(ctx, start_now=argument == "apply")
+    return _legal_aid(user, message, ctx, start_now=argument == "apply")
 
 
-def _legal_aid(ctx, start_now: bool) -> Reply:
+def _legal_aid(user, message, ctx, start_now: bool) -> Reply:
     ctx.state.last_intent = "legal_consult"
-    form = resolve(FORMS.get("legal_aid", "missing:missing"))
     if start_now:
         ctx.state.context.pop("legal_aid_shown", None)
-        if form is None:
+        start = resolve("handlers.tickets:start_legal_aid")
+        if start is None:
             return TextReply("法律援助在线申请暂时无法办理，请拨打职工服务热线 12351，"
                              "或到所在县（市、区）总工会职工服务中心申请。")
-        return forms.start(form, ctx)
+        asked = _question(ctx)
+        # The question they asked us is the dispute: the form need not ask for it again.
+        return start(user, message, ctx, problem=asked["text"] if asked else "")
     ctx.state.context["legal_aid_shown"] = ctx.now.isoformat(timespec="seconds")
     options = [("我要申请法律援助", "@action:legal_aid:apply")]
     if _question(ctx):

@@ -197,3 +197,10 @@ def test_not_this_followed_by_a_new_question_answers_the_new_question(say):
     say("入职三个月了公司一直不签劳动合同")
     text = say("不是这个意思，我是问试用期工资打八折合法吗").as_text()
     assert "依据：" in text and "第二十条" in text and "转给工会法律顾问（留言" not in text
+
+
+def test_legal_aid_after_a_question_does_not_ask_for_the_story_again(say, runtime):
+    say("公司拖欠了我半年工资，老板说没钱，我已经申请仲裁了")
+    say("法律援助")
+    assert "同意" in say("1").as_text()
+    assert "哪家单位" in say("同意").as_text()
