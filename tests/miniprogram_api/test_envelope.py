@@ -72,3 +72,9 @@ def test_every_error_code_the_code_raises_is_on_the_docs_page(client):
     assert raised and raised <= set(ERROR_CODES), raised - set(ERROR_CODES)
     page = client.get("/api/v1/docs").get_data(as_text=True)
     assert all(f"<code>{code}</code>" in page for code in ERROR_CODES)
+
+
+def test_a_body_over_the_server_limit_is_a_413_envelope(client):
+    too_big = b"{" + b" " * (client.application.config["MAX_CONTENT_LENGTH"] + 1) + b"}"
+    response = client.post("/api/v1/auth/login", data=too_big, content_type="application/json")
+    assert response.status_code == 413 and error_of(response)["code"] == "payload_too_large"
