@@ -73,8 +73,7 @@ def _overview(ctx, is_member: bool, city: str | None) -> TextReply:
         head = f"您是工会会员，{where}可以享受这些福利，回复数字看看每一类："
         return ctx.offer(head, browse, "也可以直接问，比如“电影票怎么领”“疗休养怎么报名”。")
     open_to_all = [b.name for b in catalogue.for_person(False, city)]
-    head = ("您还不是工会会员。入会后可以享受" + "、".join(c for c, _ in categories) + "等会员福利，"
-            "比如观影优惠、疗休养、职工医疗互助、生日慰问。")
+    head = "您还不是工会会员。入会后可以享受这几类会员福利：" + "、".join(c for c, _ in categories) + "。"
     if open_to_all:
         head += f"\n不是会员也能享受：{'、'.join(open_to_all)}。"
     options = [("在线入会（几分钟就能办好）", "@intent:join_union")] + browse
