@@ -22,8 +22,15 @@ from handlers import ACTIONS, FORMS, INTENT_HANDLERS, TEXT_PATTERNS, events, res
 log = logging.getLogger(__name__)
 
 FORM_IDLE_SECONDS = 30 * 60  # after this a half-filled form is put aside, kept for the session's lifetime
-INTENT_OF_FORM = {"join_union": "join_union", "complaint": "rights_complaint", "report": "report",
-                  "mailbox": "chairman_mailbox", "hardship": "hardship_aid", "legal_aid": "legal_consult"}
+# What each form is about: a message with one of these intents continues the form, it does not interrupt it.
+INTENTS_OF_FORM = {
+    "join_union": ("join_union",),
+    "complaint": ("rights_complaint", "legal_consult", "report"),
+    "report": ("report", "rights_complaint"),
+    "mailbox": ("chairman_mailbox", "report"),
+    "hardship": ("hardship_aid",),
+    "legal_aid": ("legal_consult", "rights_complaint"),
+}
 
 
 @dataclass
@@ -50,6 +57,12 @@ class Turn:
     now: datetime
     text: str = ""  # what the worker asked, after choices and clarifications are resolved
     match: object = None  # bot.nlu.Match of the text, when it went through the matcher
+    user: Worker | None = None  # who is writing (forms' submit functions need it)
+
+    @property
+    def openid(self) -> str:
+        """The follower's openid."""
+        return self.user.openid if self.user else ""
 
     def offer(self, text: str, options: list[tuple[str, str]], outro: str = "") -> TextReply:
         """Reply text followed by numbered options; a number alone then starts the option's target.
@@ -74,7 +87,7 @@ def respond(runtime, message: Inbound) -> Outcome:
     """Answer one message or event; saves the follower's conversation state."""
     runtime.matcher.reload_if_changed()  # an editor's change to content/nlu applies without a restart
     state = runtime.conversations.load(message.openid)
-    turn = Turn(runtime=runtime, state=state, now=runtime.clock())
+    turn = Turn(runtime=runtime, state=state, now=runtime.clock(), user=Worker(message.openid, runtime))
     outcome = route(message, turn)
     runtime.conversations.save(message.openid, turn.state)
     return outcome
@@ -137,7 +150,7 @@ def route_text(text: str, message: Inbound, turn: Turn) -> Outcome:
 
     if state.context.get("paused_form") and forms.is_resume(text):
         kept = state.context["paused_form"]
-        return Outcome(forms.resume(resolve(FORMS[kept["form"]]), turn), intent=INTENT_OF_FORM.get(kept["form"]))
+        return Outcome(forms.resume(resolve(FORMS[kept["form"]]), turn), intent=_form_intent(kept["form"]))
 
     notice = ""
     if state.form:
@@ -147,22 +160,23 @@ def route_text(text: str, message: Inbound, turn: Turn) -> Outcome:
         elif time.time() - (state.updated_at or time.time()) > FORM_IDLE_SECONDS:
             forms.pause(turn)
             notice = replies.get("form_idle", title=form.title)
-        else:
+        elif not forms.awaits_free_text(form, turn) and not forms.is_cancel(text):
             match = turn.runtime.matcher.classify(text, in_form=True)
-            if match.confident and match.intent != INTENT_OF_FORM.get(form.name) and not forms.is_cancel(text):
+            if match.confident and match.intent not in INTENTS_OF_FORM.get(form.name, ()):
                 forms.pause(turn)
                 turn.match = match
                 outcome = dispatch_intent(match.intent, message, turn, text=text)
                 paused_note = replies.get("form_paused", title=form.title)
                 return replace(outcome, reply=_append(outcome.reply, paused_note))
-            return Outcome(forms.advance(form, text, turn), intent=INTENT_OF_FORM.get(form.name))
+        if state.form:
+            return Outcome(forms.advance(form, text, turn), intent=_form_intent(form.name))
 
     state.choices = []
     for pattern, spec in TEXT_PATTERNS:
         found = re.search(pattern, text)
         handler = resolve(spec) if found else None
         if handler is not None:
-            return Outcome(handler(Worker(message.openid, turn.runtime), message, turn, found),
+            return Outcome(handler(_worker(message, turn), message, turn, found),
                            intent=state.last_intent)
     match = turn.runtime.matcher.classify(text)
     turn.match = match
@@ -200,7 +214,7 @@ def follow(target: str, message: Inbound, turn: Turn) -> Outcome:
         action = resolve(ACTIONS.get(name, "missing:missing"))
         if action is None:
             return Outcome(TextReply(turn.runtime.replies.get("choice_expired")), intent="unknown")
-        return Outcome(action(Worker(message.openid, turn.runtime), message, turn, argument),
+        return Outcome(action(_worker(message, turn), message, turn, argument),
                        intent=turn.state.last_intent)
     return route_text(target, message, turn)
 
@@ -213,11 +227,21 @@ def dispatch_intent(intent: str, message: Inbound, turn: Turn, text: str = "") -
     if handler is None:
         reply: Reply = TextReply(turn.runtime.replies.get("service_unavailable", service=matcher.label(intent)))
     else:
-        reply = handler(Worker(message.openid, turn.runtime), message, turn)
+        reply = handler(_worker(message, turn), message, turn)
     match = turn.match
     topic = match.topic if match is not None and match.intent == intent else None
     turn.state.last_intent, turn.state.last_topic = intent, topic or turn.state.last_topic
     return Outcome(reply, intent=intent, topic=topic, score=match.score if match is not None else None)
+
+
+def _worker(message: Inbound, turn: Turn) -> Worker:
+    if turn.user is None or turn.user.openid != message.openid:
+        turn.user = Worker(message.openid, turn.runtime)
+    return turn.user
+
+
+def _form_intent(form_name: str) -> str | None:
+    return (INTENTS_OF_FORM.get(form_name) or (None,))[0]
 
 
 def _main_menu_targets(turn: Turn) -> list[str]:

@@ -46,6 +46,7 @@ class Field:
     display: Callable[[Any], str] = lambda value: str(value)  # summary display (mask personal data here)
     ask_if: Callable[[dict], bool] | None = None  # skip this question unless it returns True
     optional: bool = False  # 跳过 leaves it empty
+    free_text: bool = False  # a story in the worker's words: never read as the start of another request
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,12 @@ def resume(form: Form, turn) -> Reply:
     state.form, state.step, state.data = form.name, kept.get("step"), kept.get("data", {})
     question = current_question(form, turn)
     return TextReply(f"好的，我们接着填写{form.title}。\n{question}")
+
+
+def awaits_free_text(form: Form, turn) -> bool:
+    """Is the form waiting for a story, where anything the worker writes is the answer?"""
+    current = _current_field(form, turn.state.step)
+    return bool(current and current.free_text)
 
 
 def current_question(form: Form, turn) -> str:

@@ -178,7 +178,7 @@ def _complaint_form(q) -> Form:
     return Form(
         name="complaint", title=FORM_TITLES["complaint"], intro=q("intro"), consent_notice=q("consent"),
         fields=(
-            Field("what_happened", q("what_happened", "请说说发生了什么。"), "事情经过", check=_story, display=_short),
+            Field("what_happened", q("what_happened", "请说说发生了什么。"), "事情经过", check=_story, display=_short, free_text=True),
             Field("employer", q("employer", "是哪家单位？"), "所在单位", check=_employer),
             Field("contact_phone", q("contact_phone", "请留一个手机号。"), "联系电话", check=_phone, display=mask_phone),
         ),
@@ -194,7 +194,7 @@ def _report_form(q) -> Form:
             Field("subject", q("subject", "举报的是哪方面的问题？"), "举报类别", check=_choice(REPORT_SUBJECTS),
                   display=_label(REPORT_SUBJECTS)),
             Field("employer", q("employer", "被举报的是哪家单位或哪位人员？"), "被举报对象", check=_employer),
-            Field("what_happened", q("what_happened", "请说说具体情况。"), "具体情况", check=_story, display=_short),
+            Field("what_happened", q("what_happened", "请说说具体情况。"), "具体情况", check=_story, display=_short, free_text=True),
             Field("contact_phone", q("contact_phone", "请留一个手机号。"), "联系电话", check=_phone, display=mask_phone,
                   ask_if=lambda data: data.get("identity") == "real"),
         ),
@@ -207,7 +207,7 @@ def _mailbox_form(q) -> Form:
         fields=(
             Field("subject_type", q("subject_type", "您这封信是建议、意见、表扬还是其他？"), "来信类型",
                   check=_choice(LETTER_TYPES)),
-            Field("content", q("content", "请写下您想说的话。"), "来信内容", check=_story, display=_short),
+            Field("content", q("content", "请写下您想说的话。"), "来信内容", check=_story, display=_short, free_text=True),
             Field("contact_phone", q("contact_phone", "方便的话留个手机号，不留请回复“跳过”。"), "联系电话",
                   check=_phone, display=mask_phone, optional=True),
         ),
@@ -219,7 +219,7 @@ def _hardship_form(q) -> Form:
         name="hardship", title=FORM_TITLES["hardship"], intro=q("intro"), consent_notice=q("consent"),
         fields=(
             Field("aid_type", q("aid_type", "您需要哪方面的帮扶？"), "帮扶类型", check=_choice(AID_TYPES)),
-            Field("situation", q("situation", "请说说家里的情况。"), "家庭情况", check=_story, display=_short),
+            Field("situation", q("situation", "请说说家里的情况。"), "家庭情况", check=_story, display=_short, free_text=True),
             Field("city", q("city", "您在浙江哪个城市？"), "所在城市", check=_city),
             Field("employer", q("employer", "您在哪家单位工作？没有请回复“无”。"), "工作单位", check=_employer,
                   optional=True),
@@ -232,7 +232,7 @@ def _legal_aid_form(q) -> Form:
     return Form(
         name="legal_aid", title=FORM_TITLES["legal_aid"], intro=q("intro"), consent_notice=q("consent"),
         fields=(
-            Field("what_happened", q("what_happened", "请说说您遇到的纠纷。"), "纠纷情况", check=_story, display=_short),
+            Field("what_happened", q("what_happened", "请说说您遇到的纠纷。"), "纠纷情况", check=_story, display=_short, free_text=True),
             Field("employer", q("employer", "和哪家单位发生的纠纷？"), "对方单位", check=_employer),
             Field("contact_phone", q("contact_phone", "请留一个手机号。"), "联系电话", check=_phone, display=mask_phone),
         ),
@@ -349,7 +349,7 @@ def _open(turn, data: dict, kind: str, text: str, **fields) -> Reply:
     from bot.services.people import OFFICIAL
 
     # Forms started here remember the worker; a Turn that knows its follower (dialogue) serves the others.
-    openid = data.get("_openid") or getattr(turn, "openid", None) or getattr(getattr(turn, "user", None), "openid", None)
+    openid = data.get("_openid") or turn.openid
     if not openid:
         # Started by another module with forms.start and no way to know who is writing: store nothing
         # rather than a ticket nobody can follow; the answers stay, so 1 works once this is fixed.

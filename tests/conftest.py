@@ -143,6 +143,9 @@ def config(database_url, tmp_path, fake_wechat):
         "wechat.encoding_aes_key": DEMO_AES_KEY,
         "wechat.api_base_url": fake_wechat.url,
         "wechat.api_timeout_seconds": 2.0,
+        # A loaded test machine must not turn replies into late customer-service messages;
+        # the deadline itself is tested with its own short value.
+        "wechat.reply_deadline_seconds": 30.0,
         "miniprogram.app_id": DEMO_MINIPROGRAM_APP_ID,
         "miniprogram.app_secret": "test-mp-secret",
         "database_url": database_url,
