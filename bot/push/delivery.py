@@ -232,17 +232,25 @@ class Sender:
             return
         ids = [c.openid for c in batch]
         since = self.runtime.clock() - SERVICE_WINDOW
+        # Added to what earlier batches still waiting need; send() forgets each openid when done.
         with self.runtime.database.session() as session:
-            self.in_window = set(session.scalars(select(Follower.openid).where(
+            self.in_window.update(session.scalars(select(Follower.openid).where(
                 Follower.openid.in_(ids), Follower.last_message_at >= since)))
             if channel == "subscribe":
                 template_id = subscribe_message(self.campaign, self.config)[0]
-                self.consented = set(session.scalars(select(SubscribeConsent.openid).where(
+                self.consented.update(session.scalars(select(SubscribeConsent.openid).where(
                     SubscribeConsent.openid.in_(ids), SubscribeConsent.template_id == template_id,
                     SubscribeConsent.remaining > 0)))
 
     def send(self, item: Claimed) -> Outcome:
         """Send to one recipient and say what happened (never raises for a WeChat answer)."""
+        try:
+            return self._send(item)
+        finally:
+            self.in_window.discard(item.openid)
+            self.consented.discard(item.openid)
+
+    def _send(self, item: Claimed) -> Outcome:
         channel = self.campaign.channel
         if channel == "customer" and item.openid not in self.in_window:
             return Outcome(item.id, item.openid, SKIPPED, reason="outside_48h")

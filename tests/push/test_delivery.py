@@ -121,6 +121,14 @@ def test_customer_messages_only_within_48_hours(push_runtime, inline, add_follow
     assert sorted(c["json"]["touser"] for c in fake_wechat.calls(CUSTOM)) == recent
 
 
+def test_the_48_hour_window_is_checked_for_every_batch(push_runtime, inline, add_followers, fake_wechat):
+    push_runtime.config = push_runtime.config.with_overrides(push_batch_size=4, push_concurrency=2)
+    recent = add_followers(21, prefix="recent", wrote_hours_ago=1)
+    report = _send(push_runtime, inline, channel="customer")
+    assert report["counts"] == {"pending": 0, "sent": 21, "failed": 0, "skipped": 0}
+    assert sorted(c["json"]["touser"] for c in fake_wechat.calls(CUSTOM)) == recent
+
+
 def test_mass_send_to_all_is_one_call_that_wechat_will_not_repeat(push_runtime, inline, add_followers,
                                                                    fake_wechat):
     add_followers(5)
