@@ -264,6 +264,10 @@ def main() -> int:
             print(f"  {name:<45} {small['peak_rss_mb'][name]:>7} -> {large['peak_rss_mb'][name]:>7}")
     ok = all(r["duplicates"] == 0 and r["misses"] == 0 for r in results)
     best = results[-1]["sends_per_second"]
+    cpu_ms = sum(results[-1]["cpu_ms_per_send"].values())
+    print(f"\nCPU per send of the processes above: {cpu_ms:.2f} ms (PostgreSQL and Redis not counted); with both "
+          f"cores to themselves they would allow about {2000 / cpu_ms:.0f} sends/s. Load average during the "
+          f"run: {results[-1]['load_average']} (other work on this machine takes its share).")
     print(f"\n{'PASS' if ok and best >= 1000 else 'FAIL'}: {best} sends/s (target >= 1000), "
           f"duplicates {results[-1]['duplicates']}, misses {results[-1]['misses']}")
     print(json.dumps(results, ensure_ascii=False))
