@@ -82,7 +82,8 @@ def start_correction(user, ctx, application) -> Reply:
 def submit(data: dict, ctx) -> Reply:
     """Send the confirmed answers to the membership service and tell the worker what happens next."""
     service = ctx.runtime.membership
-    person_id = data.get(PERSON_KEY)
+    user = getattr(ctx, "user", None)
+    person_id = data.get(PERSON_KEY) or (user.person_id if user is not None else None)
     if not person_id:
         raise FieldInvalid("抱歉，这份表格已过期，请回复“3”取消后重新发送“我要入会”。")
     fields = {name: data[name] for name in APPLICATION_FIELDS if name in data}

@@ -158,3 +158,16 @@ def test_a_rejected_worker_is_told_why_and_may_apply_again(chat, runtime):
     reply = chat("入会进度")
     assert "未通过" in reply and "身份信息无法核实" in reply
     assert "个人信息收集说明" in chat("1")  # 1 重新申请入会
+
+
+def test_a_form_started_by_another_door_still_knows_its_worker(runtime):
+    from bot import forms
+
+    ctx = Turn(runtime, ConversationState(), runtime.clock(), user=Worker("o_elsewhere", runtime))
+    form = join_union.join_form()
+    forms.start(form, ctx)  # e.g. the generic start_form action: no person id kept in the answers
+    for answer in ("同意", "张三", "13812345678", ID_NUMBER, "某某公司", "杭州", "西湖", "1", "工人"):
+        forms.advance(form, answer, ctx)
+    reply = forms.advance(form, "1", ctx).as_text()
+    view = runtime.membership.current_application(applicant(runtime, "o_elsewhere"))
+    assert view is not None and view.application_no in reply
