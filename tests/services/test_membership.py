@@ -323,3 +323,20 @@ def test_a_broken_membership_content_names_the_file_and_entry(tmp_path):
                                               "next_steps: x\ncard_perks: x\nprompts: {name: x}\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"membership.yaml \[prompts\]: missing phone"):
         check_content(tmp_path)
+
+
+def test_the_database_itself_refuses_a_second_open_application(service, person, runtime):
+    from sqlalchemy.exc import IntegrityError
+
+    person_id = person()
+    first = service.submit(person_id, fields(), consent=True, channel="official")
+    with pytest.raises(IntegrityError):
+        with runtime.database.session() as session:  # bypassing the service's own check
+            session.add(MembershipApplication(application_no="RH-BYPASS", person_id=person_id, status="need_info",
+                                              channel="console", consent_at=runtime.clock(), consent_version="x",
+                                              id_index="another-id"))
+    service.review(first.application_no, "reject", "测试")
+    with runtime.database.session() as session:  # a closed application no longer counts
+        session.add(MembershipApplication(application_no="RH-BYPASS", person_id=person_id, status="submitted",
+                                          channel="console", consent_at=runtime.clock(), consent_version="x",
+                                          id_index="another-id"))
