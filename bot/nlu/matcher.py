@@ -60,6 +60,7 @@ class _Content:
     topic_to_intent: dict[str, float] = field(default_factory=dict)
     needs_topic: dict[str, float] = field(default_factory=dict)  # intent -> factor when no topic is named
     default_topic: str = "other_labor"
+    asking_topics: frozenset[str] = frozenset()  # topic:x labels whose words at the end of a story are the ask
     settings: dict[str, float] = field(default_factory=dict)
     corrections: Corrections = field(default_factory=Corrections)
     labels: dict[str, str] = field(default_factory=dict)
@@ -160,6 +161,7 @@ def load_content(content_dir: Path) -> _Content:
             _add(phrases, phrase, intent, -abs(float(weight)))
     content.topic_to_intent = {k: float(v) for k, v in (topics.get("intent_weights") or {}).items()}
     content.default_topic = topics.get("default_topic", "other_labor")
+    content.asking_topics = frozenset(TOPIC_PREFIX + t for t in topics.get("asking_topics") or ())
     content.needs_topic = {k: float(v) for k, v in (topics.get("needs_topic") or {}).items()}
     for topic, spec in (topics.get("topics") or {}).items():
         content.labels[TOPIC_PREFIX + topic] = str(spec.get("label") or topic)
@@ -217,6 +219,9 @@ def check_content(content_dir: str | Path) -> list[str]:
         for topic, spec in (topics.get("topics") or {}).items():
             topics_known.add(topic)
             problems += _check_weights(f"topics.yaml: {topic}", (spec or {}).get("keywords"))
+        for topic in topics.get("asking_topics") or ():
+            if topic not in topics_known:
+                problems.append(f"topics.yaml: asking_topics names an unknown topic {topic!r}")
         if topics.get("default_topic", "other_labor") not in topics_known:
             problems.append(f"topics.yaml: default_topic {topics.get('default_topic')!r} is not a topic")
         for intent in topics.get("intent_weights") or {}:
@@ -452,8 +457,12 @@ class IntentMatcher:
                     negated = True
                 negators = [span for span in negators if not i <= span[0] < end]
             for label, weight in phrases[hit].items():
-                # The end of a story holds the ask (an intent), not the situation (a topic): no end boost for topics.
-                scale = (-1.0 if factor < 0 else 1.0) if label.startswith(TOPIC_PREFIX) else factor
+                # The end of a story holds the ask (an intent), not the situation (a topic): no end boost for topics,
+                # except those that are themselves a question of what to do next (how to go to arbitration).
+                if label.startswith(TOPIC_PREFIX) and label not in content.asking_topics:
+                    scale = -1.0 if factor < 0 else 1.0
+                else:
+                    scale = factor
                 # A negated phrase argues against its intent; a negated "against" phrase stays neutral.
                 value = weight * scale if weight > 0 or scale > 0 else 0.0
                 scores[label] = scores.get(label, 0.0) + value
