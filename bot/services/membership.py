@@ -573,11 +573,11 @@ class MembershipService:
                      "industry": m.industry, "joined_at": m.joined_at} for m in session.scalars(query)]
 
     def review(self, application_no: str, decision: str, reason: str | None = None,
-               reviewer: str = "staff") -> ApplicationView:
+               reviewer: str = "staff", notify: bool = True) -> ApplicationView:
         """Approve, reject or ask for more information; record it and notify the worker.
 
         Raises ApplicationNotFound, or InvalidDecision (unknown decision, missing reason, or a
-        state that does not allow it, e.g. approving twice).
+        state that does not allow it, e.g. approving twice). notify=False is for demo data only.
         """
         decision = decision.strip().lower().replace("-", "_")
         decision = {"approved": "approve", "rejected": "reject", "needinfo": "need_info"}.get(decision, decision)
@@ -628,7 +628,7 @@ class MembershipService:
         except IntegrityError:
             raise InvalidDecision(f"申请 {application_no} 的申请人（或这个身份证号）已经是会员了。") from None
         log.info("membership application %s: %s -> %s by %s", application_no, previous, new_status, reviewer)
-        if person_id is not None:
+        if person_id is not None and notify:
             channel = self._notify(person_id, view, content)
             with self.database.session() as session:
                 session.execute(update(MembershipStatusChange).where(MembershipStatusChange.id == change_id)
