@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -168,6 +169,14 @@ def _type_of(schema: dict | bool, components: dict) -> str:
     return str(kind)
 
 
+def _linked(text: str, components: dict) -> str:
+    """Escape text and link every schema name in it to its table further down."""
+    escaped = html.escape(text)
+    return re.sub(r"\b[A-Z][A-Za-z]+(?:-(?:Input|Output))?\b",
+                  lambda m: f"<a href='#schema-{m.group(0)}'>{m.group(0)}</a>" if m.group(0) in components
+                  else m.group(0), escaped)
+
+
 def _fields_table(name: str, components: dict) -> str:
     schema = components.get(name, {})
     props = schema.get("properties", {})
@@ -176,7 +185,7 @@ def _fields_table(name: str, components: dict) -> str:
     required = set(schema.get("required", []))
     rows = "".join(
         f"<tr><td><code>{html.escape(field)}</code>{' *' if field in required else ''}</td>"
-        f"<td>{html.escape(_type_of(prop, components))}</td>"
+        f"<td>{_linked(_type_of(prop, components), components)}</td>"
         f"<td>{html.escape(prop.get('description') or prop.get('title') or '')}</td></tr>"
         for field, prop in props.items())
     doc = html.escape(schema.get("description") or "")
@@ -204,11 +213,11 @@ def docs_page() -> str:
                 parts.append(f"<table><tr><th>参数</th><th>位置</th><th>类型</th><th>说明</th></tr>{rows}</table>")
             body = op.get("requestBody", {}).get("content", {})
             for media, content in body.items():
-                parts.append(f"<p>请求体（{media}）：{html.escape(_type_of(content['schema'], components))}</p>")
+                parts.append(f"<p>请求体（{media}）：{_linked(_type_of(content['schema'], components), components)}</p>")
             answers = ", ".join(f"{status}" + (f" {_type_of(r['content'][next(iter(r['content']))]['schema'], components)}"
                                                if r.get("content") and not status.startswith(("4", "5")) else "")
                                 for status, r in op["responses"].items())
-            parts.append(f"<p>返回：{html.escape(answers)}</p></div>")
+            parts.append(f"<p>返回：{_linked(answers, components)}</p></div>")
             sections.setdefault(op["tags"][0], []).append("".join(parts))
     body = "".join(f"<h2>{html.escape(tag)}</h2>{''.join(ops)}" for tag, ops in sections.items())
     schemas = "".join(_fields_table(name, components) for name in sorted(components))
