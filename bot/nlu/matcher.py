@@ -183,26 +183,19 @@ def _inherit_labels(phrases: dict[str, dict[str, float]]) -> None:
     """Let a phrase carry the labels of the phrases inside it that it does not set itself.
 
     The longest phrase wins a match, so without this 能入会吗 (an "against" for legal_consult) would hide
-    入会吗 (for join_union), and 我要讨薪 would hide the topic of 讨薪.
+    入会吗 (for join_union), and 我要讨薪 would hide the topic of 讨薪. Every phrase inside counts, overlapping
+    ones too (帮我讨薪 holds both 帮我讨 and 讨薪); a label takes the strongest weight found inside.
     """
-    by_first: dict[str, list[str]] = {}
-    for phrase in sorted(phrases, key=len, reverse=True):
-        by_first.setdefault(phrase[0], []).append(phrase)
     inherited: dict[str, dict[str, float]] = {}
-    for phrase in phrases:
-        own = phrases[phrase]
+    for phrase, own in phrases.items():
         extra: dict[str, float] = {}
-        i = 0
-        while i < len(phrase):
-            inner = next((p for p in by_first.get(phrase[i], ()) if len(p) < len(phrase) and phrase.startswith(p, i)),
-                         None)
-            if inner is None:
-                i += 1
-                continue
+        n = len(phrase)
+        inners = {phrase[i:j] for i in range(n) for j in range(i + 1, n + 1) if j - i < n}
+        for inner in inners & phrases.keys():
             for label, weight in phrases[inner].items():
-                if label not in own:
-                    extra[label] = extra.get(label, 0.0) + weight
-            i += len(inner)
+                # The strongest wins; on a tie the positive one, so the result never depends on set order.
+                if label not in own and (abs(weight), weight) > (abs(extra.get(label, 0.0)), extra.get(label, 0.0)):
+                    extra[label] = weight
         if extra:
             inherited[phrase] = extra
     for phrase, extra in inherited.items():
