@@ -52,7 +52,7 @@ def signature_matches(expected: str | None, *parts: str) -> bool:
     return bool(expected) and hmac.compare_digest(sign(*parts), str(expected).lower())
 
 
-def parse_xml(body: bytes | str) -> dict[str, str]:
+def parse_xml(body: bytes | str) -> dict:
     """Return the child elements of a WeChat <xml> document as a flat dict; raise Malformed."""
     if isinstance(body, str):
         body = body.encode()
@@ -64,11 +64,17 @@ def parse_xml(body: bytes | str) -> dict[str, str]:
         raise Malformed(f"bad XML: {exc.__class__.__name__}") from exc
     if root.tag != "xml":
         raise Malformed("root element is not <xml>")
-    fields: dict[str, str] = {}
+    fields: dict = {}
     for child in root:
-        if len(child):  # nested elements (e.g. SendLocationInfo, ScanCodeInfo): flatten one level
-            for grandchild in child:
-                fields[f"{child.tag}.{grandchild.tag}"] = (grandchild.text or "").strip()
+        # Nested elements: one level is flattened (SendLocationInfo.Location_X); repeated records
+        # one level further down (SubscribeMsgPopupEvent > List > TemplateId) become a list of dicts.
+        for grandchild in child:
+            key = f"{child.tag}.{grandchild.tag}"
+            if len(grandchild):
+                record = {leaf.tag: (leaf.text or "").strip() for leaf in grandchild}
+                fields.setdefault(key, []).append(record)
+            else:
+                fields[key] = (grandchild.text or "").strip()
         fields[child.tag] = (child.text or "").strip()
     return fields
 

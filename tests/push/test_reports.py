@@ -71,8 +71,6 @@ def test_consent_from_the_popup_allows_one_notice_each(push_runtime):
         assert session.scalar(select(SubscribeConsent.remaining).where(SubscribeConsent.openid == "w1")) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="bot.wechat.envelope.parse_xml keeps one level of nesting; the "
-                                       "<SubscribeMsgPopupEvent><List> items need two")
 def test_consent_arrives_through_the_webhook(push_runtime, client):
     template = push_runtime.config.push_subscribe_template_id
     xml = event_xml("w9", "subscribe_msg_popup_event", extra=(
