@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 
 # Refresh the token this long before WeChat says it expires, so no call races the expiry.
 TOKEN_MARGIN_SECONDS = 300
+# A token read from the shared store is reused in-process this long before it is read again:
+# it saves a store round trip per API call, and a 40001 (token replaced elsewhere) re-reads at once.
+SHARED_TOKEN_REUSE_SECONDS = 20.0
 # After the store fails, skip it for this long so every call does not pay its timeout again.
 STORE_RETRY_AFTER_SECONDS = 5.0
 
@@ -144,6 +147,7 @@ class WeChatClient:
         mp_id = getattr(config, "miniprogram_app_id", "") or ""
         self.miniprogram = _App(mp_id, getattr(config, "miniprogram_app_secret", "") or "") if mp_id else None
         self._local_tokens: dict[str, tuple[str, float]] = {}  # app id -> (token, monotonic expiry)
+        self._recent_reads: dict[str, tuple[str, float]] = {}  # app id -> (token, monotonic time read from the store)
         self._local_lock = threading.Lock()
         self._store_down_until = 0.0
 
@@ -169,10 +173,14 @@ class WeChatClient:
         return f"wechat:access_token:{app.app_id}"
 
     def _cached_token(self, app: _App) -> str | None:
+        recent = self._recent_reads.get(app.app_id)
+        if recent and time.monotonic() - recent[1] < SHARED_TOKEN_REUSE_SECONDS:
+            return recent[0]
         if self._store_usable():
             try:
                 token = self.store.get(self._token_key(app))
                 if token:
+                    self._recent_reads[app.app_id] = (token, time.monotonic())
                     return token
                 return None
             except StoreUnavailable as exc:
@@ -231,6 +239,7 @@ class WeChatClient:
     def _remember_locally(self, app: _App, token: str, ttl: float) -> None:
         # Short, so a token another process replaced is not used for long when the store is down.
         self._local_tokens[app.app_id] = (token, time.monotonic() + min(ttl, 300.0))
+        self._recent_reads[app.app_id] = (token, time.monotonic())
 
     def _store_usable(self) -> bool:
         return time.monotonic() >= self._store_down_until
