@@ -26,6 +26,10 @@ def create_app(config: Config | dict | None = None, runtime=None) -> Flask:
     app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=16 * 1024 * 1024, JSON_AS_ASCII=False)
     app.config["ZGZJ_CONFIG"] = config
     app.config["ZGZJ_RUNTIME"] = runtime
+    if config.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxies, x_proto=config.trusted_proxies)
     for name in WEB_PARTS:
         try:
             module = importlib.import_module(name)

@@ -127,6 +127,7 @@ SETTINGS: list[Setting] = [
     Setting("redis_timeout_seconds", "REDIS_TIMEOUT_SECONDS", 0.5, _positive_float),
     Setting("secret_key", "SECRET_KEY", required=True, demo_default=DEMO_SECRET_KEY, secret=True),
     Setting("host", "HOST", "127.0.0.1"),
+    Setting("trusted_proxies", "TRUSTED_PROXIES", 0, int),
     Setting("port", "PORT", 8000, _port),
     Setting("content_dir", "ZGZJ_CONTENT_DIR", str(PROJECT_ROOT / "content")),
     Setting("var_dir", "ZGZJ_VAR_DIR", str(PROJECT_ROOT / "var")),

@@ -42,8 +42,9 @@ def run(services: Services, no_fake: bool) -> None:
     fake_port = None if no_fake else _local_fake_port(config)
     if fake_port:
         children.append(subprocess.Popen([python, "-m", "bot", "fake-wechat", "--port", str(fake_port)]))
-    if _has_module("bot.push.scheduler"):
-        children.append(subprocess.Popen([python, "-m", "bot", "scheduler"]))
+    children.append(subprocess.Popen([python, "-m", "bot", "scheduler"]))
+    if config.redis_url:  # with Redis, pushes fan out on RQ workers; without it the scheduler sends itself
+        children.append(subprocess.Popen([python, "-m", "bot", "worker"]))
     workers = "1" if not config.redis_url else str(max(2, os.cpu_count() or 2))
     children.append(subprocess.Popen([
         python, "-m", "gunicorn", "bot.wsgi:app", "--bind", f"{config.host}:{config.port}",
@@ -69,15 +70,6 @@ def run(services: Services, no_fake: bool) -> None:
                 click.echo(f"process {' '.join(child.args[2:4])} exited with {child.returncode}; stopping", err=True)
                 stop()
         time.sleep(0.5)
-
-
-def _has_module(name: str) -> bool:
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 def _print_banner(config, fake_port) -> None:

@@ -67,3 +67,18 @@ def test_the_example_file_documents_every_setting():
     undocumented = [s.env for s in SETTINGS if s.env not in example]
     assert not undocumented, f"config.example.yaml does not mention {undocumented}"
     load_config(environ=REQUIRED_ENV, path=PROJECT_ROOT / "config.example.yaml")  # the template itself loads
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(runtime):
+    from flask import request
+
+    from bot import create_app
+
+    runtime.config = runtime.config.with_overrides(trusted_proxies=1)
+    app = create_app(runtime.config, runtime=runtime)
+    app.add_url_rule("/_test/addr", "addr", lambda: request.remote_addr)
+    client = app.test_client()
+    assert client.get("/_test/addr", headers={"X-Forwarded-For": "203.0.113.7"}).get_data(as_text=True) == "203.0.113.7"
+    direct = create_app(runtime.config.with_overrides(trusted_proxies=0), runtime=runtime)
+    direct.add_url_rule("/_test/addr", "addr", lambda: request.remote_addr)
+    assert direct.test_client().get("/_test/addr", headers={"X-Forwarded-For": "203.0.113.7"}).get_data(as_text=True) != "203.0.113.7"
