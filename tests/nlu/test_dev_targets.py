@@ -23,6 +23,7 @@ Second round, written after the sets above were tuned against, in styles none of
                                        written after the three above were tuned
     heldout_r2_long    0.806 / 0.812   long stories (100-200 characters) with the ask at the end, written last
     heldout_r2_short   0.984 / 0.964   fragments of two to eight characters, dialect, traditional
+    heldout_r2_misc    0.900 / 0.824   for a parent or a spouse, an employer asking, rants, thanks then a question
 
 (0.968, 0.902, 0.919 intent accuracy with jieba's word boundaries, before any new knowledge.)
 
