@@ -75,6 +75,7 @@ DEFAULT_SETTINGS = {
     "end_boost": 1.4,          # weight multiplier for phrases in the last part of a long message
     "long_message": 24,        # characters from which a message counts as a story
     "end_fraction": 0.55,      # the last part starts at this fraction of the message
+    "long_story": 60,          # characters from which an asking topic's words at the end get the end boost too
     "negation_window": 5,      # characters between a negator and the phrase it negates
     "in_form_min_score": 3.0,  # inside a form, the evidence needed to switch requests
     "in_form_threshold": 0.7,
@@ -406,6 +407,8 @@ class IntentMatcher:
         phrases, by_first = content.phrases, content.by_first
         n = len(norm)
         story = n >= settings["long_message"]
+        # In a long story the situation's words pile up; a procedure question at its end must still be heard.
+        asking_topics = content.asking_topics if n >= settings["long_story"] else frozenset()
         end_start = int(n * settings["end_fraction"])
         window = int(settings["negation_window"])
         # Negators as (start, end); one inside a matched phrase (是不是, 不要机器人) negates nothing.
@@ -452,7 +455,7 @@ class IntentMatcher:
             for label, weight in phrases[hit].items():
                 # The end of a story holds the ask (an intent), not the situation (a topic): no end boost for topics,
                 # except those that are themselves a question of what to do next (how to go to arbitration).
-                if label.startswith(TOPIC_PREFIX) and label not in content.asking_topics:
+                if label.startswith(TOPIC_PREFIX) and label not in asking_topics:
                     scale = -1.0 if factor < 0 else 1.0
                 else:
                     scale = factor
