@@ -1,6 +1,7 @@
 """Per-follower conversation state (a form in progress, the last topic), kept in the store with an expiry."""
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import asdict, dataclass, field
@@ -32,11 +33,16 @@ class ConversationState:
 
 
 class ConversationStore:
-    """Load and save ConversationState through the Store interface."""
+    """Load and save ConversationState through the Store interface, encrypted.
 
-    def __init__(self, store: Store, ttl_seconds: int = 86400):
+    A form in progress holds answers such as ID and phone numbers for up to a day: with a
+    cipher they are encrypted before they reach Redis, like personal data in the database.
+    """
+
+    def __init__(self, store: Store, ttl_seconds: int = 86400, cipher=None):
         self.store = store
         self.ttl_seconds = ttl_seconds
+        self.cipher = cipher
 
     @staticmethod
     def _key(openid: str) -> str:
@@ -45,17 +51,25 @@ class ConversationStore:
     def load(self, openid: str) -> ConversationState:
         """Return the follower's state; an empty one if none or if the store is down."""
         try:
-            raw = self.store.get_json(self._key(openid))
+            raw = self.store.get(self._key(openid))
         except StoreUnavailable as exc:
             log.warning("conversation store unavailable for %s: %s", mask_openid(openid), exc)
             return ConversationState()
-        return ConversationState.from_dict(raw) if raw else ConversationState()
+        if not raw:
+            return ConversationState()
+        try:
+            text = self.cipher.decrypt(raw) if self.cipher else raw
+            return ConversationState.from_dict(json.loads(text))
+        except (ValueError, TypeError) as exc:  # a key change or a corrupted entry: start afresh
+            log.warning("conversation of %s unreadable, starting afresh: %s", mask_openid(openid), exc)
+            return ConversationState()
 
     def save(self, openid: str, state: ConversationState) -> bool:
         """Save the state; return False (and log) when the store is down."""
         state.updated_at = time.time()
+        text = json.dumps(asdict(state), ensure_ascii=False)
         try:
-            self.store.set_json(self._key(openid), asdict(state), ttl=self.ttl_seconds)
+            self.store.set(self._key(openid), self.cipher.encrypt(text) if self.cipher else text, ttl=self.ttl_seconds)
             return True
         except StoreUnavailable as exc:
             log.warning("could not save conversation of %s: %s", mask_openid(openid), exc)

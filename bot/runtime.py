@@ -37,7 +37,7 @@ class Runtime:
         self.clock = clock
         self.content_dir = Path(config.content_dir)
         self.replies = Replies(self.content_dir)
-        self.conversations = ConversationStore(store, config.session_ttl_seconds)
+        self.conversations = ConversationStore(store, config.session_ttl_seconds, cipher=self.cipher)
         self._content_files: dict = {}
         # Work that outlives a webhook request (slow handlers, deferred replies).
         self.background = ThreadPoolExecutor(max_workers=8, thread_name_prefix="zgzj-background")

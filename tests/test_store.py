@@ -77,3 +77,14 @@ def test_the_webhook_still_answers_when_redis_is_down(runtime, app):
     response = post(app.test_client(), DEMO_TOKEN, text_xml("o_outage", "你好"))
     assert response.status_code == 200 and b"Content" in response.get_data()
     assert time.monotonic() - started < 4.5
+
+
+def test_answers_of_a_form_in_progress_are_encrypted_in_the_store(runtime):
+    state = ConversationState(form="join_union", step="employer",
+                              data={"phone": "13812345678", "id_number": "330102199001011234"})
+    runtime.conversations.save("o_pii", state)
+    raw = runtime.store.get("conversation:o_pii")
+    assert "13812345678" not in raw and "330102199001011234" not in raw
+    assert runtime.conversations.load("o_pii").data["phone"] == "13812345678"
+    runtime.store.set("conversation:o_pii", "not-a-valid-ciphertext")
+    assert runtime.conversations.load("o_pii") == ConversationState()  # unreadable: a fresh start, no error
