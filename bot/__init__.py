@@ -14,12 +14,11 @@ WEB_PARTS = [
     "bot.health",
     "bot.webhook",
     "miniprogram_api",
-    "bot.console",
 ]
 
 
 def create_app(config: Config | dict | None = None, runtime=None) -> Flask:
-    """Build the web application: the webhook, the mini-program API and the console."""
+    """Build the web application: the webhook, the health check and the mini-program API."""
     if not isinstance(config, Config):
         config = load_config(overrides=config)
     app = Flask(__name__)

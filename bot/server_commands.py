@@ -80,7 +80,6 @@ def _print_banner(config, fake_port) -> None:
         f"  webhook          {base}/wechat",
         f"  health           {base}/healthz",
         f"  mini-program API {base}/api/v1/docs",
-        f"  editors' console {base}/console/",
     ]
     if fake_port:
         lines.append(f"  fake WeChat API  {config.wechat_api_base_url}/_fake/calls")
