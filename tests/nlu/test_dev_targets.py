@@ -24,6 +24,7 @@ Second round, written after the sets above were tuned against, in styles none of
     heldout_r2_long    0.806 / 0.812   long stories (100-200 characters) with the ask at the end, written last
     heldout_r2_short   0.984 / 0.964   fragments of two to eight characters, dialect, traditional
     heldout_r2_misc    0.900 / 0.824   for a parent or a spouse, an employer asking, rants, thanks then a question
+    heldout_r2_traps   0.722 / 0.923   short keywords inside other words (喂奶, 领导, 早就, 今天气温, 好几个月)
 
 (0.968, 0.902, 0.919 intent accuracy with jieba's word boundaries, before any new knowledge.)
 
