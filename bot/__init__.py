@@ -7,7 +7,7 @@ from flask import Flask
 
 from bot.config import Config, load_config
 
-# Each part of the web app registers itself; optional parts not built yet are skipped.
+# Each part of the web app registers itself with init_app(app).
 WEB_PARTS = [
     "bot.logging_setup",
     "bot.runtime_setup",
@@ -29,14 +29,6 @@ def create_app(config: Config | dict | None = None, runtime=None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxies, x_proto=config.trusted_proxies)
-    for name in WEB_PARTS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        init_app = getattr(module, "init_app", None)
-        if init_app is not None:  # a part still being built has no init_app yet
-            init_app(app)
+    for name in WEB_PARTS:  # imported here so that `import bot.config` stays light for the CLI
+        importlib.import_module(name).init_app(app)
     return app

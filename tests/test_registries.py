@@ -1,0 +1,34 @@
+"""Every late-bound part named in a registry exists, so a typo fails here, not in front of a worker."""
+import pytest
+
+from bot.commands import GROUPS
+from bot.content_commands import CONTENT_CHECKS
+from bot.demo import DEMO_LOADERS
+from bot.nlu.matcher import INTENTS
+from bot.registry import resolve
+from bot.services.people import MERGE_HOOKS, MERGEABLE_TABLES
+from bot.storage.models import Base
+from handlers import ACTIONS, FORMS, INTENT_HANDLERS, TEXT_PATTERNS
+
+SPECS = (GROUPS + CONTENT_CHECKS + DEMO_LOADERS + MERGE_HOOKS + list(INTENT_HANDLERS.values())
+         + list(FORMS.values()) + list(ACTIONS.values()) + [spec for _pattern, spec in TEXT_PATTERNS])
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_each_registered_part_resolves(spec):
+    assert resolve(spec) is not None, f"{spec} names nothing"
+
+
+def test_every_intent_has_a_handler():
+    assert set(INTENTS) == set(INTENT_HANDLERS)
+
+
+def test_records_that_follow_a_person_have_a_person_id():
+    for table in MERGEABLE_TABLES:
+        assert "person_id" in Base.metadata.tables[table].columns, table
+
+
+def test_the_content_checks_pass_on_the_shipped_content(config):
+    from bot.content_commands import run_checks
+
+    assert run_checks(config.content_dir) == []
