@@ -44,10 +44,13 @@ class DomainTokenizer:
             self.fingerprint(self.dictionary_path) if self.dictionary_path else "none",
             *words,
         ]).encode("utf-8")).hexdigest()[:16]
-        cache = cache_dir / f"{_CACHE_PREFIX}{key}.marshal"
+        # One file per kind of tokenizer (the matcher's, the legal FAQ's ...), replaced when what it is built from
+        # changes; kinds never evict one another.
+        kind = f"f{min_freq}{'w' if words else ''}"
+        cache = cache_dir / f"{_CACHE_PREFIX}{kind}-{key}.marshal"
         if not self._load(cache):
             self._build(main, min_freq, words, word_freq)
-            self._save(cache)
+            self._save(cache, kind)
 
     def _load(self, cache: Path) -> bool:
         try:
@@ -69,7 +72,7 @@ class DomainTokenizer:
         for word in words:
             self._jieba.add_word(word, word_freq)
 
-    def _save(self, cache: Path) -> None:
+    def _save(self, cache: Path, kind: str) -> None:
         """Write the cache atomically and drop the ones older content left behind."""
         try:
             cache.parent.mkdir(parents=True, exist_ok=True)
@@ -77,7 +80,7 @@ class DomainTokenizer:
             with open(partial, "wb") as handle:
                 marshal.dump((self._jieba.FREQ, self._jieba.total), handle)
             os.replace(partial, cache)
-            for old in cache.parent.glob(f"{_CACHE_PREFIX}*.marshal"):
+            for old in cache.parent.glob(f"{_CACHE_PREFIX}{kind}-*.marshal"):
                 if old != cache and old.stat().st_mtime < cache.stat().st_mtime - 60:
                     old.unlink(missing_ok=True)
         except OSError as exc:  # a read-only cache directory only costs start-up time

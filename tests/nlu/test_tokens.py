@@ -1,4 +1,5 @@
 """jieba's reading of a message decides whether a short keyword is really there."""
+import os
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,14 @@ def test_a_second_matcher_loads_the_cached_dictionary_and_reads_alike(tmp_path):
     second = IntentMatcher.from_content(CONTENT_DIR, cache_dir=tmp_path)
     text = "今天气温多少度我们镇上有人收入会费"
     assert first.segmenter.boundaries(text) == second.segmenter.boundaries(text)
+
+
+def test_the_matcher_and_the_legal_faq_keep_their_own_cached_dictionaries(tmp_path):
+    from bot.nlu.tokenizer import DomainTokenizer
+
+    dictionary = CONTENT_DIR / "nlu" / "dictionary.txt"
+    DomainTokenizer(dictionary, tmp_path, words=["帮我讨薪"], min_freq=10)
+    for cache in tmp_path.iterdir():  # as if written long ago
+        os.utime(cache, (0, 0))
+    DomainTokenizer(dictionary, tmp_path)
+    assert len(list(tmp_path.glob("zgzj-jieba-*.marshal"))) == 2
