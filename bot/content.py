@@ -78,3 +78,45 @@ def check_replies(content_dir: str | Path) -> None:
     missing = [key for key in REQUIRED_REPLIES if key not in replies.keys()]
     if missing:
         raise ContentFileError(f"{Path(content_dir) / 'replies.yaml'}: missing replies {', '.join(missing)}")
+
+
+class ReloadingContent:
+    """An object built from content files, rebuilt when an editor changes one of them.
+
+    The files' modification times are checked at most once a second; a rebuild that fails
+    (a broken edit) is logged and the previous version keeps serving.
+    """
+
+    def __init__(self, build, paths_of, check_interval: float = 1.0):
+        self._build = build  # () -> the object
+        self._paths_of = paths_of  # () -> the files it is built from
+        self.check_interval = check_interval
+        self._lock = threading.Lock()
+        self._value = build()
+        self._stamp = self._fingerprint()
+        self._checked_at = time.monotonic()
+
+    def _fingerprint(self) -> tuple:
+        stamps = []
+        for path in sorted(self._paths_of()):
+            try:
+                stamps.append((str(path), path.stat().st_mtime_ns))
+            except FileNotFoundError:
+                stamps.append((str(path), None))
+        return tuple(stamps)
+
+    def get(self):
+        """The current object, rebuilt first if its files changed."""
+        if time.monotonic() - self._checked_at < self.check_interval:
+            return self._value
+        with self._lock:
+            self._checked_at = time.monotonic()
+            stamp = self._fingerprint()
+            if stamp != self._stamp:
+                try:
+                    self._value = self._build()
+                    log.info("content reloaded after an edit")
+                except ValueError as exc:  # ContentError and YAML errors are ValueErrors
+                    log.error("content edit rejected, keeping the previous version: %s", exc)
+                self._stamp = stamp
+        return self._value

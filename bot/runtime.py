@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from bot.config import Config
-from bot.content import Replies
+from bot.content import ReloadingContent, Replies
 from bot.conversation_state import ConversationStore
 from bot.store import Store, make_store
 from bot.storage import Database
@@ -105,19 +105,30 @@ class Runtime:
 
         return ActivityService(self)
 
-    @cached_property
+    @property
     def legal_faq(self):
-        """The curated legal FAQ (content/legal), ranked with our jieba dictionary."""
+        """The curated legal FAQ (content/legal), ranked with our jieba dictionary; follows editors' changes."""
+        return self._legal_faq.get()
+
+    @cached_property
+    def _legal_faq(self):
         from bot.services.legal_faq import LegalFAQ
 
-        return LegalFAQ.load(self.content_dir, tokenize=self.tokenizer.tokens)
+        return ReloadingContent(lambda: LegalFAQ.load(self.content_dir, tokenize=self.tokenizer.tokens),
+                                lambda: [*self.content_dir.glob("legal/*.yaml"), self.content_dir / "regional_figures.yaml",
+                                         self.content_dir / "nlu" / "corrections.txt"])
+
+    @property
+    def benefits(self):
+        """The union benefits catalogue (content/benefits); follows editors' changes."""
+        return self._benefits.get()
 
     @cached_property
-    def benefits(self):
-        """The union benefits catalogue (content/benefits)."""
+    def _benefits(self):
         from bot.services.benefits import BenefitCatalogue
 
-        return BenefitCatalogue.load(self.content_dir)
+        return ReloadingContent(lambda: BenefitCatalogue.load(self.content_dir),
+                                lambda: list(self.content_dir.glob("benefits/*.yaml")))
 
     def content_file(self, relative_path: str):
         """The editor-owned file content/<relative_path>, shared and reloaded when edited."""
