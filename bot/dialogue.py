@@ -175,9 +175,9 @@ def route_text(text: str, message: Inbound, turn: Turn) -> Outcome:
     for pattern, spec in TEXT_PATTERNS:
         found = re.search(pattern, text)
         handler = resolve(spec) if found else None
-        if handler is not None:
-            return Outcome(handler(_worker(message, turn), message, turn, found),
-                           intent=state.last_intent)
+        reply = handler(_worker(message, turn), message, turn, found) if handler is not None else None
+        if reply is not None:  # a pattern handler returns None when the text is not its business after all
+            return Outcome(reply, intent=state.last_intent)
     match = turn.runtime.matcher.classify(text)
     turn.match = match
     if not match.confident:
@@ -194,9 +194,9 @@ def _clarify(match, turn: Turn) -> Outcome:
     matcher, replies = turn.runtime.matcher, turn.runtime.replies
     options = [(matcher.label(intent), f"@intent:{intent}") for intent, score in match.candidates
                if score > 0 and intent != "out_of_scope"][:3]
+    turn.state.context["pending_text"] = turn.text  # the chosen service then answers what was asked
     if not options:  # nothing recognised at all: the whole menu is the better question
         return Outcome(turn.main_menu(replies.get("not_understood")), intent="unknown", score=match.score)
-    turn.state.context["pending_text"] = turn.text
     options.append(("都不是，看看全部服务", "@intent:greeting_help"))
     reply = turn.offer(replies.get("clarify"), options, replies.get("clarify_outro"))
     return Outcome(reply, intent="unknown", topic=match.topic, score=match.score)

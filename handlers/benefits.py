@@ -114,13 +114,11 @@ def _category(ctx, category: str, is_member: bool, city: str | None) -> TextRepl
 
 # ---- follow-ups recognised by their shape (TEXT_PATTERNS) -------------------------------
 
-def follow_up(user, message, ctx, found) -> Reply:
+def follow_up(user, message, ctx, found) -> Reply | None:
     """"那疗休养呢" after a benefit answer; anywhere else the message is routed as usual."""
     if ctx.state.last_intent == "benefit_query" and ctx.runtime.benefits.find(ctx.text):
         return handle(user, message, ctx)
-    from handlers.legal import route_as_usual
-
-    return route_as_usual(user, message, ctx)
+    return None  # not a follow-up: the dialogue routes it as usual
 
 
 def check_content(content_dir) -> None:

@@ -29,9 +29,6 @@ FILLER = re.compile(
     r"我|你好|您好|你|您|可以|能|帮|找|需要|事情|事|请|有|点|些|[\s\W]")
 VAGUE_CORE = 2  # this few meaningful characters, no topic and no answer: the worker has not said what happened
 SHORT_CORE = 6  # a short phrase (劳动合同, 工伤): show the topic's questions if nothing fits exactly
-RERANK_DEPTH = 5  # candidates weighed again by how much of the message they cover
-RERANK_FLOOR = 0.6  # ... if they scored at least this share of the best
-COVERAGE_FLOOR = 0.3
 CLOSE = 0.85  # for a short phrase, answers fitting this share of the best are as likely meant
 NEW_QUESTION_CORE = 4  # "不是这个，" followed by this many meaningful characters asks something new
 HUMAN_WORDS = re.compile(r"转人工|人工|真人|客服")
@@ -53,7 +50,7 @@ def handle(user, message, ctx) -> Reply:
     if hit is None and len(core) <= VAGUE_CORE and topic in (None, ctx.runtime.matcher.default_topic):
         return _ask_what_happened(ctx)
     if hit is not None:
-        ranked = _rerank(faq, text, topic)
+        ranked = faq.ranked(text, topic)
         hit = ranked[0][0]
         close = [h for h, fit in ranked if fit >= CLOSE * ranked[0][1]]
         if len(core) <= SHORT_CORE and len(close) > 1:
@@ -70,22 +67,6 @@ def handle(user, message, ctx) -> Reply:
         return _topic_questions(ctx, topic, head=f"关于“{faq.topic_title(topic)}”，大家常问这些，回复数字查看：")
     log.info("legal question without a fitting answer (topic %s)", topic)
     return _no_answer(ctx)
-
-
-def _rerank(faq, text: str, topic: str | None) -> list:
-    """The FAQ's close candidates with how well each fits, best first: score x (COVERAGE_FLOOR + coverage).
-
-    BM25 alone prefers the entry that shares the rarest word (手指压断 -> the 私了 entry); weighing
-    how much of the worker's message each question covers picks the one about their situation.
-    Measured on tests/handlers/legal_questions.yaml: 165 -> 172 of 184 first answers fit.
-    """
-    hits = faq.search(text, topic_prior=topic, limit=RERANK_DEPTH)
-    if not hits:
-        return []
-    folded = faq._fold(text)  # the same folding (typos, traditional characters) the FAQ ranks with
-    near = [h for h in hits if h.score >= RERANK_FLOOR * hits[0].score]
-    ranked = [(h, h.score * (COVERAGE_FLOOR + faq.coverage(folded, h.entry))) for h in near]
-    return sorted(ranked, key=lambda pair: -pair[1])
 
 
 def _topic(ctx, text: str) -> str | None:
@@ -255,25 +236,15 @@ def _to_human_agent(user, message, ctx) -> Reply:
 
 # ---- follow-ups recognised by their shape (TEXT_PATTERNS) -------------------------------
 
-def follow_up_unhelpful(user, message, ctx, found) -> Reply:
+def follow_up_unhelpful(user, message, ctx, found) -> Reply | None:
     """没用 / 不是这个 right after a legal answer; anywhere else the message is routed as usual."""
     text = ctx.text or ""
     says_more = len(FILLER.sub("", re.sub(r"意思|我是说|我说的是", "", text[found.end():]))) >= NEW_QUESTION_CORE
     if ctx.state.last_intent == "legal_consult" and _question(ctx) and (HUMAN_WORDS.search(text) or not says_more):
         return not_helpful(user, message, ctx)
-    # "不是这个意思，我是问加班费怎么算" is a better question, not a complaint about the answer.
-    return route_as_usual(user, message, ctx)
-
-
-def route_as_usual(user, message, ctx) -> Reply:
-    """What the dialogue would have answered had no text pattern matched: the matcher's intent, or a clarifying question."""
-    from bot import dialogue
-
-    match = ctx.runtime.matcher.classify(ctx.text)
-    ctx.match = match
-    if not match.confident:
-        return dialogue._clarify(match, ctx).reply  # the dialogue's own clarifying question, not a second copy
-    return dialogue.dispatch_intent(match.intent, message, ctx, text=ctx.text).reply
+    # "不是这个意思，我是问加班费怎么算" is a better question, not a complaint about the answer:
+    # decline, and the dialogue routes it as usual.
+    return None
 
 
 def check_content(content_dir) -> None:
