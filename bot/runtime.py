@@ -143,6 +143,15 @@ class Runtime:
         """Menu CLICK keys and the typed request each stands for (content/menu.yaml)."""
         return (self.content_file("menu.yaml").load() or {}).get("click_keys", {})
 
+    def warm_up(self) -> None:
+        """Load the matcher, the tokenizer and the content indexes now rather than on the first message."""
+        try:
+            self.matcher.classify("你好")
+            self.legal_faq.search("拖欠工资")
+            self.benefits.find("福利")
+        except Exception:  # warming is an optimisation: the first message will load what failed here
+            log.exception("warm-up failed")
+
     def close(self) -> None:
         """Release connections and background threads."""
         self.background.shutdown(wait=True, cancel_futures=False)
