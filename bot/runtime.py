@@ -63,12 +63,10 @@ class Runtime:
 
         return PersonalDataCipher(self.config.secret_key)
 
-    @cached_property
+    @property
     def tokenizer(self):
-        """The private jieba tokenizer with our domain dictionary."""
-        from bot.nlu.tokenizer import DomainTokenizer
-
-        return DomainTokenizer(self.content_dir / "nlu" / "dictionary.txt", Path(self.config.var_dir) / "cache")
+        """The private jieba tokenizer with our domain dictionary and every content phrase (shared with the matcher)."""
+        return self.matcher.tokenizer
 
     @cached_property
     def matcher(self):

@@ -44,6 +44,7 @@ PERIODIC_JOBS = [
     PeriodicJob("push.sync", "bot.push.scheduler:sync", "interval", {"seconds": "scheduler_poll_seconds"}),
     PeriodicJob("push.activity_reminders", "bot.push.reminders:send_reminders_job", "cron",
                 {"hour": "push_reminder_hour", "minute": 0}),
+    PeriodicJob("tickets.content_recheck", "bot.push.scheduler:recheck_tickets_job", "interval", {"minutes": 5}),
 ]
 
 
@@ -209,6 +210,13 @@ def fire_campaign(campaign_id: int) -> None:
     if started is not None:
         service.fired.append(started)
         log.info("campaign %s started (sending as %s)", campaign_id, started)
+
+
+def recheck_tickets_job() -> None:
+    """Run WeChat's content check on tickets stored while it was unavailable."""
+    counts = active().runtime.tickets.recheck()
+    if any(counts.values()):
+        log.info("ticket content re-check: %s", counts)
 
 
 def sync() -> None:

@@ -43,7 +43,7 @@ import pytest
 
 from bot.nlu.commands import evaluate
 
-DEV_SET = Path("/work/shared/eval/intents_dev.jsonl")
+DEV_SET = Path(__file__).resolve().parents[3] / "shared" / "eval" / "intents_dev.jsonl"  # shared/ sits beside the repository
 HERE = Path(__file__).parent
 HELDOUT = sorted(HERE.glob("heldout*.jsonl"))
 
