@@ -57,6 +57,8 @@ class _Content:
     openers: dict[str, dict[str, float]] = field(default_factory=dict)  # phrase at the very start -> bonuses
     patterns: list[tuple[re.Pattern, str, dict[str, float]]] = field(default_factory=list)  # regex, source, weights
     fallback: tuple[str, ...] = ("legal_consult", "join_union", "benefit_query")
+    # When no phrase matched at all: words that still hint at a service (老板, 厂里 -> a labour question), best first.
+    weak_hints: tuple[tuple[str, tuple[str, ...]], ...] = ()
     topic_to_intent: dict[str, float] = field(default_factory=dict)
     needs_topic: dict[str, float] = field(default_factory=dict)  # intent -> factor when no topic is named
     default_topic: str = "other_labor"
@@ -143,6 +145,9 @@ def load_content(content_dir: Path) -> _Content:
     content.negators = tuple(normalize(n, EMPTY) for n in intents.get("negators") or ())
     content.request_cues = tuple(normalize(n, EMPTY) for n in intents.get("request_cues") or ())
     content.fallback = tuple(intents.get("fallback_candidates") or content.fallback)
+    content.weak_hints = tuple(
+        (str(intent), tuple(sorted({normalize(str(w), content.corrections) for w in words} - {""}, key=len, reverse=True)))
+        for intent, words in (intents.get("weak_hints") or {}).items())
     content.clarify = {**DEFAULT_CLARIFY, **{k: str(v) for k, v in (intents.get("clarify") or {}).items()}}
     for phrase, weights in (intents.get("ask_only") or {}).items():
         content.ask_only[normalize(str(phrase), EMPTY)] = {k: float(v) for k, v in weights.items()}
@@ -253,6 +258,9 @@ def check_content(content_dir: str | Path) -> list[str]:
         for intent in intents.get("fallback_candidates") or ():
             if intent not in INTENTS:
                 problems.append(f"intents.yaml: fallback_candidates: unknown intent {intent!r}")
+        for intent in intents.get("weak_hints") or {}:
+            if intent not in INTENTS:
+                problems.append(f"intents.yaml: weak_hints: unknown intent {intent!r}")
         for key, value in (intents.get("settings") or {}).items():
             if key not in DEFAULT_SETTINGS:
                 problems.append(f"intents.yaml: settings: unknown setting {key!r}")
@@ -536,7 +544,16 @@ class IntentMatcher:
 
     @staticmethod
     def _unplaced(content: _Content, norm: str, matched: list[str], negated: bool) -> Match:
-        # Nothing we know: best guess is "not our business" for text, a greeting for emoji-only messages.
+        # Nothing we know. A workplace word (老板, 厂里, 上班) still makes a labour question the likeliest reading:
+        # guess it, unsure, and offer the services such a message usually wants. Otherwise "not our business" for
+        # text, a greeting for emoji-only messages.
+        for intent, words in content.weak_hints:
+            hint = next((w for w in words if w in norm), None)
+            if hint is not None:
+                order = (intent,) + tuple(i for i in content.fallback if i != intent)
+                candidates = tuple((i, 0.0) for i in order[:3])
+                topic = content.default_topic if intent in LEGAL_INTENTS else None
+                return Match(intent, topic, 0.0, False, candidates, tuple(matched) + (hint,), norm, negated)
         intent = "out_of_scope" if norm and not norm.isdigit() else "greeting_help"
         candidates = tuple((i, 0.0) for i in content.fallback[:3])
         return Match(intent, None, 0.0, False, candidates, tuple(matched), norm, negated)

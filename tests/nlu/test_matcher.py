@@ -241,3 +241,12 @@ def test_a_complaint_about_neighbours_is_not_ours(matcher):
 def test_the_situation_decides_the_topic_not_the_last_words(matcher):
     match = matcher.classify("我怀孕七个月被公司以考勤问题辞退了，请工会出面帮我维权")
     assert (match.intent, match.topic) == ("rights_complaint", "leave_maternity")
+
+
+def test_a_workplace_word_alone_makes_an_unsure_labour_question(matcher):
+    match = matcher.classify("老板只给报了点钱就不管了")
+    if match.keywords and match.score > 0:
+        pytest.skip("the content now knows a phrase of this message")
+    assert match.intent == "legal_consult" and not match.confident
+    assert match.candidates[0][0] == "legal_consult"
+    assert matcher.classify("今天中午吃什么呢").intent == "out_of_scope"
