@@ -107,6 +107,8 @@ def test_legal_aid_says_who_what_and_how(faq):
     ("ＨＲ说我绩效不合格让我明天别来了", "dismissal-performance"),
     ("单位扣着我的身份证不给", "other-labor-id-card-withheld"),
     ("我想申请法律援助", "arbitration-legal-aid"),
+    ("我想问一下工伤怎么认定", "injury-application-deadline"),  # not the occupational-disease entry
+    ("怎么认定工伤", "injury-application-deadline"),
 ])
 def test_a_worker_question_finds_its_answer(faq, message, expected):
     hit = faq.best_answer(message)
