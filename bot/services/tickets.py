@@ -175,12 +175,20 @@ class TicketService:
         """The Chinese name of a kind, e.g. 维权投诉."""
         return str(self.kind_settings(kind).get("name") or kind)
 
-    def acknowledgement(self, view: TicketView) -> str:
-        """What the worker reads once the ticket is stored (never their text)."""
+    def acknowledgement(self, view: TicketView, in_chat: bool = True) -> str:
+        """What the worker reads once the ticket is stored (never their text).
+
+        Outside the chat (the mini-program) the sentences telling the worker what to reply are left
+        out: there is nothing to reply to, the ticket is in their list.
+        """
         template = str(self.kind_settings(view.kind).get("acknowledgement") or
                        "已收到，编号：{number}\n由{department}处理，我们会在{due}前联系您。")
-        return template.format(number=view.number, department=view.department, due=due_text(view.due_at),
+        text = template.format(number=view.number, department=view.department, due=due_text(view.due_at),
                                name=view.kind_name).strip()
+        if not in_chat:
+            sentences = re.findall(r"[^。！？\n]+[。！？]?\n?", text)
+            text = "".join(s for s in sentences if "回复" not in s).strip()
+        return text
 
     def department_for(self, kind: str, topic: str | None = None, details: dict | None = None) -> str:
         """Who handles a ticket: by report subject, then by legal topic, then the kind's default."""

@@ -37,7 +37,7 @@ def create(body: TicketRequest) -> dict:
     except TicketRejected as exc:
         raise ApiError(422, "validation_failed", DEFAULTS[422][1], exc.fields) from None
     uploads.mark_used(body.attachments)
-    return {**view.to_dict(), "message": service.acknowledgement(view)}
+    return {**view.to_dict(), "message": service.acknowledgement(view, in_chat=False)}
 
 
 def listing(query: TicketQuery) -> dict:

@@ -32,6 +32,7 @@ def test_file_a_consultation_with_an_image_and_read_the_reply(api, runtime):
     assert ticket["contact_phone"] == "138****1234" and ticket["attachments"] == [
         {"upload_id": image["id"], "media_id": None, "url": None, "name": None}]
     assert ticket["number"] in ticket["message"]
+    assert "回复" not in ticket["message"], ticket["message"]  # the chat's "reply with the number" is not for the app
 
     runtime.tickets.answer(ticket["number"], "您可以先向劳动监察大队投诉，我们也会联系您。")
     detail = member.get(f"/tickets/{ticket['number']}").get_json()
