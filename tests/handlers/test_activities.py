@@ -213,3 +213,11 @@ def test_a_kind_of_activity_with_none_coming_says_so_and_lists_the_rest(say, act
     assert "暂时没有篮球赛相关的活动" in reply and "1 职工健步走" in reply
     reply = say("活动报名怎么弄")  # no activity named: the plain list, no guessing from 怎么
     assert reply.startswith("近期的工会活动") and "1 职工健步走" in reply
+
+
+def test_wanting_words_are_not_searched_for(say, activity):
+    activity("职工插花体验课")
+    activity("女职工茶艺插花兴趣课", days=5)
+    reply = say("我要报名插花体验课")
+    assert "我要" not in reply and "1 职工插花体验课" in reply, reply
+    assert "我想" not in say("我想参加插花课")
