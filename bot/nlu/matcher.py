@@ -59,6 +59,7 @@ class _Content:
     fallback: tuple[str, ...] = ("legal_consult", "join_union", "benefit_query")
     # When no phrase matched at all: words that still hint at a service (老板, 厂里 -> a labour question), best first.
     weak_hints: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    weak_choices: dict[str, tuple[str, ...]] = field(default_factory=dict)  # intent -> services to offer after it
     topic_to_intent: dict[str, float] = field(default_factory=dict)
     needs_topic: dict[str, float] = field(default_factory=dict)  # intent -> factor when no topic is named
     default_topic: str = "other_labor"
@@ -91,6 +92,7 @@ DEFAULT_CLARIFY = {
 }
 # Not offered as a numbered choice: they are not services a worker picks.
 _NOT_A_CHOICE = ("out_of_scope", "greeting_help")
+_WEAK_HINT_SCORE = 0.2  # confidence of a guess from a workplace word alone (always below the threshold)
 _CHINESE_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 
 
@@ -148,6 +150,7 @@ def load_content(content_dir: Path) -> _Content:
     content.weak_hints = tuple(
         (str(intent), tuple(sorted({normalize(str(w), content.corrections) for w in words} - {""}, key=len, reverse=True)))
         for intent, words in (intents.get("weak_hints") or {}).items())
+    content.weak_choices = {str(k): tuple(v) for k, v in (intents.get("weak_hint_choices") or {}).items()}
     content.clarify = {**DEFAULT_CLARIFY, **{k: str(v) for k, v in (intents.get("clarify") or {}).items()}}
     for phrase, weights in (intents.get("ask_only") or {}).items():
         content.ask_only[normalize(str(phrase), EMPTY)] = {k: float(v) for k, v in weights.items()}
@@ -261,6 +264,10 @@ def check_content(content_dir: str | Path) -> list[str]:
         for intent in intents.get("weak_hints") or {}:
             if intent not in INTENTS:
                 problems.append(f"intents.yaml: weak_hints: unknown intent {intent!r}")
+        for intent, offered in (intents.get("weak_hint_choices") or {}).items():
+            unknown = [i for i in [intent, *(offered or ())] if i not in INTENTS]
+            if unknown:
+                problems.append(f"intents.yaml: weak_hint_choices: unknown intent {unknown}")
         for key, value in (intents.get("settings") or {}).items():
             if key not in DEFAULT_SETTINGS:
                 problems.append(f"intents.yaml: settings: unknown setting {key!r}")
@@ -550,10 +557,14 @@ class IntentMatcher:
         for intent, words in content.weak_hints:
             hint = next((w for w in words if w in norm), None)
             if hint is not None:
-                order = (intent,) + tuple(i for i in content.fallback if i != intent)
-                candidates = tuple((i, 0.0) for i in order[:3])
+                offered = content.weak_choices.get(intent, ()) + content.fallback
+                order = (intent,) + tuple(dict.fromkeys(i for i in offered if i != intent))
+                # Small made-up scores: a weak guess, but these are the services to offer (not the generic fallback).
+                candidates = tuple((i, _WEAK_HINT_SCORE if n == 0 else _WEAK_HINT_SCORE / 2)
+                                   for n, i in enumerate(order[:3]))
                 topic = content.default_topic if intent in LEGAL_INTENTS else None
-                return Match(intent, topic, 0.0, False, candidates, tuple(matched) + (hint,), norm, negated)
+                return Match(intent, topic, _WEAK_HINT_SCORE, False, candidates, tuple(matched) + (hint,), norm,
+                             negated)
         intent = "out_of_scope" if norm and not norm.isdigit() else "greeting_help"
         candidates = tuple((i, 0.0) for i in content.fallback[:3])
         return Match(intent, None, 0.0, False, candidates, tuple(matched), norm, negated)
