@@ -312,7 +312,7 @@ def _search(ctx, filters: dict) -> list[ActivityView]:
     A word that matches nothing is shortened from the end (羽毛球赛 -> 羽毛球, 书法课 -> 书法),
     since workers name the kind of activity rather than its exact title.
     """
-    service, found = ctx.runtime.activities, {}
+    service, found, hits = ctx.runtime.activities, {}, {}
     for term in filters["keyword_terms"]:
         for length in range(len(term), 1, -1):
             if length < len(term) and term[:length] in GENERIC_WORDS:
@@ -321,9 +321,12 @@ def _search(ctx, filters: dict) -> list[ActivityView]:
                                              keyword=term[:length], limit=PAGE_SIZE)
             for view in views:
                 found.setdefault(view.id, view)
+                hits[view.id] = hits.get(view.id, 0) + 1
             if views:
                 break
-    return sorted(found.values(), key=lambda v: (v.starts_at, v.id))[:PAGE_SIZE]
+    # 插花体验课 names one activity by both its words: the ones with a single word (体验) are not meant.
+    best = max(hits.values(), default=0)
+    return sorted((v for v in found.values() if hits[v.id] == best), key=lambda v: (v.starts_at, v.id))[:PAGE_SIZE]
 
 
 def _filters_from_text(text: str, ctx) -> dict:

@@ -218,6 +218,8 @@ def test_a_kind_of_activity_with_none_coming_says_so_and_lists_the_rest(say, act
 def test_wanting_words_are_not_searched_for(say, activity):
     activity("职工插花体验课")
     activity("女职工茶艺插花兴趣课", days=5)
-    reply = say("我要报名插花体验课")
-    assert "我要" not in reply and "1 职工插花体验课" in reply, reply
-    assert "我想" not in say("我想参加插花课")
+    activity("职工心理体验营", days=6)
+    reply = say("我要报名插花体验课")  # the one activity with both words, straight to its details
+    assert "我要" not in reply and "【职工插花体验课】" in reply, reply
+    reply = say("我想参加插花课")
+    assert "我想" not in reply and "1 职工插花体验课" in reply and "2 女职工茶艺插花兴趣课" in reply, reply
