@@ -161,7 +161,14 @@ def route_text(text: str, message: Inbound, turn: Turn) -> Outcome:
             forms.pause(turn)
             notice = replies.get("form_idle", title=form.title)
         elif not forms.awaits_free_text(form, turn) and not forms.is_cancel(text):
-            match = turn.runtime.matcher.classify(text, in_form=True)
+            # At the consent notice nothing is collected yet and no answer is a field: any clear
+            # request (福利查询, 报名插花课) is answered, and the unstarted form is let go.
+            at_consent = state.step == forms.CONSENT_STEP and not forms.is_consent_answer(text)
+            match = turn.runtime.matcher.classify(text, in_form=not at_consent)
+            if at_consent and match.confident and match.intent not in INTENTS_OF_FORM.get(form.name, ()):
+                forms.clear(turn)
+                turn.match = match
+                return dispatch_intent(match.intent, message, turn, text=text)
             if match.confident and match.intent not in INTENTS_OF_FORM.get(form.name, ()):
                 forms.pause(turn)
                 turn.match = match

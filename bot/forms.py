@@ -87,6 +87,11 @@ def start(form: Form, turn) -> Reply:
     return TextReply(f"{head}\n\n{_ask_next(form, turn)}".strip())
 
 
+def is_consent_answer(text: str) -> bool:
+    """Is this a yes or a no to the consent notice?"""
+    return _clean(text) in YES_WORDS | NO_WORDS
+
+
 def is_cancel(text: str) -> bool:
     """Does the worker want to leave the form?"""
     return _clean(text) in CANCEL_WORDS

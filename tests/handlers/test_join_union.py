@@ -56,6 +56,14 @@ def test_nothing_is_asked_before_consent_and_refusing_collects_nothing(chat, run
     assert runtime.membership.current_application(applicant(runtime)) is None
 
 
+def test_another_request_at_the_consent_notice_is_answered_and_nothing_is_kept(chat, runtime):
+    chat("菜单", "1")  # tapped 在线入会 by mistake; nothing is collected yet
+    reply = chat("福利查询")
+    assert "回复“同意”继续" not in reply and "福利" in reply, reply
+    assert "还没填完" not in reply  # nothing was filled in: no form to come back to
+    assert "同意" in chat("我要入会", "张三")  # an answer that is no request still asks for consent
+
+
 def test_the_summary_masks_numbers_and_submitting_gives_a_number(chat, runtime):
     summary = fill_up_to_summary(chat)
     assert "138****5678" in summary and "330102********1232" in summary
