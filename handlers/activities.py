@@ -41,6 +41,7 @@ SHOWN_KEY = "activity_shown"  # state.context: the activity whose details were s
 MY_WORDS = ("我的活动", "我报名的", "我报的", "我报了", "报名了哪些", "报了哪些", "报名了什么", "我的报名",
             "报名记录", "我参加的", "报上名了吗", "报上了吗", "报名成功了吗", "我的候补")
 CANCEL_WORDS = ("取消报名", "不去了", "去不了", "不参加了", "退出活动", "退出候补", "取消候补", "退掉", "退报名")
+CANCEL_PATTERN = re.compile(r"不(去|参加)[^，,。！？?]{0,12}了|(去|参加)不了")  # 不去插花课了, 参加不了羽毛球赛
 SIGN_UP_WORDS = ("报名", "参加", "报上", "我要去", "我想去", "算我一个", "加入候补", "候补")
 PLACES_WORDS = ("还有名额", "有名额", "能报", "可以报", "没满", "空位", "有位置")
 # Words that say nothing about which activity is meant (kept out of the title search).
@@ -61,7 +62,7 @@ def handle(user, message, ctx) -> Reply:
     text = ctx.text or ""
     if any(word in text for word in MY_WORDS):
         return my_activities(user, message, ctx, "")
-    if any(word in text for word in CANCEL_WORDS):
+    if any(word in text for word in CANCEL_WORDS) or CANCEL_PATTERN.search(text):
         return _cancel_by_text(user, message, ctx)
     shown = ctx.state.context.get(SHOWN_KEY)
     if shown and _is_bare_sign_up(text):  # "报名" typed after the details instead of the number

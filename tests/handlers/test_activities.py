@@ -223,3 +223,12 @@ def test_wanting_words_are_not_searched_for(say, activity):
     assert "我要" not in reply and "【职工插花体验课】" in reply, reply
     reply = say("我想参加插花课")
     assert "我想" not in reply and "1 职工插花体验课" in reply and "2 女职工茶艺插花兴趣课" in reply, reply
+
+
+def test_not_going_to_a_named_activity_cancels_it(say, activity):
+    activity("职工插花体验课")
+    say("活动")
+    say("1")
+    assert "报名成功" in say("1")
+    say("你好")
+    assert "确定要取消报名「职工插花体验课」" in say("不去插花体验课了")
