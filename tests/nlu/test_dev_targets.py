@@ -43,6 +43,8 @@ Third round, each written before running the matcher on it, then used to add gen
     heldout_r3_5       0.873 / 0.706   voice run-ons (然后...然后), pay promised for later, weather stoppages, rules
                                        signed at entry, sent home for age, secrets, unhappy with a union cadre,
                                        small suggestions, "teach me"
+    heldout_r3_6       0.818 / 0.750   new kinds of work and words (大厂, 被优化, 996, 主播, 编外, 网约车, 背调), parents
+                                       writing for a child, numbers that look like words (两千出头, 每个人工资)
 
 (0.968, 0.902, 0.919 intent accuracy with jieba's word boundaries, before any new knowledge.)
 
