@@ -470,8 +470,9 @@ class IntentMatcher:
             for label, weight in phrases[hit].items():
                 # The end of a story holds the ask (an intent), not the situation (a topic): no end boost for topics,
                 # except those that are themselves a question of what to do next (how to go to arbitration).
+                # Nor does a negator turn a situation around: 不要加班费, 不给交社保, 不是工伤吗 are still about it.
                 if label.startswith(TOPIC_PREFIX) and label not in asking_topics:
-                    scale = -1.0 if factor < 0 else 1.0
+                    scale = 1.0
                 else:
                     scale = factor
                 # A negated phrase argues against its intent; a negated "against" phrase stays neutral.
@@ -530,7 +531,7 @@ class IntentMatcher:
         ranked = sorted(intent_scores.items(), key=lambda kv: kv[1], reverse=True)
         top_intent, top_raw = ranked[0]
         if top_raw <= 0:
-            return self._unplaced(content, norm, matched, negated)
+            return self._unplaced(content, norm, matched, negated, topic)
         temperature = settings["temperature"]
         exps = {i: math.exp(min(s, 60.0) / temperature) for i, s in intent_scores.items() if s > 0}
         total = sum(exps.values()) + math.exp(settings["null_score"] / temperature)
@@ -550,7 +551,7 @@ class IntentMatcher:
         return Match(top_intent, topic, round(confidence, 3), confident, candidates, tuple(matched), norm, negated)
 
     @staticmethod
-    def _unplaced(content: _Content, norm: str, matched: list[str], negated: bool) -> Match:
+    def _unplaced(content: _Content, norm: str, matched: list[str], negated: bool, topic: str | None = None) -> Match:
         # Nothing we know. A workplace word (老板, 厂里, 上班) still makes a labour question the likeliest reading:
         # guess it, unsure, and offer the services such a message usually wants. Otherwise "not our business" for
         # text, a greeting for emoji-only messages.
@@ -562,7 +563,7 @@ class IntentMatcher:
                 # Small made-up scores: a weak guess, but these are the services to offer (not the generic fallback).
                 candidates = tuple((i, _WEAK_HINT_SCORE if n == 0 else _WEAK_HINT_SCORE / 2)
                                    for n, i in enumerate(order[:3]))
-                topic = content.default_topic if intent in LEGAL_INTENTS else None
+                topic = (topic or content.default_topic) if intent in LEGAL_INTENTS else None
                 return Match(intent, topic, _WEAK_HINT_SCORE, False, candidates, tuple(matched) + (hint,), norm,
                              negated)
         intent = "out_of_scope" if norm and not norm.isdigit() else "greeting_help"

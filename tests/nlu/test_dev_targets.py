@@ -45,6 +45,8 @@ Third round, each written before running the matcher on it, then used to add gen
                                        small suggestions, "teach me"
     heldout_r3_6       0.818 / 0.750   new kinds of work and words (大厂, 被优化, 996, 主播, 编外, 网约车, 背调), parents
                                        writing for a child, numbers that look like words (两千出头, 每个人工资)
+    heldout_r3_7       0.942 / 0.875   two-to-five-character fragments (被开了, 仲裁咋弄) beside 150-character stories,
+                                       pinyin and homophone typos (加斑费, 词退, 补常)
 
 (0.968, 0.902, 0.919 intent accuracy with jieba's word boundaries, before any new knowledge.)
 
