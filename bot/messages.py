@@ -5,8 +5,11 @@ speak these types, so a handler can be called without a web server.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+_CLAUSE = re.compile(r"[^，。！？\n]+[，。！？\n]?")
 
 
 @dataclass(frozen=True)
@@ -129,3 +132,19 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
     if kind == "transfer":
         return TransferToAgentReply(data.get("account", ""))
     return NoReply()
+
+
+def outside_chat(text: str) -> str:
+    """Chat wording made fit for the mini-program, where there is nothing to reply to.
+
+    "请回复“人工”或拨打 12351" keeps the hotline; other clauses telling the worker what to reply
+    (回复“福利”查看..., 回复编号即可查看) are left out.
+    """
+    text = text.replace("回复“人工”或", "").replace("转人工或", "")
+    kept: list[str] = []
+    for clause in _CLAUSE.findall(text):
+        if "回复" not in clause:
+            kept.append(clause)
+        elif kept and clause[-1:] in "。！？\n" and kept[-1][-1:] == "，":
+            kept[-1] = kept[-1][:-1] + clause[-1]  # the sentence ends where the dropped clause did
+    return "".join(kept).strip()

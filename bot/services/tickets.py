@@ -22,6 +22,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.messages import outside_chat
 from bot.security import mask_phone
 from bot.storage.models import Ticket, TicketCounter, TicketReply
 
@@ -185,10 +186,7 @@ class TicketService:
                        "已收到，编号：{number}\n由{department}处理，我们会在{due}前联系您。")
         text = template.format(number=view.number, department=view.department, due=due_text(view.due_at),
                                name=view.kind_name).strip()
-        if not in_chat:
-            sentences = re.findall(r"[^。！？\n]+[。！？]?\n?", text)
-            text = "".join(s for s in sentences if "回复" not in s).strip()
-        return text
+        return text if in_chat else outside_chat(text)
 
     def department_for(self, kind: str, topic: str | None = None, details: dict | None = None) -> str:
         """Who handles a ticket: by report subject, then by legal topic, then the kind's default."""

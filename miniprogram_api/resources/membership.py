@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from bot.services.membership import (ApplicationNotFound, ConsentRequired, DuplicateApplication, InvalidDecision,
                                      ValidationFailed)
+from bot.messages import outside_chat
 from miniprogram_api.auth import current_member
 from miniprogram_api.errors import DEFAULTS, ApiError, not_found
 from miniprogram_api.schemas.membership import ApplicationRequest, ResubmitRequest
@@ -28,7 +29,7 @@ def _refused(exc: Exception) -> ApiError:
     if isinstance(exc, ConsentRequired):
         return ApiError(422, "consent_required", str(exc), {"consent": str(exc)})
     if isinstance(exc, DuplicateApplication):
-        return ApiError(409, "duplicate_application", exc.message)
+        return ApiError(409, "duplicate_application", outside_chat(exc.message))
     if isinstance(exc, InvalidDecision):
         return ApiError(409, "application_state", str(exc))
     if isinstance(exc, ApplicationNotFound):
@@ -99,4 +100,4 @@ def card() -> dict:
     view = membership().membership(current_member().person_id)
     if view is None:
         raise not_found("您还不是工会会员。提交入会申请、审核通过后就会有会员卡。")
-    return view.to_dict()
+    return {**view.to_dict(), "perks": outside_chat(view.perks)}

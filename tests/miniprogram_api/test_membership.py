@@ -42,6 +42,7 @@ def test_form_apply_see_history_and_card(api, runtime):
     runtime.membership.review(number, "approve")
     card = member.get("/membership/card").get_json()
     assert card["name"] == "张三" and card["member_no"]
+    assert card["perks"] and "回复" not in card["perks"], card["perks"]  # chat instructions stay in the chat
     me = member.get("/me").get_json()
     assert me["is_member"] is True and me["city"] == "杭州" and me["membership"]["member_no"] == card["member_no"]
     benefits = member.get("/benefits").get_json()
@@ -64,6 +65,7 @@ def test_the_chat_rules_apply(api):
     other = api.login("other")
     duplicate = other.post("/membership/applications", json=application(name="李四"))
     assert duplicate.status_code == 409 and "RH" not in error_of(duplicate)["message"]
+    assert "回复" not in error_of(duplicate)["message"] and "12351" in error_of(duplicate)["message"]
 
 
 def test_need_info_resubmit_and_withdraw(api, runtime):
