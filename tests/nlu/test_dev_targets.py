@@ -47,6 +47,9 @@ Third round, each written before running the matcher on it, then used to add gen
                                        writing for a child, numbers that look like words (两千出头, 每个人工资)
     heldout_r3_7       0.942 / 0.875   two-to-five-character fragments (被开了, 仲裁咋弄) beside 150-character stories,
                                        pinyin and homophone typos (加斑费, 词退, 补常)
+    heldout_r3_8       0.860 / 0.786   confusable pairs again, follow-ups on earlier requests, near-labour matters
+                                       that are not ours (公积金提取, 找工作, a stolen bike); one label later corrected
+                                       (a union lawyer to sue is legal aid: legal_consult)
 
 (0.968, 0.902, 0.919 intent accuracy with jieba's word boundaries, before any new knowledge.)
 
