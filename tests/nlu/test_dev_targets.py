@@ -50,6 +50,8 @@ Third round, each written before running the matcher on it, then used to add gen
     heldout_r3_8       0.860 / 0.786   confusable pairs again, follow-ups on earlier requests, near-labour matters
                                        that are not ours (公积金提取, 找工作, a stolen bike); one label later corrected
                                        (a union lawyer to sue is legal aid: legal_consult)
+    heldout_r3_9       0.960 / 0.906   public-question titles and official wording (用人单位, 代通知金, 医疗期, 关于...的投诉),
+                                       Zhejiang places and trades (义乌, 温州鞋厂, 宁波集卡)
 
 (0.968, 0.902, 0.919 intent accuracy with jieba's word boundaries, before any new knowledge.)
 
