@@ -165,11 +165,12 @@ def route_text(text: str, message: Inbound, turn: Turn) -> Outcome:
             # request (福利查询, 报名插花课) is answered, and the unstarted form is let go.
             at_consent = state.step == forms.CONSENT_STEP and not forms.is_consent_answer(text)
             match = turn.runtime.matcher.classify(text, in_form=not at_consent)
-            if at_consent and match.confident and match.intent not in INTENTS_OF_FORM.get(form.name, ()):
+            if at_consent and match.confident and match.intent not in INTENTS_OF_FORM.get(form.name, ()) + (
+                    "greeting_help",):
                 forms.clear(turn)
                 turn.match = match
                 return dispatch_intent(match.intent, message, turn, text=text)
-            if match.confident and match.intent not in INTENTS_OF_FORM.get(form.name, ()):
+            if not at_consent and match.confident and match.intent not in INTENTS_OF_FORM.get(form.name, ()):
                 forms.pause(turn)
                 turn.match = match
                 outcome = dispatch_intent(match.intent, message, turn, text=text)

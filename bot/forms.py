@@ -8,6 +8,7 @@ specific hint, and the worker confirms a summary before anything is submitted.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -87,9 +88,22 @@ def start(form: Form, turn) -> Reply:
     return TextReply(f"{head}\n\n{_ask_next(form, turn)}".strip())
 
 
+def _agrees(text: str) -> bool:
+    """同意, 好的，同意, 我同意: a yes to the consent notice (not 不同意, not a question about it)."""
+    answer = _clean(text)
+    if answer in YES_WORDS:
+        return True
+    return "同意" in answer and not _refuses(answer) and not re.search(r"[?？吗么]", answer)
+
+
+def _refuses(text: str) -> bool:
+    answer = _clean(text)
+    return answer in NO_WORDS or bool(re.search(r"[不没]\S?同意", answer))
+
+
 def is_consent_answer(text: str) -> bool:
     """Is this a yes or a no to the consent notice?"""
-    return _clean(text) in YES_WORDS | NO_WORDS
+    return _agrees(text) or _refuses(text)
 
 
 def is_cancel(text: str) -> bool:
@@ -104,10 +118,10 @@ def advance(form: Form, text: str, turn) -> Reply:
     if is_cancel(answer):
         return cancel(form, turn)
     if state.step == CONSENT_STEP:
-        if _clean(answer) in YES_WORDS:
+        if _agrees(answer):
             state.data["consent"] = True
             return TextReply(_ask_next(form, turn))
-        if _clean(answer) in NO_WORDS:
+        if _refuses(answer):
             cancel(form, turn)
             return TextReply(f"好的，没有您的同意我们不会收集任何信息，{form.title}已取消。需要时随时回来。")
         return TextReply("请回复“同意”继续，或回复“取消”退出。")

@@ -62,6 +62,15 @@ def test_another_request_at_the_consent_notice_is_answered_and_nothing_is_kept(c
     assert "回复“同意”继续" not in reply and "福利" in reply, reply
     assert "还没填完" not in reply  # nothing was filled in: no form to come back to
     assert "同意" in chat("我要入会", "张三")  # an answer that is no request still asks for consent
+    assert "同意" in chat("你好")  # nor is a greeting a reason to drop the form
+    assert "真实姓名" in chat("好的，同意")  # a yes in other words is a yes
+
+
+@pytest.mark.parametrize("answer, agrees", [("我同意", True), ("同意了", True), ("好的，同意", True),
+                                            ("不同意", False), ("我不太同意", False), ("一定要同意吗？", False)])
+def test_consent_in_the_workers_own_words(chat, answer, agrees):
+    reply = chat("我要入会", answer)
+    assert ("真实姓名" in reply) is agrees, reply
 
 
 def test_the_summary_masks_numbers_and_submitting_gives_a_number(chat, runtime):
