@@ -1,6 +1,7 @@
 """Intent and legal-topic matching: weighted phrases from content/nlu, negation, the ask at the end of a story."""
 from __future__ import annotations
 
+import logging
 import math
 import os
 import re
@@ -13,6 +14,8 @@ from typing import TYPE_CHECKING
 import yaml
 
 from bot.nlu.normalize import EMPTY, Corrections, normalize
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from bot.nlu.tokenizer import DomainTokenizer
@@ -315,6 +318,7 @@ class IntentMatcher:
         self._segmenter: "DomainTokenizer | None" = None
         self._content = load_content(self.content_dir)
         self._stamp = self._files_stamp()
+        self._refused: tuple | None = None  # the files' stamp last refused (logged once)
         self._next_check = time.monotonic() + _RELOAD_CHECK_SECONDS
 
     @classmethod
@@ -385,9 +389,20 @@ class IntentMatcher:
             return False
         self._next_check = now + _RELOAD_CHECK_SECONDS
         stamp = self._files_stamp()
-        if stamp == self._stamp:
+        if stamp == self._stamp or stamp == self._refused:
             return False
-        content = load_content(self.content_dir)
+        # An editor's save caught half-way (an empty or cut file) or a broken edit would leave the bot
+        # understanding nothing: keep the content in use until the files are sound again.
+        problems = check_content(self.content_dir)
+        try:
+            content = None if problems else load_content(self.content_dir)
+        except (yaml.YAMLError, ValueError, KeyError, TypeError) as exc:
+            problems, content = [str(exc)], None
+        if content is None or self._files_stamp() != stamp:  # changed again while being read: next check
+            if problems:
+                log.warning("content/nlu not reloaded, the files have problems: %s", "; ".join(problems[:3]))
+                self._refused = stamp
+            return False
         with self._lock:
             self._content = content
             self._stamp = stamp

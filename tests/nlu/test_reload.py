@@ -60,3 +60,21 @@ def test_the_check_is_cheap_and_rate_limited(content_copy, tmp_path):
     for _ in range(10000):
         matcher.reload_if_changed()
     assert time.perf_counter() - started < 0.1
+
+
+def test_a_half_saved_or_broken_keyword_file_keeps_the_content_in_use(content_copy, tmp_path, monkeypatch):
+    """An editor's save caught half-way (an empty or cut file) or a broken edit is not served to workers."""
+    monkeypatch.setattr(matcher_module, "_RELOAD_CHECK_SECONDS", 0.0)
+    matcher = IntentMatcher.from_content(content_copy, cache_dir=tmp_path / "cache")
+    intents = content_copy / "nlu" / "intents.yaml"
+    full = intents.read_text(encoding="utf-8")
+    for partial in ("", full[:100], full[:len(full) // 2], "intents: [unclosed\n"):
+        intents.write_text(partial, encoding="utf-8")
+        _touch_later(intents)
+        assert matcher.reload_if_changed() is False
+        assert matcher.classify("你好").intent == "greeting_help", partial[:20]
+        assert matcher.classify("我想加入工会").intent == "join_union"
+    intents.write_text(full.replace("      活动: 4\n", "      活动: 4\n      蹦迪: 5\n"), encoding="utf-8")
+    _touch_later(intents)
+    assert matcher.reload_if_changed() is True  # the finished save is picked up
+    assert matcher.classify("蹦迪").intent == "activity"
