@@ -56,6 +56,11 @@ Third round, each written before running the matcher on it, then used to add gen
                                        (赖账, 玩消失, 卷跑了), I was let go (扫地出门, 除名, 叫我们都散了), I got hurt
                                        (触电, 油漆味, 弄残了), can the union help me, my union cadre, a small idea;
                                        weak workplace hints alone placed ten of its intents (unsure, asking)
+    heldout_r3_11      0.500 / 0.419   the same families in other everyday words, written after r3_10's were added:
+                                       word lists do not carry over, so compositional patterns followed (money +
+                                       never received, body part + lost, nothing signed, evidence + enough?, insurance
+                                       + never paid, pushed out + not a cent); one label aligned (入了会有什么实惠 is
+                                       asked before joining: join_union)
 
 (0.968, 0.902, 0.919 intent accuracy with jieba's word boundaries, before any new knowledge.)
 
