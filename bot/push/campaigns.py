@@ -16,10 +16,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.push import audience as audiences
-from bot.push.delivery import (DUPLICATE_CLIENTMSGID, FAILED, PENDING, REASONS, SENT, SKIPPED, Claimed, Sender,
-                               counts, mass_clientmsgid, materialize, message_text, subscribe_message,
-                               template_message)
-from bot.storage.models import Campaign, Delivery
+from bot.push.delivery import (DUPLICATE_CLIENTMSGID, FAILED, PENDING, REASONS, SENT, SERVICE_WINDOW, SKIPPED,
+                               Claimed, Sender, counts, mass_clientmsgid, materialize, message_text,
+                               subscribe_message, template_message)
+from bot.storage.models import Campaign, Delivery, Follower, SubscribeConsent
 from bot.wechat.client import TRANSIENT_ERRORS, WeChatError
 
 log = logging.getLogger(__name__)
@@ -294,8 +294,35 @@ def preview(runtime, campaign_id: int) -> dict:
         message = {"text": message_text(campaign)}
     return {"id": campaign.id, "channel": campaign.channel, "channel_text": CHANNELS[campaign.channel],
             "audience": campaign.audience, "audience_text": parsed.describe(), "audience_size": size,
-            "audience_note": note, "send_at": local_text(campaign.send_at), "cron": campaign.cron,
+            "reachable": _reachable(runtime, campaign, parsed, size), "audience_note": note, "send_at": local_text(campaign.send_at), "cron": campaign.cron,
             "state": campaign.state, "message": message}
+
+
+def _reachable(runtime, campaign: Campaign, parsed, size: int | None) -> int | None:
+    """Of the audience, how many the channel can reach now: subscribe notices need a consent left,
+    customer messages a message from the follower within 48 hours (the others are skipped)."""
+    if size is None or campaign.channel not in ("subscribe", "customer"):
+        return size
+    template_id = subscribe_message(campaign, runtime.config)[0] if campaign.channel == "subscribe" else None
+    since = runtime.clock() - SERVICE_WINDOW
+
+    def reachable(batch: list[str]) -> int:
+        with runtime.database.session() as session:
+            if template_id is not None:
+                query = select(func.count(func.distinct(SubscribeConsent.openid))).where(
+                    SubscribeConsent.openid.in_(batch), SubscribeConsent.template_id == template_id,
+                    SubscribeConsent.remaining > 0)
+            else:
+                query = select(func.count()).select_from(Follower).where(
+                    Follower.openid.in_(batch), Follower.last_message_at >= since)
+            return int(session.scalar(query) or 0)
+
+    total, batch = 0, []
+    for openid in audiences.openids(runtime, parsed):
+        batch.append(openid)
+        if len(batch) == 1000:
+            total, batch = total + reachable(batch), []
+    return total + (reachable(batch) if batch else 0)
 
 
 def test_send(runtime, campaign_id: int, openid: str) -> dict:

@@ -160,6 +160,9 @@ def preview(services: Services, campaign_id: int, as_json: bool) -> None:
         return
     size = data["audience_size"] if data["audience_size"] is not None else f"无法统计（{data['audience_note']}）"
     click.echo(f"推送 {data['id']}：{data['channel_text']} → {data['audience_text']}，当前 {size} 人")
+    if data.get("reachable") is not None and data["reachable"] != data["audience_size"]:
+        why = "未同意接收订阅消息" if data["channel"] == "subscribe" else "超过 48 小时没有和公众号互动"
+        click.echo(f"其中可送达 {data['reachable']} 人（其余 {data['audience_size'] - data['reachable']} 人{why}，将跳过）")
     click.echo(f"发送时间：{data['send_at'] or '-'}{'，周期 ' + data['cron'] if data['cron'] else ''}（北京时间）")
     click.echo("内容：")
     click.echo(json.dumps(data["message"], ensure_ascii=False, indent=2))

@@ -120,6 +120,21 @@ def test_preview_shows_the_message_audience_and_time(push_runtime, add_followers
     assert preview["message"]["data"]["keyword1"] == "劳模表彰"
 
 
+def test_preview_says_how_many_a_subscribe_or_customer_message_can_reach(push_runtime, add_followers):
+    from bot.push.reports import record_consent
+
+    add_followers(3)
+    wrote = add_followers(1, prefix="wrote", wrote_hours_ago=2)
+    record_consent(push_runtime.database, "fan00000", push_runtime.config.push_subscribe_template_id, True, "popup")
+    at = _at(push_runtime, days=1)
+    subscribe = campaigns.create(push_runtime, title="t", text="x", channel="subscribe", audience="all", at=at)
+    customer = campaigns.create(push_runtime, title="t", text="x", channel="customer", audience="all", at=at)
+    template = campaigns.create(push_runtime, title="t", text="x", channel="template", audience="all", at=at)
+    assert campaigns.preview(push_runtime, subscribe.id)["reachable"] == 1  # only who consented
+    assert campaigns.preview(push_runtime, customer.id)["reachable"] == len(wrote)  # only who wrote within 48 h
+    assert campaigns.preview(push_runtime, template.id)["reachable"] == 4
+
+
 def test_test_send_reaches_only_the_editor_and_is_not_counted(push_runtime, add_followers, fake_wechat):
     add_followers(4)
     campaign = campaigns.create(push_runtime, title="t", text="x", channel="template", audience="all",
