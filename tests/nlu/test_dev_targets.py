@@ -61,6 +61,9 @@ Third round, each written before running the matcher on it, then used to add gen
                                        never received, body part + lost, nothing signed, evidence + enough?, insurance
                                        + never paid, pushed out + not a cent); one label aligned (入了会有什么实惠 is
                                        asked before joining: join_union)
+    heldout_r3_12      0.640 / 0.500   everyday words once more, written after r3_11's patterns: the patterns carried
+                                       over better than r3_10's word lists did (0.500 -> 0.640), and weak workplace
+                                       hints placed a third of the legal messages (unsure, asking)
 
 (0.968, 0.902, 0.919 intent accuracy with jieba's word boundaries, before any new knowledge.)
 
