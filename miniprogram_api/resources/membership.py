@@ -25,7 +25,9 @@ def form() -> dict:
 
 def _refused(exc: Exception) -> ApiError:
     if isinstance(exc, ValidationFailed):
-        return ApiError(422, "validation_failed", DEFAULTS[422][1], exc.fields)
+        # The chat's hints say 回复 (reply); in the mini-program the member fills in a field.
+        return ApiError(422, "validation_failed", DEFAULTS[422][1],
+                        {name: hint.replace("回复", "填写") for name, hint in exc.fields.items()})
     if isinstance(exc, ConsentRequired):
         return ApiError(422, "consent_required", str(exc), {"consent": str(exc)})
     if isinstance(exc, DuplicateApplication):

@@ -55,6 +55,9 @@ def test_the_chat_rules_apply(api):
     assert refused.status_code == 422 and error_of(refused)["code"] == "consent_required"
     bad = member.post("/membership/applications", json=application(id_number="330106199001011234", phone="123"))
     assert bad.status_code == 422 and set(error_of(bad)["fields"]) >= {"id_number", "phone"}
+    elsewhere = member.post("/membership/applications", json=application(city="火星", employer="某"))
+    hints = error_of(elsewhere)["fields"]
+    assert "city" in hints and "employer" in hints and not any("回复" in hint for hint in hints.values()), hints
     missing = member.post("/membership/applications", json={"consent": True})
     assert missing.status_code == 422 and "name" in error_of(missing)["fields"]
 
