@@ -68,7 +68,10 @@ Third round, each written before running the matcher on it, then used to add gen
                                        (round 2's equivalents: 0.780 / 0.882 and 0.771 / 0.833)
     heldout_r3_14      0.880 / 0.733   the same once more after set 13's knowledge: intent is up on round 2, topic is
                                        not (a story naming pay in passing still reads as unpaid wages)
-    heldout_r3_15      0.840 / 0.871   mixed, the last of round 3
+    heldout_r3_15      0.840 / 0.871   mixed
+    heldout_r3_16      0.640 / 0.633   everyday words again, after everything: legal topics carry over better than
+                                       before (r3_11 0.419, r3_12 0.500), plain-spoken requests to the union (a
+                                       "manager", "someone", "the people above", a good word for a cadre) do not
 
 (0.968, 0.902, 0.919 intent accuracy with jieba's word boundaries, before any new knowledge.)
 
