@@ -202,6 +202,8 @@ def _clarify(match, turn: Turn) -> Outcome:
     matcher, replies = turn.runtime.matcher, turn.runtime.replies
     options = [(matcher.label(intent), f"@intent:{intent}") for intent, score in match.candidates
                if score > 0 and intent != "out_of_scope"][:3]
+    if not match.normalized:  # only emoji or punctuation (👍, ？？): a greeting, answered with the services
+        return Outcome(turn.main_menu(replies.get("help_greeting")), intent="greeting_help", score=match.score)
     turn.state.context["pending_text"] = turn.text  # the chosen service then answers what was asked
     if not options:  # nothing recognised at all: the whole menu is the better question
         return Outcome(turn.main_menu(replies.get("not_understood")), intent="unknown", score=match.score)
