@@ -100,7 +100,8 @@ def route(message: Inbound, turn: Turn) -> Outcome:
         if message.event == "click":
             target = turn.runtime.menu_keys.get(message.event_key) or {}
             if target.get("intent"):
-                forms.pause(turn) if turn.state.form else None
+                if turn.state.form:  # a menu click starts something else: keep the form for 继续
+                    forms.pause(turn)
                 return dispatch_intent(target["intent"], message, turn, text=target.get("text", ""))
             return Outcome(turn.main_menu(), intent="greeting_help")
         handler = events.EVENT_HANDLERS.get(message.event)

@@ -184,21 +184,25 @@ def _replay(runtime, first) -> Reply:
 
 
 def _finish_late(runtime, row_id: int, inbound: Inbound, future, started: float) -> None:
-    outcome, _status = future.result()
+    outcome, _status = future.result()  # _process never raises
     reply = outcome.reply
     if isinstance(reply, DeferredReply):
-        reply = reply.job()
+        reply = _run_job(runtime, inbound, reply.job)
     sent = send_by_customer_service(runtime, inbound.openid, reply)
     _finish(runtime, row_id, inbound.openid, Outcome(reply, outcome.intent, outcome.topic, outcome.score),
             "sent_late" if sent else "late_send_failed", started)
 
 
-def _run_deferred(runtime, row_id: int, inbound: Inbound, job) -> None:
+def _run_job(runtime, inbound: Inbound, job) -> Reply:
     try:
-        reply = job()
-    except Exception:
+        return job()
+    except Exception:  # the worker still hears from us, staff get the trace
         log.exception("deferred work failed for %s", mask_openid(inbound.openid))
-        reply = TextReply(runtime.replies.get("handler_error"))
+        return TextReply(runtime.replies.get("handler_error"))
+
+
+def _run_deferred(runtime, row_id: int, inbound: Inbound, job) -> None:
+    reply = _run_job(runtime, inbound, job)
     sent = send_by_customer_service(runtime, inbound.openid, reply)
     message_log.set_outcome(runtime.database, row_id, "sent_deferred" if sent else "deferred_send_failed")
 

@@ -297,3 +297,17 @@ def test_deferred_work_runs_once_and_replies_by_customer_service(client, runtime
 def test_health_is_green_with_the_fake_wechat_api(client):
     report = client.get("/healthz").get_json()
     assert report["ok"] is True and report["wechat"]["ok"] is True
+
+
+def test_deferred_work_that_fails_still_tells_the_worker(client, fake_wechat, monkeypatch, caplog):
+    from bot import dialogue
+    from bot.messages import DeferredReply, Outcome
+
+    def broken_job():
+        raise RuntimeError("report generator down")
+
+    monkeypatch.setattr(dialogue, "respond", lambda rt, m: Outcome(DeferredReply(job=broken_job), intent="activity"))
+    assert post(client, DEMO_TOKEN, text_xml("o_defer_fail", "导出", msg_id="5550003")).get_data(as_text=True) == "success"
+    sent = wait_until(lambda: fake_wechat.calls("/cgi-bin/message/custom/send"))
+    assert "抱歉" in sent[0]["json"]["text"]["content"]
+    assert any("deferred work failed" in r.getMessage() for r in caplog.records)
