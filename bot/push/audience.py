@@ -58,6 +58,11 @@ def parse(spec: str) -> Audience:
         raise AudienceError(f"受众 {kind} 需要一个值，例如 {kind}:杭州")
     if kind == "activity" and not value.isdigit():
         raise AudienceError(f"活动 ID 应为数字：{value}")
+    if kind == "city":
+        from bot.services.benefits import CITIES, normalize_city
+
+        if normalize_city(value) is None:  # a typo would otherwise schedule a campaign that reaches no one
+            raise AudienceError(f"「{value}」不是浙江省的地级市，可选：{'、'.join(CITIES)}")
     return Audience(kind, value)
 
 

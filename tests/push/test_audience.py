@@ -82,3 +82,13 @@ def test_reminders_use_the_real_activities(push_runtime, add_followers, fake_wec
     assert len(reminders.send_reminders(push_runtime, Inline(push_runtime))) == 1
     assert reminders.send_reminders(push_runtime, Inline(push_runtime)) == []
     assert sorted(sent_to(fake_wechat)) == fans
+
+
+@pytest.mark.parametrize("spec", ["city:杭州", "city:杭州市", "city:宁波"])
+def test_a_zhejiang_city_is_an_audience(spec):
+    assert audience.parse(spec).kind == "city"
+
+
+def test_a_city_outside_zhejiang_is_refused_with_the_choices():
+    with pytest.raises(audience.AudienceError, match="不是浙江省的地级市.*杭州"):
+        audience.parse("city:火星")
