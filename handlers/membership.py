@@ -51,6 +51,10 @@ def progress(user, ctx, head: str = "") -> Reply:
     application = service.current_application(person_id)
     lead = f"{head}\n" if head else ""
     if application is None:
+        paused = ctx.state.context.get("paused_form") or {}
+        if ctx.state.form == "join_union" or paused.get("form") == "join_union":
+            return ctx.offer(f"{lead}您的入会申请还没有提交：填到一半的内容已为您保存（保留一天）。",
+                             [("继续填写入会申请", "@action:resume_form:"), MENU])
         return ctx.offer(f"{lead}您还没有提交过入会申请。在线入会免费，约 3 分钟就能填完。",
                          [("在线入会", "@intent:join_union"), MENU])
     lines = [f"{lead}您的入会申请 {application.application_no}",

@@ -188,3 +188,11 @@ def test_a_form_started_by_another_door_still_knows_its_worker(runtime):
     reply = forms.advance(form, "1", ctx).as_text()
     view = runtime.membership.current_application(applicant(runtime, "o_elsewhere"))
     assert view is not None and view.application_no in reply
+
+
+def test_progress_mentions_a_half_filled_form_and_resumes_it(chat):
+    chat("我要入会", "同意", "张三")
+    chat("加班费怎么算？")  # another question puts the form aside
+    reply = chat("入会进度")
+    assert "还没有提交" in reply and "已为您保存" in reply and "1 继续填写入会申请" in reply
+    assert "手机号" in chat("1")
