@@ -1,6 +1,7 @@
 """Legal FAQ endpoints: topics, a topic's questions, search, one answer, legal aid."""
 from __future__ import annotations
 
+from bot.messages import outside_chat
 from miniprogram_api.errors import not_found
 from miniprogram_api.schemas.common import PageQuery, page_of
 from miniprogram_api.schemas.legal import LegalSearchQuery
@@ -41,14 +42,17 @@ def entry(entry_id: str) -> dict:
     if found is None:
         raise not_found("没有找到这条法律问答。")
     return {**_summary(found), "topic_title": faq.topic_title(found.topic), "answer": found.answer,
-            "citations": list(found.citations), "disclaimer": faq.disclaimer, "text": faq.format_answer(found),
-            "related": [_summary(r) for r in faq.related(found)]}
+            "citations": list(found.citations), "disclaimer": outside_chat(faq.disclaimer),
+            "text": outside_chat(faq.format_answer(found)), "related": [_summary(r) for r in faq.related(found)]}
 
 
 def legal_aid() -> dict:
     """Explain union legal aid."""
     faq = legal_faq()
     aid = faq.legal_aid
+    # The chat's "reply 法律援助" becomes the mini-program's own way in: a legal_aid ticket (POST /tickets).
+    steps = [f"在小程序里在线提交申请，{outside_chat(step)}" if "回复" in step else step
+             for step in aid["how_it_works"]]
     return {"title": aid["title"], "who_qualifies": list(aid["who_qualifies"]),
-            "what_to_bring": list(aid["what_to_bring"]), "how_it_works": list(aid["how_it_works"]),
-            "note": aid.get("note") or None, "text": faq.format_legal_aid()}
+            "what_to_bring": list(aid["what_to_bring"]), "how_it_works": steps,
+            "note": outside_chat(aid.get("note") or "") or None, "text": outside_chat(faq.format_legal_aid())}

@@ -18,7 +18,9 @@ def test_legal_topics_search_entry_and_aid(api):
     assert entry["citations"] and "12351" in entry["text"]
     assert member.get("/legal/faq/nope").status_code == 404
     assert "12351" in entry["disclaimer"]
-    assert member.get("/legal/aid").get_json()["who_qualifies"]
+    aid = member.get("/legal/aid").get_json()
+    assert aid["who_qualifies"] and aid["how_it_works"]
+    assert "回复" not in aid["text"] + "".join(aid["how_it_works"]) + entry["text"]  # nothing to reply to in an app
     assert error_of(member.get("/legal/search"))["fields"] == {"q": "这一项必须填写。"}
 
 
