@@ -74,6 +74,13 @@ Third round, each written before running the matcher on it, then used to add gen
                                        "manager", "someone", "the people above", a good word for a cadre) do not
     heldout_r3_17      0.775 / 0.696   everyday words, short, after set 16's knowledge
 
+Fourth round, each written before running the matcher on it, aimed at plain everyday requests to the union and at
+the topic of long stories that mention several things (the ask decides the topic):
+
+    heldout_r4_1       0.810 / 0.929   42 messages: a person who decides (能做主的人), letting the people above know,
+                                       praise for a cadre, what membership brings (交了会费有啥好处), cheaper prices,
+                                       medical bills repaid, long stories with pay mentioned in passing
+
 (0.968, 0.902, 0.919 intent accuracy with jieba's word boundaries, before any new knowledge.)
 
 All 1016 of the first round together at first sight: about 0.84 intent accuracy. They have since been used to find missing
