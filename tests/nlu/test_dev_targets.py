@@ -80,6 +80,11 @@ the topic of long stories that mention several things (the ask decides the topic
     heldout_r4_1       0.810 / 0.929   42 messages: a person who decides (能做主的人), letting the people above know,
                                        praise for a cadre, what membership brings (交了会费有啥好处), cheaper prices,
                                        medical bills repaid, long stories with pay mentioned in passing
+    heldout_r4_2       0.850 / 0.923   40 messages in the same spirit, other words: someone responsible (负责的同志),
+                                       praise and thanks through the union, suggestions as complaints (用的地方太少),
+                                       a boss's fuel card for his own car, perks only for friends, dispatch + injury,
+                                       looking for a side job (not ours); one label aligned with earlier sets
+                                       (当了会员能享受点啥 is asked before joining: join_union)
 
 (0.968, 0.902, 0.919 intent accuracy with jieba's word boundaries, before any new knowledge.)
 
