@@ -85,6 +85,10 @@ the topic of long stories that mention several things (the ask decides the topic
                                        a boss's fuel card for his own car, perks only for friends, dispatch + injury,
                                        looking for a side job (not ours); one label aligned with earlier sets
                                        (当了会员能享受点啥 is asked before joining: join_union)
+    heldout_r4_3       0.750 / 0.857   40 messages, plainer still: 来个人吧, 换个懂行的来, 值班的老师在吗, thanks for a
+                                       visit, a cadre who is a good person, what the card is for, odd jobs joining,
+                                       names on a trip list who never went, sick-leave deductions after an injury,
+                                       months without a cent (没领到一分钱)
 
 (0.968, 0.902, 0.919 intent accuracy with jieba's word boundaries, before any new knowledge.)
 
