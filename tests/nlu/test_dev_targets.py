@@ -89,6 +89,10 @@ the topic of long stories that mention several things (the ask decides the topic
                                        visit, a cadre who is a good person, what the card is for, odd jobs joining,
                                        names on a trip list who never went, sick-leave deductions after an injury,
                                        months without a cent (没领到一分钱)
+    heldout_r4_4       0.800 / 0.846   40 messages, long stories that say pay is fine in passing (工钱一直按月结的没问题)
+                                       before the real ask (a fall, a penalty on resigning), the union's lawyer,
+                                       someone in charge of this, a word passed upwards, 我觉得工会可以多..., proof of
+                                       membership, bribes for a post, the well-off drawing hardship aid
 
 (0.968, 0.902, 0.919 intent accuracy with jieba's word boundaries, before any new knowledge.)
 
