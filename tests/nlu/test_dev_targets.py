@@ -96,6 +96,9 @@ the topic of long stories that mention several things (the ask decides the topic
     heldout_r4_5       0.875 / 0.923   40 messages, mixed: pay in passing (为了多挣点钱, 也就四千来块, 钱不钱的), sent
                                        home past an age, "look over this contract for me" (legal advice, not a
                                        person), 你们头儿, sending someone else in my place, dues spent on dinners
+    heldout_r4_6       0.725 / 0.923   40 messages, plainest wording: 管事儿的, 让你们领导来, 说给大领导听, please set up
+                                       a union here, help my family, 挂个名, is my old membership still there, a
+                                       cadre at mahjong in work hours, bad water, where to sue and what it costs
 
 (0.968, 0.902, 0.919 intent accuracy with jieba's word boundaries, before any new knowledge.)
 
