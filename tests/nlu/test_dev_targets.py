@@ -99,6 +99,10 @@ the topic of long stories that mention several things (the ask decides the topic
     heldout_r4_6       0.725 / 0.923   40 messages, plainest wording: 管事儿的, 让你们领导来, 说给大领导听, please set up
                                        a union here, help my family, 挂个名, is my old membership still there, a
                                        cadre at mahjong in work hours, bad water, where to sue and what it costs
+    heldout_r4_7       0.825 / 0.923   40 messages, every style mixed after sets 1-6: pay fine in passing then fumes
+                                       at work (work injury), transfer to the lawyer, praise for a trip well run,
+                                       thanks to a named cadre (刘大姐), a widow who cannot cope, minors hired,
+                                       the dead on an aid list
 
 (0.968, 0.902, 0.919 intent accuracy with jieba's word boundaries, before any new knowledge.)
 
