@@ -107,6 +107,10 @@ the topic of long stories that mention several things (the ask decides the topic
                                        递个话, a cadre who mediated well, 我有个小建议 beside activity words, a letter
                                        opening 领导你们好, safety hazards, pay fine then "how many months", a second
                                        leave counted as absence, withdrawing a resignation
+    heldout_r4_9       0.800 / 0.867   40 messages, mixed: someone on duty in the evening, "let the leaders hear us",
+                                       good things to take, 两癌筛查 (a perk, not illness), the card at the cinema,
+                                       membership after resigning, staff made to chip in for a boss's birthday, "do
+                                       I owe them if I quit", 我要投诉，你们帮我 (run together: not a complaint about us)
 
 (0.968, 0.902, 0.919 intent accuracy with jieba's word boundaries, before any new knowledge.)
 
