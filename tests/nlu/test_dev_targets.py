@@ -111,6 +111,10 @@ the topic of long stories that mention several things (the ask decides the topic
                                        good things to take, 两癌筛查 (a perk, not illness), the card at the cinema,
                                        membership after resigning, staff made to chip in for a boss's birthday, "do
                                        I owe them if I quit", 我要投诉，你们帮我 (run together: not a complaint about us)
+    heldout_r4_10      0.750 / 0.929   40 messages, mixed, after sets 1-9: someone who knows labour law on the phone,
+                                       your people higher up, a thumbs-up for aid work, 会不会送西瓜, 快断粮了, 能入你们吗,
+                                       no word on an application, a director giving away film tickets, noise deafness
+                                       with pay "not short", a group coming to the union together
 
 (0.968, 0.902, 0.919 intent accuracy with jieba's word boundaries, before any new knowledge.)
 
