@@ -115,6 +115,11 @@ the topic of long stories that mention several things (the ask decides the topic
                                        your people higher up, a thumbs-up for aid work, 会不会送西瓜, 快断粮了, 能入你们吗,
                                        no word on an application, a director giving away film tickets, noise deafness
                                        with pay "not short", a group coming to the union together
+    heldout_r4_11      0.825 / 0.800   40 messages, mixed, after sets 1-10: someone to talk it through with, thanks
+                                       for wages won back last year, what care a member gets, no income and no school
+                                       money, mutual-aid funds lent to relatives, workers left unregistered to pay
+                                       less, pregnancy in a story of no contract, night-shift allowance, injury
+                                       insurance never paid (an insurance matter even when someone is hurt)
 
 (0.968, 0.902, 0.919 intent accuracy with jieba's word boundaries, before any new knowledge.)
 
