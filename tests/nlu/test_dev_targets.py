@@ -120,6 +120,10 @@ the topic of long stories that mention several things (the ask decides the topic
                                        money, mutual-aid funds lent to relatives, workers left unregistered to pay
                                        less, pregnancy in a story of no contract, night-shift allowance, injury
                                        insurance never paid (an insurance matter even when someone is hurt)
+    heldout_r4_12      0.875 / 1.000   40 messages, mixed, written last: the lawyer in charge of labour law, a fair
+                                       (游园会), check-up places sold off, fire extinguishers borrowed for inspections;
+                                       one label aligned (入了会以后每年能去体检吗 is asked before joining: join_union,
+                                       which the matcher tied with benefit_query at first sight)
 
 (0.968, 0.902, 0.919 intent accuracy with jieba's word boundaries, before any new knowledge.)
 
