@@ -124,6 +124,11 @@ the topic of long stories that mention several things (the ask decides the topic
                                        (游园会), check-up places sold off, fire extinguishers borrowed for inspections;
                                        one label aligned (入了会以后每年能去体检吗 is asked before joining: join_union,
                                        which the matcher tied with benefit_query at first sight)
+    heldout_r4_13      0.725 / 0.857   40 short plain messages, after sets 1-12: 能拿主意的, meet your people, tell
+                                       your superiors (a street lamp), thanks for a child's grant, still able to join
+                                       at fifty, 还能去吗, tomorrow's weather, fake overtime slips, insurance "broken",
+                                       "I'll sue him, what do I bring", only you can help now. Short plain wording
+                                       remains the weakest style: every set of it found new families.
 
 (0.968, 0.902, 0.919 intent accuracy with jieba's word boundaries, before any new knowledge.)
 
