@@ -138,6 +138,9 @@ the topic of long stories that mention several things (the ask decides the topic
                                        on leaving "still not paid now", platform "partnership" (which relationship?),
                                        a labour-bureau complaint gone silent, 谁管这个, 替我们说句话, a grant collected
                                        by a workshop director
+    heldout_r4_16      0.885 / 0.667   26 messages, mostly long stories in which pay is fine or mentioned in passing:
+                                       intent holds, topic does not yet (no insurance -> no maternity allowance, a
+                                       transfer with a pay cut, evidence + where to apply, days of leave docked)
 
 (0.968, 0.902, 0.919 intent accuracy with jieba's word boundaries, before any new knowledge.)
 
