@@ -141,6 +141,10 @@ the topic of long stories that mention several things (the ask decides the topic
     heldout_r4_16      0.885 / 0.667   26 messages, mostly long stories in which pay is fine or mentioned in passing:
                                        intent holds, topic does not yet (no insurance -> no maternity allowance, a
                                        transfer with a pay cut, evidence + where to apply, days of leave docked)
+    heldout_r4_17      1.000 / 0.800   15 long stories (80-120 characters), the ask at the end, pay fine or in passing,
+                                       after set 16's knowledge: missed the time limit after a year, a deduction
+                                       "for team-building" beside punctual pay, "the first to be laid off is me"
+                                       after years without a contract
 
 (0.968, 0.902, 0.919 intent accuracy with jieba's word boundaries, before any new knowledge.)
 
