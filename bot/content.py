@@ -51,22 +51,51 @@ class ContentFile:
 
 
 class Replies:
-    """The bot's fixed sentences (content/replies.yaml), with {placeholders}."""
+    """The bot's sentences, keyed by name: content/replies.yaml plus one file per domain in content/replies/."""
 
     def __init__(self, content_dir: str | Path):
-        self._file = ContentFile(Path(content_dir) / "replies.yaml")
+        directory = Path(content_dir)
+        self._main = ContentFile(directory / "replies.yaml")
+        self._domain_dir = directory / "replies"
+        self._domain_files: dict[Path, ContentFile] = {}
+        self._listed_at = -1.0
+
+    def _files(self) -> list[ContentFile]:
+        now = time.monotonic()
+        if now - self._listed_at >= 1.0:  # a file an editor adds is seen within a second
+            self._listed_at = now
+            present = set(self._domain_dir.glob("*.yaml"))
+            self._domain_files = {p: self._domain_files.get(p) or ContentFile(p) for p in sorted(present)}
+        return [self._main, *self._domain_files.values()]
+
+    def _merged(self) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for file in self._files():
+            merged.update(file.load() or {})
+        return merged
 
     def get(self, key: str, **values: Any) -> str:
         """Return the reply text for key, formatted with values."""
-        data = self._file.load() or {}
+        data = self._merged()
         if key not in data:
-            raise ContentFileError(f"{self._file.path}: no reply named {key!r}")
+            raise ContentFileError(f"{self._main.path.parent}: no reply named {key!r} in replies.yaml or replies/")
         text = str(data[key]).strip()
         return text.format(**values) if values else text
 
     def keys(self) -> list[str]:
         """Return every reply name."""
-        return list((self._file.load() or {}).keys())
+        return list(self._merged().keys())
+
+    def duplicates(self) -> list[str]:
+        """Reply names defined in more than one file (an editor would not know which one is used)."""
+        seen: dict[str, Path] = {}
+        clashes = []
+        for file in self._files():
+            for key in (file.load() or {}):
+                if key in seen:
+                    clashes.append(f"{key} ({seen[key].name}, {file.path.name})")
+                seen[key] = file.path
+        return clashes
 
 
 REQUIRED_REPLIES = ("welcome", "welcome_back", "help_greeting", "clarify", "clarify_outro", "form_paused", "handler_error", "unsupported_message")
@@ -75,6 +104,9 @@ REQUIRED_REPLIES = ("welcome", "welcome_back", "help_greeting", "clarify", "clar
 def check_replies(content_dir: str | Path) -> None:
     """Raise ContentFileError when replies.yaml lacks a reply the bot needs."""
     replies = Replies(content_dir)
+    clashes = replies.duplicates()
+    if clashes:
+        raise ContentFileError(f"{Path(content_dir) / 'replies'}: replies named twice: {', '.join(clashes)}")
     missing = [key for key in REQUIRED_REPLIES if key not in replies.keys()]
     if missing:
         raise ContentFileError(f"{Path(content_dir) / 'replies.yaml'}: missing replies {', '.join(missing)}")
