@@ -43,7 +43,7 @@ class Field:
     name: str
     prompt: str
     label: str  # how the summary names it
-    check: Callable[[str, Any], Any] = lambda text, turn: text  # cleaned value, or raise FieldInvalid
+    check: Callable[[Any], Any] = lambda turn: turn.text  # (turn) -> cleaned value of turn.text, or raise FieldInvalid
     display: Callable[[Any], str] = lambda value: str(value)  # summary display (mask personal data here)
     ask_if: Callable[[dict], bool] | None = None  # skip this question unless it returns True
     optional: bool = False  # 跳过 leaves it empty
@@ -57,7 +57,7 @@ class Form:
     name: str
     title: str  # e.g. 入会申请
     fields: tuple[Field, ...]
-    submit: Callable[[dict, Any], Reply]  # (answers, turn) -> reply; raise FieldInvalid to re-ask a field
+    submit: Callable[[Any], Reply]  # (turn) -> reply, the answers in turn.answers; raise FieldInvalid to re-ask
     intro: str = ""
     consent_notice: str = ""  # when set, the worker must agree before the first question
     prefill: Callable[[Any], dict] | None = None  # answers known already (e.g. the verified phone)
@@ -136,7 +136,8 @@ def advance(form: Form, text: str, turn) -> Reply:
         value: Any = ""
     else:
         try:
-            value = current.check(answer, turn)
+            turn.text = answer
+            value = current.check(turn)
         except FieldInvalid as invalid:
             state.context["wrong_answers"] = state.context.get("wrong_answers", 0) + 1
             hint = invalid.hint
@@ -235,9 +236,9 @@ def _summary(form: Form, turn) -> TextReply:
 def _confirm(form: Form, answer: str, turn) -> Reply:
     choice = _clean(answer)
     if choice in {"1", "确认", "确认提交", "提交", "确定", "是", "对", "没问题"}:
-        data = dict(turn.state.data)
+        turn.answers = dict(turn.state.data)
         try:
-            reply = form.submit(data, turn)
+            reply = form.submit(turn)
         except FieldInvalid as invalid:
             # A rule only the domain can check (e.g. an open application exists): explain, keep the answers.
             return TextReply(f"{invalid.hint}\n\n回复数字：\n1 确认提交\n2 修改\n3 取消")

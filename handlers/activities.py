@@ -13,6 +13,7 @@ import re
 from datetime import date, timedelta
 
 from bot.messages import Reply
+from bot.turn import Turn
 from bot.services.activities import (
     CITIES,
     SHOWN_CANCELLED,
@@ -57,55 +58,59 @@ WEEKDAYS = "一二三四五六日"
 
 # ---- entry points -------------------------------------------------------------------------
 
-def handle(user, message, ctx) -> Reply:
+def handle(turn: Turn) -> Reply:
     """活动 / 有什么活动 / 杭州的活动 / 我的活动 / 取消报名 / 报名羽毛球赛: the right answer for each."""
-    text = ctx.text or ""
+    text = turn.text or ""
     if any(word in text for word in MY_WORDS):
-        return my_activities(user, message, ctx, "")
+        return my_activities(turn)
     if any(word in text for word in CANCEL_WORDS) or CANCEL_PATTERN.search(text):
-        return _cancel_by_text(user, message, ctx)
-    shown = ctx.state.context.get(SHOWN_KEY)
+        return _cancel_by_text(turn)
+    shown = turn.state.context.get(SHOWN_KEY)
     if shown and _is_bare_sign_up(text):  # "报名" typed after the details instead of the number
-        view = ctx.runtime.activities.get(int(shown))
+        view = turn.services.activities.get(int(shown))
         if view is not None and view.status == SHOWN_FULL and view.waiting_list_open:
-            return join_waiting_list(user, message, ctx, str(view.id))
-        return sign_up(user, message, ctx, str(shown))
-    filters = _filters_from_text(text, ctx)
+            return _join_waiting_list(turn, view.id)
+        return _sign_up(turn, int(shown))
+    filters = _filters_from_text(text, turn)
     if filters.get("keyword_terms"):
-        found = _search(ctx, filters)
+        found = _search(turn, filters)
         if len(found) == 1:
-            return show_activity(user, message, ctx, str(found[0].id))
+            return _show_activity(turn, str(found[0].id))
         if found:
             label = "、".join(filters["keyword_terms"])
-            ctx.state.context[LIST_KEY] = {"offset": 0, "ids": [v.id for v in found], "label": label}
-            return _render_list(ctx, found, len(found), 0, f"和“{label}”有关的活动")
+            turn.state.context[LIST_KEY] = {"offset": 0, "ids": [v.id for v in found], "label": label}
+            return _render_list(turn, found, len(found), 0, f"和“{label}”有关的活动")
     terms = filters.pop("keyword_terms", None) or []
     # Say so when the worker named a kind of activity we know (篮球赛) and none is coming up.
-    known = ctx.match.keywords if ctx.match is not None else ()
+    known = turn.match.keywords if turn.match is not None else ()
     named = [k for k in known if len(k) >= 2 and k not in GENERIC_WORDS and any(k in t for t in terms)]
     note = f"暂时没有{'、'.join(named)}相关的活动，看看近期其他活动吧。" if named else ""
-    return _list(ctx, filters, offset=0, note=note)
+    return _list(turn, filters, offset=0, note=note)
 
 
-def show_activity(user, message, ctx, argument: str) -> Reply:
-    """One activity's details with what the worker can do next; "list:<offset>" shows the list again."""
+def show_activity(turn: Turn) -> Reply:
+    """"@action:activity:<id>": one activity's details; "list:<offset>" the last list again; "all" every one."""
+    return _show_activity(turn, turn.argument)
+
+
+def _show_activity(turn: Turn, argument: str) -> Reply:
     if argument == "all":  # every upcoming activity, whatever the last list was filtered by
-        ctx.state.context.pop(LIST_KEY, None)
-        return _list(ctx, {}, offset=0)
+        turn.state.context.pop(LIST_KEY, None)
+        return _list(turn, {}, offset=0)
     if argument.startswith("list"):
         offset = _int(argument.partition(":")[2]) or 0
-        kept = dict(ctx.state.context.get(LIST_KEY) or {})
+        kept = dict(turn.state.context.get(LIST_KEY) or {})
         if kept.get("ids"):  # a search result: show it again as it was
-            views = [v for v in (ctx.runtime.activities.get(i) for i in kept["ids"]) if v is not None]
-            return _render_list(ctx, views, len(views), 0, f"和“{kept.get('label', '')}”有关的活动")
+            views = [v for v in (turn.services.activities.get(i) for i in kept["ids"]) if v is not None]
+            return _render_list(turn, views, len(views), 0, f"和“{kept.get('label', '')}”有关的活动")
         kept.pop("offset", None)
-        return _list(ctx, kept, offset=offset)
-    service = ctx.runtime.activities
+        return _list(turn, kept, offset=offset)
+    service = turn.services.activities
     view = service.get(_int(argument) or 0)
-    if view is None or view.status == SHOWN_CANCELLED and not service.sign_up_of(user.person_id, view.id):
-        return _gone(ctx)
-    ctx.state.context[SHOWN_KEY] = view.id
-    mine = service.sign_up_of(user.person_id, view.id)
+    if view is None or view.status == SHOWN_CANCELLED and not service.sign_up_of(turn.worker.person_id, view.id):
+        return _gone(turn)
+    turn.state.context[SHOWN_KEY] = view.id
+    mine = service.sign_up_of(turn.worker.person_id, view.id)
     lines = [f"【{view.title}】", f"时间：{when(view, with_end=True)}", f"地点：{view.city} · {view.place}"]
     if view.organizer:
         lines.append(f"主办：{view.organizer}")
@@ -113,111 +118,121 @@ def show_activity(user, message, ctx, argument: str) -> Reply:
     if view.summary:
         lines.append(f"内容：{view.summary}")
     lines.append(_places_line(view))
-    back = ("返回列表", _back_target(ctx))
+    back = ("返回列表", _back_target(turn))
     if mine is not None:
         lines += ["", f"您已报名：{status_label(mine)}。"]
-        return ctx.offer("\n".join(lines), [("取消报名" if mine.status != WAITING else "退出候补",
+        return turn.offer("\n".join(lines), [("取消报名" if mine.status != WAITING else "退出候补",
                                              f"@action:cancel_sign_up:{view.id}"), back])
     if view.status == SHOWN_OPEN:
-        return ctx.offer("\n".join(lines), [("报名", f"@action:sign_up:{view.id}"), back],
+        return turn.offer("\n".join(lines), [("报名", f"@action:sign_up:{view.id}"), back],
                          "回复 1 即可报名。")
     if view.status == SHOWN_FULL and view.waiting_list_open:
         lines += ["", "名额已经报满了。加入候补后，有人取消时按候补顺序自动为您确认，并通知您。"]
-        return ctx.offer("\n".join(lines), [("加入候补", f"@action:waitlist:{view.id}"),
-                                             ("看看其他活动", _back_target(ctx))])
+        return turn.offer("\n".join(lines), [("加入候补", f"@action:waitlist:{view.id}"),
+                                             ("看看其他活动", _back_target(turn))])
     reason = {SHOWN_FULL: "名额已经报满了，候补名单也满了。", SHOWN_CLOSED: "这个活动的报名已经截止了。",
               SHOWN_ENDED: "这个活动已经结束了。", SHOWN_CANCELLED: "这个活动已经取消了。"}[view.status]
-    return ctx.offer("\n".join(lines + ["", reason]), [("看看其他活动", _back_target(ctx)),
+    return turn.offer("\n".join(lines + ["", reason]), [("看看其他活动", _back_target(turn)),
                                                        ("我的活动", "@action:my_activities:")])
 
 
-def sign_up(user, message, ctx, argument: str) -> Reply:
-    """报名: take a place, or explain why not and offer the waiting list or other activities."""
-    service = ctx.runtime.activities
-    activity_id = _int(argument) or 0
+def sign_up(turn: Turn) -> Reply:
+    """"@action:sign_up:<id>" (报名): take a place, or explain why not and offer the waiting list or others."""
+    return _sign_up(turn, _int(turn.argument) or 0)
+
+
+def _sign_up(turn: Turn, activity_id: int) -> Reply:
+    service = turn.services.activities
     try:
-        done = service.sign_up(user.person_id, activity_id)
+        done = service.sign_up(turn.worker.person_id, activity_id)
     except ActivityNotFound:
-        return _gone(ctx)
+        return _gone(turn)
     except AlreadySignedUp as exc:
-        return _already(ctx, exc.sign_up)
+        return _already(turn, exc.sign_up)
     except ActivityFull as exc:
         if exc.waiting_list_open:
-            return ctx.offer("不好意思，刚刚最后一个名额被别人报走了。\n"
+            return turn.offer("不好意思，刚刚最后一个名额被别人报走了。\n"
                              "加入候补后，有人取消时按候补顺序自动为您确认，并通知您。",
-                             [("加入候补", f"@action:waitlist:{activity_id}"), ("看看其他活动", _back_target(ctx))])
-        return ctx.offer("不好意思，这个活动的名额和候补名单都满了。", [("看看其他活动", _back_target(ctx))])
+                             [("加入候补", f"@action:waitlist:{activity_id}"), ("看看其他活动", _back_target(turn))])
+        return turn.offer("不好意思，这个活动的名额和候补名单都满了。", [("看看其他活动", _back_target(turn))])
     except MembersOnly:
-        return ctx.offer("这个活动仅限工会会员参加。入会免费，在线申请大约 3 分钟。",
-                         [("在线入会", "@intent:join_union"), ("看看其他活动", _back_target(ctx))])
+        return turn.offer("这个活动仅限工会会员参加。入会免费，在线申请大约 3 分钟。",
+                         [("在线入会", "@intent:join_union"), ("看看其他活动", _back_target(turn))])
     except ActivityClosed as exc:
-        return _closed(ctx, exc)
+        return _closed(turn, exc)
     view = service.get(activity_id)
     text = (f"报名成功！您已报上「{done.activity_title}」。\n"
             f"时间：{when(view, with_end=True)}\n地点：{view.city} · {view.place}\n"
             "请准时参加；如果去不了，记得提前取消，把名额让给其他职工。")
-    return ctx.offer(text, [("我的活动", "@action:my_activities:"), ("看看其他活动", _back_target(ctx))])
+    return turn.offer(text, [("我的活动", "@action:my_activities:"), ("看看其他活动", _back_target(turn))])
 
 
-def join_waiting_list(user, message, ctx, argument: str) -> Reply:
-    """加入候补: a place in the waiting list (or the place itself if one just came free)."""
-    service = ctx.runtime.activities
-    activity_id = _int(argument) or 0
+def join_waiting_list(turn: Turn) -> Reply:
+    """"@action:waitlist:<id>" (加入候补): a place in the waiting list (or the place itself if one came free)."""
+    return _join_waiting_list(turn, _int(turn.argument) or 0)
+
+
+def _join_waiting_list(turn: Turn, activity_id: int) -> Reply:
+    service = turn.services.activities
     try:
-        done = service.join_waiting_list(user.person_id, activity_id)
+        done = service.join_waiting_list(turn.worker.person_id, activity_id)
     except ActivityNotFound:
-        return _gone(ctx)
+        return _gone(turn)
     except AlreadySignedUp as exc:
-        return _already(ctx, exc.sign_up)
+        return _already(turn, exc.sign_up)
     except ActivityFull:
-        return ctx.offer("不好意思，这个活动的候补名单也满了。", [("看看其他活动", _back_target(ctx))])
+        return turn.offer("不好意思，这个活动的候补名单也满了。", [("看看其他活动", _back_target(turn))])
     except MembersOnly:
-        return ctx.offer("这个活动仅限工会会员参加。入会免费，在线申请大约 3 分钟。",
-                         [("在线入会", "@intent:join_union"), ("看看其他活动", _back_target(ctx))])
+        return turn.offer("这个活动仅限工会会员参加。入会免费，在线申请大约 3 分钟。",
+                         [("在线入会", "@intent:join_union"), ("看看其他活动", _back_target(turn))])
     except ActivityClosed as exc:
-        return _closed(ctx, exc)
-    options = [("我的活动", "@action:my_activities:"), ("看看其他活动", _back_target(ctx))]
+        return _closed(turn, exc)
+    options = [("我的活动", "@action:my_activities:"), ("看看其他活动", _back_target(turn))]
     if done.status != WAITING:
-        return ctx.offer(f"正好有名额空出来了，已为您直接报上「{done.activity_title}」！\n"
+        return turn.offer(f"正好有名额空出来了，已为您直接报上「{done.activity_title}」！\n"
                          "如果去不了，记得提前取消。", options)
-    return ctx.offer(f"已加入「{done.activity_title}」的候补，您排第 {done.position} 位。\n"
+    return turn.offer(f"已加入「{done.activity_title}」的候补，您排第 {done.position} 位。\n"
                      "有人取消时会按顺序自动为您确认，并第一时间通知您。", options)
 
 
-def cancel_sign_up(user, message, ctx, argument: str) -> Reply:
-    """取消报名: ask to confirm ("<id>"), then cancel ("<id>:yes"); the place goes to the waiting list."""
+def cancel_sign_up(turn: Turn) -> Reply:
+    """"@action:cancel_sign_up:<id>" (取消报名): ask to confirm, then cancel ("<id>:yes"); the place goes on."""
+    return _cancel_sign_up(turn, turn.argument)
+
+
+def _cancel_sign_up(turn: Turn, argument: str) -> Reply:
     activity_id_text, _, confirmed = argument.partition(":")
     activity_id = _int(activity_id_text) or 0
-    service = ctx.runtime.activities
-    mine = service.sign_up_of(user.person_id, activity_id)
+    service = turn.services.activities
+    mine = service.sign_up_of(turn.worker.person_id, activity_id)
     if mine is None:
-        return ctx.offer("您没有报名这个活动，不需要取消。", [("我的活动", "@action:my_activities:"),
-                                                         ("看看其他活动", _back_target(ctx))])
+        return turn.offer("您没有报名这个活动，不需要取消。", [("我的活动", "@action:my_activities:"),
+                                                         ("看看其他活动", _back_target(turn))])
     if confirmed != "yes":
         what = "退出候补" if mine.status == WAITING else "取消报名"
         note = "" if mine.status == WAITING else "取消后名额会让给其他职工，再报名可能就没有名额了。"
-        return ctx.offer(f"确定要{what}「{mine.activity_title}」吗？{note}",
+        return turn.offer(f"确定要{what}「{mine.activity_title}」吗？{note}",
                          [(f"确定{what}", f"@action:cancel_sign_up:{activity_id}:yes"),
                           ("先不取消", f"@action:activity:{activity_id}")])
     try:
-        done = service.cancel(user.person_id, activity_id)
+        done = service.cancel(turn.worker.person_id, activity_id)
     except NotSignedUp:
-        return ctx.offer("您没有报名这个活动，不需要取消。", [("我的活动", "@action:my_activities:")])
+        return turn.offer("您没有报名这个活动，不需要取消。", [("我的活动", "@action:my_activities:")])
     except ActivityClosed:
-        return ctx.offer("活动已经开始了，不能再取消报名。", [("我的活动", "@action:my_activities:")])
+        return turn.offer("活动已经开始了，不能再取消报名。", [("我的活动", "@action:my_activities:")])
     except ActivityNotFound:
-        return _gone(ctx)
+        return _gone(turn)
     what = "候补" if mine.status == WAITING else "报名"
-    return ctx.offer(f"已取消「{done.activity_title}」的{what}。欢迎下次再来参加！",
-                     [("看看其他活动", _back_target(ctx)), ("我的活动", "@action:my_activities:")])
+    return turn.offer(f"已取消「{done.activity_title}」的{what}。欢迎下次再来参加！",
+                     [("看看其他活动", _back_target(turn)), ("我的活动", "@action:my_activities:")])
 
 
-def my_activities(user, message, ctx, argument: str = "") -> Reply:
+def my_activities(turn: Turn) -> Reply:
     """我的活动: the worker's sign-ups with their status, and a number to cancel each."""
-    ctx.state.context.pop(SHOWN_KEY, None)
-    mine = ctx.runtime.activities.my_sign_ups(user.person_id)
+    turn.state.context.pop(SHOWN_KEY, None)
+    mine = turn.services.activities.my_sign_ups(turn.worker.person_id)
     if not mine:
-        return ctx.offer("您目前没有报名的活动。", [("看看近期活动", "@action:activity:all")])
+        return turn.offer("您目前没有报名的活动。", [("看看近期活动", "@action:activity:all")])
     lines = [f"您报名的活动（{len(mine)}个）："]
     options = []
     for sign_up_view in mine:
@@ -227,7 +242,7 @@ def my_activities(user, message, ctx, argument: str = "") -> Reply:
             what = "退出候补" if sign_up_view.status == WAITING else "取消报名"
             options.append((f"{what}：{sign_up_view.activity_title}", f"@action:cancel_sign_up:{sign_up_view.activity_id}"))
     options.append(("看看其他活动", "@action:activity:all"))
-    return ctx.offer("\n".join(lines), options, "需要取消的话回复对应数字。")
+    return turn.offer("\n".join(lines), options, "需要取消的话回复对应数字。")
 
 
 # ---- wording ------------------------------------------------------------------------------
@@ -273,29 +288,29 @@ def _short_places(view: ActivityView) -> str:
 
 # ---- lists --------------------------------------------------------------------------------
 
-def _list(ctx, filters: dict, offset: int, note: str = "") -> Reply:
-    service = ctx.runtime.activities
+def _list(turn: Turn, filters: dict, offset: int, note: str = "") -> Reply:
+    service = turn.services.activities
     query = {k: filters.get(k) for k in ("city", "has_places")}
     query["date_from"] = _date(filters.get("date_from"))
     query["date_to"] = _date(filters.get("date_to"))
     views, total = service.upcoming(offset=offset, limit=PAGE_SIZE, **query)
-    ctx.state.context[LIST_KEY] = {**{k: v for k, v in filters.items() if k != "ids"}, "offset": offset}
+    turn.state.context[LIST_KEY] = {**{k: v for k, v in filters.items() if k != "ids"}, "offset": offset}
     label = filters.get("label") or ""
     if total == 0 and any(query.values()):
-        ctx.state.context[LIST_KEY] = {"offset": 0}
-        return ctx.offer(f"暂时没有{label}的活动。看看全省其他活动吧？",
+        turn.state.context[LIST_KEY] = {"offset": 0}
+        return turn.offer(f"暂时没有{label}的活动。看看全省其他活动吧？",
                          [("看看全部活动", "@action:activity:all"), ("我的活动", "@action:my_activities:")])
     if total == 0:
-        return ctx.offer("近期暂时没有可以报名的工会活动，新活动发布后我们会推送通知您。",
+        return turn.offer("近期暂时没有可以报名的工会活动，新活动发布后我们会推送通知您。",
                          [("我的活动", "@action:my_activities:")])
     if offset >= total:
-        return _list(ctx, filters, 0)
+        return _list(turn, filters, 0)
     heading = f"{label}的活动" if label else "近期的工会活动"
-    return _render_list(ctx, views, total, offset, f"{note}\n{heading}" if note else heading)
+    return _render_list(turn, views, total, offset, f"{note}\n{heading}" if note else heading)
 
 
-def _render_list(ctx, views: list[ActivityView], total: int, offset: int, heading: str) -> Reply:
-    ctx.state.context.pop(SHOWN_KEY, None)  # "报名" now means nothing until one is chosen
+def _render_list(turn: Turn, views: list[ActivityView], total: int, offset: int, heading: str) -> Reply:
+    turn.state.context.pop(SHOWN_KEY, None)  # "报名" now means nothing until one is chosen
     options = [(f"{v.title}\n   {when_local(v.starts_at)} · {v.city} · {_short_places(v)}", f"@action:activity:{v.id}")
                for v in views]
     if offset + len(views) < total:
@@ -304,16 +319,16 @@ def _render_list(ctx, views: list[ActivityView], total: int, offset: int, headin
         options.append(("回到第一页", "@action:activity:list:0"))
     options.append(("我的活动", "@action:my_activities:"))
     page = f"（共{total}个）" if total > len(views) else ""
-    return ctx.offer(f"{heading}{page}：", options, "回复数字查看详情和报名。")
+    return turn.offer(f"{heading}{page}：", options, "回复数字查看详情和报名。")
 
 
-def _search(ctx, filters: dict) -> list[ActivityView]:
+def _search(turn: Turn, filters: dict) -> list[ActivityView]:
     """Upcoming activities whose title or summary has one of the worker's words, soonest first.
 
     A word that matches nothing is shortened from the end (羽毛球赛 -> 羽毛球, 书法课 -> 书法),
     since workers name the kind of activity rather than its exact title.
     """
-    service, found, hits = ctx.runtime.activities, {}, {}
+    service, found, hits = turn.services.activities, {}, {}
     for term in filters["keyword_terms"]:
         for length in range(len(term), 1, -1):
             if length < len(term) and term[:length] in GENERIC_WORDS:
@@ -330,15 +345,15 @@ def _search(ctx, filters: dict) -> list[ActivityView]:
     return sorted((v for v in found.values() if hits[v.id] == best), key=lambda v: (v.starts_at, v.id))[:PAGE_SIZE]
 
 
-def _filters_from_text(text: str, ctx) -> dict:
+def _filters_from_text(text: str, turn) -> dict:
     """City, dates, open places and search words the worker mentioned, with a label for the heading."""
     filters: dict = {}
     labels = []
-    city = _city_in(text, ctx)
+    city = _city_in(text, turn)
     if city:
         filters["city"] = city
         labels.append(city)
-    today = to_local(ctx.now).date()
+    today = to_local(turn.now).date()
     span = _dates_in(text, today)
     if span:
         start, end, word = span
@@ -348,15 +363,15 @@ def _filters_from_text(text: str, ctx) -> dict:
         filters["has_places"] = True
         labels.append("还有名额")
     filters["label"] = "、".join(labels)
-    terms = _search_terms(text, ctx, city)
+    terms = _search_terms(text, turn, city)
     if terms:
         filters["keyword_terms"] = terms
     return filters
 
 
-def _search_terms(text: str, ctx, city: str | None) -> list[str]:
+def _search_terms(text: str, turn, city: str | None) -> list[str]:
     try:
-        tokens = ctx.runtime.tokenizer.tokens(text)
+        tokens = turn.services.tokenizer.tokens(text)
     except Exception:  # the title search is a convenience; the list still answers
         log.exception("activities: tokenizer failed")
         return []
@@ -373,18 +388,18 @@ def _search_terms(text: str, ctx, city: str | None) -> list[str]:
     return terms[:4]
 
 
-def _city_in(text: str, ctx) -> str | None:
+def _city_in(text: str, turn) -> str | None:
     """The Zhejiang city the worker named, by city, district or county-level city (content/membership.yaml)."""
-    for word, city in _city_words(ctx):
+    for word, city in _city_words(turn):
         if word in text:
             return city
     return None
 
 
-def _city_words(ctx) -> list[tuple[str, str]]:
+def _city_words(turn: Turn) -> list[tuple[str, str]]:
     words = [(c, c) for c in CITIES]
     try:
-        listed = (ctx.runtime.content_file("membership.yaml").load() or {}).get("cities") or []
+        listed = (turn.services.content_file("membership.yaml").load() or {}).get("cities") or []
     except Exception:  # the membership content is optional here: the 11 city names still work
         listed = []
     for entry in listed:
@@ -430,15 +445,15 @@ def _dates_in(text: str, today: date) -> tuple[date, date, str] | None:
 
 # ---- small helpers ------------------------------------------------------------------------
 
-def _cancel_by_text(user, message, ctx) -> Reply:
+def _cancel_by_text(turn: Turn) -> Reply:
     """取消报名 typed: the activity just shown, the only sign-up, or a choice among them."""
-    mine = ctx.runtime.activities.my_sign_ups(user.person_id)
+    mine = turn.services.activities.my_sign_ups(turn.worker.person_id)
     live = [s for s in mine if s.activity_status != SHOWN_CANCELLED]
-    shown = ctx.state.context.get(SHOWN_KEY)
+    shown = turn.state.context.get(SHOWN_KEY)
     chosen = [s for s in live if s.activity_id == shown] or (live if len(live) == 1 else [])
     if chosen:
-        return cancel_sign_up(user, message, ctx, str(chosen[0].activity_id))
-    return my_activities(user, message, ctx, "")
+        return _cancel_sign_up(turn, str(chosen[0].activity_id))
+    return my_activities(turn)
 
 
 def _is_bare_sign_up(text: str) -> bool:
@@ -447,24 +462,24 @@ def _is_bare_sign_up(text: str) -> bool:
     return stripped in SIGN_UP_WORDS or stripped in ("报名参加", "报名这个", "就报这个", "报这个")
 
 
-def _already(ctx, mine: SignUpView) -> Reply:
+def _already(turn: Turn, mine: SignUpView) -> Reply:
     what = f"您已经在「{mine.activity_title}」的候补名单里了，排第 {mine.position} 位。" if mine.status == WAITING \
         else f"您已经报上「{mine.activity_title}」了，不用重复报名。"
-    return ctx.offer(what, [("我的活动", "@action:my_activities:"), ("看看其他活动", _back_target(ctx))])
+    return turn.offer(what, [("我的活动", "@action:my_activities:"), ("看看其他活动", _back_target(turn))])
 
 
-def _closed(ctx, exc: ActivityClosed) -> Reply:
+def _closed(turn: Turn, exc: ActivityClosed) -> Reply:
     reason = {SHOWN_ENDED: "这个活动已经开始或结束了，不能再报名。", SHOWN_CANCELLED: "这个活动已经取消了。"}.get(
         exc.reason, "这个活动的报名已经截止了。")
-    return ctx.offer(reason, [("看看其他活动", _back_target(ctx)), ("我的活动", "@action:my_activities:")])
+    return turn.offer(reason, [("看看其他活动", _back_target(turn)), ("我的活动", "@action:my_activities:")])
 
 
-def _gone(ctx) -> Reply:
-    return ctx.offer("这个活动已经找不到了，可能已取消。", [("看看近期活动", "@action:activity:all")])
+def _gone(turn: Turn) -> Reply:
+    return turn.offer("这个活动已经找不到了，可能已取消。", [("看看近期活动", "@action:activity:all")])
 
 
-def _back_target(ctx) -> str:
-    offset = int((ctx.state.context.get(LIST_KEY) or {}).get("offset") or 0)
+def _back_target(turn: Turn) -> str:
+    offset = int((turn.state.context.get(LIST_KEY) or {}).get("offset") or 0)
     return f"@action:activity:list:{offset}"
 
 

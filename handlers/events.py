@@ -1,48 +1,58 @@
 """Follower events: follow, unfollow, menu views, QR scans, locations and delivery reports."""
 from __future__ import annotations
 
-from bot.messages import Inbound, NoReply, Reply, TextReply
-from bot.storage import messages as repo
+from bot.messages import NoReply, Reply, TextReply
 from bot.push.reports import on_delivery_report as _push_report, on_subscribe_consent
+from bot.storage import messages as repo
+from bot.turn import Turn
 
 
-def on_subscribe(message: Inbound, ctx) -> Reply:
+def on_subscribe(turn: Turn) -> Reply:
     """Record the follower and where they came from; welcome them with what the account can do."""
+    message = turn.message
     scene = message.event_key[len("qrscene_"):] if message.event_key.startswith("qrscene_") else None
-    repo.record_subscription(ctx.runtime.database, message.openid, scene, ctx.now)
-    ctx.state.choices = []
-    return TextReply(ctx.runtime.replies.get("welcome"))
+    repo.record_subscription(turn.services.database, turn.openid, scene, turn.now)
+    turn.state.choices = []
+    return TextReply(turn.say("welcome"))
 
 
-def on_unsubscribe(message: Inbound, ctx) -> Reply:
+def on_unsubscribe(turn: Turn) -> Reply:
     """Mark the follower inactive and keep their history; WeChat shows nothing to them."""
-    repo.record_unsubscription(ctx.runtime.database, message.openid, ctx.now)
+    repo.record_unsubscription(turn.services.database, turn.openid, turn.now)
     return NoReply()
 
 
-def on_scan(message: Inbound, ctx) -> Reply:
+def on_scan(turn: Turn) -> Reply:
     """An existing follower scanned one of our QR codes: remember the scene, greet them."""
-    repo.record_subscription(ctx.runtime.database, message.openid, message.event_key or None, ctx.now)
-    return TextReply(ctx.runtime.replies.get("welcome_back"))
+    repo.record_subscription(turn.services.database, turn.openid, turn.message.event_key or None, turn.now)
+    return TextReply(turn.say("welcome_back"))
 
 
-def on_location_event(message: Inbound, ctx) -> Reply:
+def on_location_event(turn: Turn) -> Reply:
     """WeChat reports the follower's location periodically (when they allowed it)."""
-    repo.record_location(ctx.runtime.database, message.openid, message.latitude, message.longitude)
+    message = turn.message
+    repo.record_location(turn.services.database, turn.openid, message.latitude, message.longitude)
     return NoReply()
 
 
-def on_delivery_report(message: Inbound, ctx) -> Reply:
+def on_location_message(turn: Turn) -> Reply:
+    """A location the worker sent as a message: recorded like the periodic event, and acknowledged."""
+    on_location_event(turn)
+    return TextReply(turn.say("location_received", label=turn.message.label or "已记录"))
+
+
+def on_delivery_report(turn: Turn) -> Reply:
     """Record WeChat's report on a template or mass send."""
+    message = turn.message
     raw = message.raw
     msg_id = raw.get("MsgID") or raw.get("MsgId") or ""
     status = raw.get("Status") or raw.get("ErrorCode") or "unknown"
     detail = None
-    if message.event == "massendjobfinish" or message.event == "masssendjobfinish":
+    if message.event == "masssendjobfinish":
         detail = f"total={raw.get('TotalCount')} sent={raw.get('SentCount')} errors={raw.get('ErrorCount')}"
-    repo.record_delivery_report(ctx.runtime.database, msg_id, message.openid, message.event, status, detail, ctx.now)
+    repo.record_delivery_report(turn.services.database, msg_id, turn.openid, message.event, status, detail, turn.now)
     for listener in DELIVERY_REPORT_LISTENERS:
-        listener(message, ctx)
+        listener(turn)
     return NoReply()
 
 

@@ -8,7 +8,8 @@ from datetime import timedelta
 from bot.messages import Reply, TextReply, TransferToAgentReply
 from bot.security import mask_openid
 from bot.services.service_hours import ServiceHours
-from handlers import resolve
+from handlers.tickets import acknowledge
+from bot.turn import Turn
 
 log = logging.getLogger(__name__)
 
@@ -19,55 +20,52 @@ RECENT_CALLBACK = timedelta(hours=12)  # a second 转人工 the same evening doe
 MAX_TICKET_TEXT = 1900
 
 
-def handle(user, message, ctx) -> Reply:
+def handle(turn: Turn) -> Reply:
     """Hand over to a human agent now, or book a callback when no one is on duty."""
-    config = ctx.runtime.config
+    config = turn.services.config
     hours = ServiceHours.from_config(config)
-    if hours.is_open(ctx.now):
-        log.info("transfer to customer service for %s", mask_openid(user.openid))
+    if hours.is_open(turn.now):
+        log.info("transfer to customer service for %s", mask_openid(turn.openid))
         # WeChat shows nothing for a transfer: the agent's first message is what the worker sees.
         return TransferToAgentReply(account=config.get("human_agent.kf_account") or "")
-    return _book_callback(user, ctx, hours)
+    return _book_callback(turn, hours)
 
 
-def _book_callback(user, ctx, hours: ServiceHours) -> Reply:
+def _book_callback(turn: Turn, hours: ServiceHours) -> Reply:
     from bot.services.tickets import TicketRejected
 
-    tickets = ctx.runtime.tickets
+    tickets = turn.services.tickets
     closed = (f"现在不在人工服务时间（{hours.describe()}）。" if hours.ever_open
               else "人工客服暂时没有开通。")
-    open_callbacks, _total = tickets.list_for(user.person_id, kind="callback", limit=1)
-    if open_callbacks and open_callbacks[0].status == "open" and ctx.now - open_callbacks[0].created_at < RECENT_CALLBACK:
-        return ctx.offer(f"{closed}\n您已经预约过人工回复，编号：{open_callbacks[0].number}，工作人员上班后会尽快联系您。\n"
+    open_callbacks, _total = tickets.list_for(turn.worker.person_id, kind="callback", limit=1)
+    if open_callbacks and open_callbacks[0].status == "open" and turn.now - open_callbacks[0].created_at < RECENT_CALLBACK:
+        return turn.offer(f"{closed}\n您已经预约过人工回复，编号：{open_callbacks[0].number}，工作人员上班后会尽快联系您。\n"
                          f"急事请拨打职工服务热线 {HOTLINE}。", [("返回服务菜单", "@intent:greeting_help")])
-    question = last_question(ctx)
+    question = last_question(turn)
     text = f"职工请求人工服务。留言：{question}" if question else "职工请求人工服务（未留言）。"
     try:
-        view = tickets.open(user.person_id, "callback", text[:MAX_TICKET_TEXT], topic=_legal_topic(ctx),
+        view = tickets.open(turn.worker.person_id, "callback", text[:MAX_TICKET_TEXT], topic=_legal_topic(turn),
                             channel="chat")
     except TicketRejected as rejected:
         log.warning("callback ticket refused: %s", rejected)
         return TextReply(f"{closed}\n请拨打职工服务热线 {HOTLINE}，或在服务时间再回复“转人工”。")
     log.info("callback %s booked outside service hours", view.number)
     head = f"{closed}急事请拨打职工服务热线 {HOTLINE}。"
-    acknowledge = resolve("handlers.tickets:acknowledge")  # the one way tickets are confirmed in the chat
-    if acknowledge is not None:
-        return acknowledge(ctx, view, head=head)
-    return ctx.offer(f"{head}\n{tickets.acknowledgement(view)}", [("返回服务菜单", "@intent:greeting_help")])
+    return acknowledge(turn, view, head=head)
 
 
-def last_question(ctx) -> str:
+def last_question(turn: Turn) -> str:
     """What the worker wanted help with: this message minus 转人工, else the legal question or unclear text kept in context."""
-    own = ASKING_FOR_A_PERSON.sub("", ctx.text or "")
+    own = ASKING_FOR_A_PERSON.sub("", turn.text or "")
     if len(own) >= 4:
-        return (ctx.text or "").strip()
-    context = ctx.state.context
+        return (turn.text or "").strip()
+    context = turn.state.context
     asked = context.get("legal_question")
     if isinstance(asked, dict) and asked.get("text"):
         return str(asked["text"])
     return str(context.get("pending_text") or "")
 
 
-def _legal_topic(ctx) -> str | None:
-    asked = ctx.state.context.get("legal_question")
-    return asked.get("topic") if isinstance(asked, dict) and last_question(ctx) == asked.get("text") else None
+def _legal_topic(turn: Turn) -> str | None:
+    asked = turn.state.context.get("legal_question")
+    return asked.get("topic") if isinstance(asked, dict) and last_question(turn) == asked.get("text") else None

@@ -10,7 +10,9 @@ import re
 from datetime import datetime, timedelta
 
 from bot.messages import Reply, TextReply
-from handlers import resolve
+from handlers import human_agent
+from handlers.tickets import acknowledge, start_legal_aid
+from bot.turn import Turn
 
 log = logging.getLogger(__name__)
 
@@ -36,56 +38,56 @@ HUMAN_WORDS = re.compile(r"转人工|人工|真人|客服")
 
 # ---- the intent ---------------------------------------------------------------------------
 
-def handle(user, message, ctx) -> Reply:
+def handle(turn: Turn) -> Reply:
     """法律咨询: answer from the FAQ with its legal basis, or offer a counsellor."""
-    faq = ctx.runtime.legal_faq
-    text = (ctx.text or "").strip()
+    faq = turn.services.legal_faq
+    text = (turn.text or "").strip()
     if LEGAL_AID_WORDS.search(text):
-        return _legal_aid(user, message, ctx, start_now=bool(APPLY_WORDS.search(text)) or _aid_shown_recently(ctx))
+        return _legal_aid(turn, start_now=bool(APPLY_WORDS.search(text)) or _aid_shown_recently(turn))
     core = FILLER.sub("", text)
     if not core:
-        return _ask_what_happened(ctx)
-    topic = _topic(ctx, text)
+        return _ask_what_happened(turn)
+    topic = _topic(turn, text)
     hit = faq.best_answer(text, topic_prior=topic)
-    if hit is None and len(core) <= VAGUE_CORE and topic in (None, ctx.runtime.matcher.default_topic):
-        return _ask_what_happened(ctx)
+    if hit is None and len(core) <= VAGUE_CORE and topic in (None, turn.services.matcher.default_topic):
+        return _ask_what_happened(turn)
     if hit is not None:
         ranked = faq.ranked(text, topic)
         hit = ranked[0][0]
         close = [h for h, fit in ranked if fit >= CLOSE * ranked[0][1]]
         if len(core) <= SHORT_CORE and len(close) > 1:
             # 加班费 alone fits several answers equally well: let the worker pick rather than guess.
-            _remember(ctx, text, topic or hit.entry.topic, None)
+            _remember(turn, text, topic or hit.entry.topic, None)
             options = [(h.entry.question, f"@action:faq:{h.entry.id}") for h in close]
             options.append(("都不是，请工会法律顾问解答", "@action:counsellor:"))
-            return ctx.offer(f"关于“{text}”，您想问的是哪一个？回复数字：", options, "也可以把您的具体情况发给我。")
+            return turn.offer(f"关于“{text}”，您想问的是哪一个？回复数字：", options, "也可以把您的具体情况发给我。")
         log.info("legal answer %s (score %.2f, topic %s)", hit.entry.id, hit.score, topic)
-        _remember(ctx, text, topic or hit.entry.topic, hit.entry.id)
-        return _answer(ctx, hit.entry)
-    _remember(ctx, text, topic, None)
-    if len(core) <= SHORT_CORE and topic and faq.by_topic(topic) and topic != ctx.runtime.matcher.default_topic:
-        return _topic_questions(ctx, topic, head=f"关于“{faq.topic_title(topic)}”，大家常问这些，回复数字查看：")
+        _remember(turn, text, topic or hit.entry.topic, hit.entry.id)
+        return _answer(turn, hit.entry)
+    _remember(turn, text, topic, None)
+    if len(core) <= SHORT_CORE and topic and faq.by_topic(topic) and topic != turn.services.matcher.default_topic:
+        return _topic_questions(turn, topic, head=f"关于“{faq.topic_title(topic)}”，大家常问这些，回复数字查看：")
     log.info("legal question without a fitting answer (topic %s)", topic)
-    return _no_answer(ctx)
+    return _no_answer(turn)
 
 
-def _topic(ctx, text: str) -> str | None:
+def _topic(turn: Turn, text: str) -> str | None:
     """The matcher's topic; for text that came from a clarifying question or a menu, ask the matcher."""
-    match = ctx.match
+    match = turn.match
     if match is not None and match.intent in LEGAL_INTENTS and match.topic:
         return match.topic
-    return ctx.runtime.matcher.topic_of(text) if text else None
+    return turn.services.matcher.topic_of(text) if text else None
 
 
-def _remember(ctx, text: str, topic: str | None, faq_id: str | None) -> None:
-    ctx.state.context[QUESTION_KEY] = {"text": text, "topic": topic, "faq_id": faq_id,
-                                       "at": ctx.now.isoformat(timespec="seconds")}
-    ctx.state.last_intent, ctx.state.last_topic = "legal_consult", topic or ctx.state.last_topic
+def _remember(turn: Turn, text: str, topic: str | None, faq_id: str | None) -> None:
+    turn.state.context[QUESTION_KEY] = {"text": text, "topic": topic, "faq_id": faq_id,
+                                       "at": turn.now.isoformat(timespec="seconds")}
+    turn.state.last_intent, turn.state.last_topic = "legal_consult", topic or turn.state.last_topic
 
 
-def _question(ctx, fresh_only: bool = True) -> dict | None:
+def _question(turn: Turn, fresh_only: bool = True) -> dict | None:
     """The legal question the worker asked last (None when there is none, or it is old news)."""
-    kept = ctx.state.context.get(QUESTION_KEY)
+    kept = turn.state.context.get(QUESTION_KEY)
     if not isinstance(kept, dict) or not kept.get("text"):
         return None
     if fresh_only:
@@ -93,155 +95,147 @@ def _question(ctx, fresh_only: bool = True) -> dict | None:
             asked = datetime.fromisoformat(kept.get("at") or "")
         except ValueError:
             return None
-        if ctx.now - asked > timedelta(minutes=FOLLOW_UP_MINUTES):
+        if turn.now - asked > timedelta(minutes=FOLLOW_UP_MINUTES):
             return None
     return kept
 
 
-def _answer(ctx, entry) -> TextReply:
-    faq = ctx.runtime.legal_faq
+def _answer(turn: Turn, entry) -> TextReply:
+    faq = turn.services.legal_faq
     options = [(r.question, f"@action:faq:{r.id}") for r in faq.related(entry)]
     options.append(("没解决我的问题，请工会法律顾问解答", "@action:faq_unhelpful:"))
     options.append(("需要工会出面帮我维权", "@intent:rights_complaint"))
-    return ctx.offer(f"{faq.format_answer(entry)}\n\n您可能还想问（回复数字）：", options,
+    return turn.offer(f"{faq.format_answer(entry)}\n\n您可能还想问（回复数字）：", options,
                      "没有解决您的问题？回复“没用”，我们请工会法律顾问为您解答。")
 
 
-def _ask_what_happened(ctx) -> TextReply:
-    faq = ctx.runtime.legal_faq
+def _ask_what_happened(turn: Turn) -> TextReply:
+    faq = turn.services.legal_faq
     options = [(title, f"@action:faq:topic:{topic}") for topic, title in faq.topics()]
-    return ctx.offer("请直接说说您遇到的事，比如“公司拖欠工资三个月了怎么办”，我帮您查法律规定。\n"
+    return turn.offer("请直接说说您遇到的事，比如“公司拖欠工资三个月了怎么办”，我帮您查法律规定。\n"
                      "也可以先选一类，看看大家常问的问题：", options)
 
 
-def _topic_questions(ctx, topic: str, head: str) -> TextReply:
-    faq = ctx.runtime.legal_faq
+def _topic_questions(turn: Turn, topic: str, head: str) -> TextReply:
+    faq = turn.services.legal_faq
     entries = faq.by_topic(topic)[:TOPIC_PREVIEW]
     options = [(e.question, f"@action:faq:{e.id}") for e in entries]
     options.append(("都不是，请工会法律顾问解答", "@action:counsellor:"))
-    return ctx.offer(head, options, "也可以直接把您的情况发给我。")
+    return turn.offer(head, options, "也可以直接把您的情况发给我。")
 
 
-def _no_answer(ctx) -> TextReply:
-    days = _consultation_days(ctx)
+def _no_answer(turn: Turn) -> TextReply:
+    days = _consultation_days(turn)
     options = [(f"转给工会法律顾问（留言，{days}个工作日内答复）", "@action:counsellor:"),
                ("申请工会法律援助", "@action:legal_aid:"),
                ("转人工客服", "@intent:human_agent")]
-    return ctx.offer("抱歉，这个问题我这里还没有准确的答案，不想给您说错。您可以：", options,
+    return turn.offer("抱歉，这个问题我这里还没有准确的答案，不想给您说错。您可以：", options,
                      "也可以换个说法再问我，或拨打职工服务热线 12351。")
 
 
-def _consultation_days(ctx) -> int:
-    deadline = ctx.runtime.tickets.kind_settings("consultation").get("deadline") or {}
+def _consultation_days(turn: Turn) -> int:
+    deadline = turn.services.tickets.kind_settings("consultation").get("deadline") or {}
     return int(deadline.get("working_days") or deadline.get("days") or 3)
 
 
 # ---- numbered choices (ACTIONS) ---------------------------------------------------------
 
-def show_entry(user, message, ctx, argument: str) -> Reply:
+def show_entry(turn: Turn) -> Reply:
     """A related question picked by number (or "topic:<topic>": that topic's common questions)."""
-    faq = ctx.runtime.legal_faq
+    faq = turn.services.legal_faq
+    argument = turn.argument
     if argument.startswith("topic:"):
         topic = argument.split(":", 1)[1]
         if not faq.by_topic(topic):
-            return _ask_what_happened(ctx)
-        ctx.state.last_intent, ctx.state.last_topic = "legal_consult", topic
-        return _topic_questions(ctx, topic, head=f"“{faq.topic_title(topic)}”常见问题，回复数字查看：")
+            return _ask_what_happened(turn)
+        turn.state.last_intent, turn.state.last_topic = "legal_consult", topic
+        return _topic_questions(turn, topic, head=f"“{faq.topic_title(topic)}”常见问题，回复数字查看：")
     entry = faq.get(argument)
     if entry is None:  # the FAQ changed since the choice was offered
-        return _ask_what_happened(ctx)
-    asked = _question(ctx)
+        return _ask_what_happened(turn)
+    asked = _question(turn)
     # Keep the worker's own words: a counsellor needs them more than our FAQ question.
-    _remember(ctx, asked["text"] if asked else entry.question, entry.topic, entry.id)
-    return _answer(ctx, entry)
+    _remember(turn, asked["text"] if asked else entry.question, entry.topic, entry.id)
+    return _answer(turn, entry)
 
 
-def not_helpful(user, message, ctx, argument: str = "") -> Reply:
+def not_helpful(turn: Turn) -> Reply:
     """The answer did not help: offer a union counsellor, or the human agent straight away if asked for."""
-    if HUMAN_WORDS.search(ctx.text or ""):
-        return _to_human_agent(user, message, ctx)
-    days = _consultation_days(ctx)
+    if HUMAN_WORDS.search(turn.text or ""):
+        return _to_human_agent(turn)
+    days = _consultation_days(turn)
     options = [(f"转给工会法律顾问（留言，{days}个工作日内答复）", "@action:counsellor:"),
                ("转人工客服", "@intent:human_agent"),
                ("申请工会法律援助", "@action:legal_aid:")]
-    return ctx.offer("抱歉没能帮上您。您可以：", options, "也可以换个说法，把具体情况再告诉我。")
+    return turn.offer("抱歉没能帮上您。您可以：", options, "也可以换个说法，把具体情况再告诉我。")
 
 
-def hand_to_counsellor(user, message, ctx, argument: str = "") -> Reply:
+def hand_to_counsellor(turn: Turn) -> Reply:
     """Pass the worker's question to a union legal counsellor: a consultation ticket with a number."""
     from bot.services.tickets import TicketRejected
 
-    asked = _question(ctx, fresh_only=False)
+    asked = _question(turn, fresh_only=False)
     if asked is None:
         return TextReply("请先把您遇到的问题用一段话发给我（什么事、什么时候、现在怎么样了），"
                          "我查不到答案时会帮您转给工会法律顾问。")
     if asked.get("ticket"):
         return TextReply(f"这个问题已经转给工会法律顾问了，编号：{asked['ticket']}。\n"
                          f"回复编号即可查看答复；有新情况可以直接发给我。")
-    faq = ctx.runtime.legal_faq
+    faq = turn.services.legal_faq
     text = asked["text"][:MAX_TICKET_TEXT]
     seen = faq.get(asked.get("faq_id") or "")
     if seen is not None:
         text += f"\n（已看过常见问题“{seen.question}”，未解决）"
     try:
-        view = ctx.runtime.tickets.open(user.person_id, "consultation", text, topic=asked.get("topic"), channel="chat")
+        view = turn.services.tickets.open(turn.worker.person_id, "consultation", text, topic=asked.get("topic"), channel="chat")
     except TicketRejected as rejected:
         return TextReply(f"{rejected}\n请修改后再发给我，或拨打职工服务热线 12351。")
     asked["ticket"] = view.number
-    ctx.state.context[QUESTION_KEY] = asked
-    acknowledge = resolve("handlers.tickets:acknowledge")
-    if acknowledge is not None:
-        return acknowledge(ctx, view)
-    return ctx.offer(ctx.runtime.tickets.acknowledgement(view), [("返回服务菜单", "@intent:greeting_help")])
+    turn.state.context[QUESTION_KEY] = asked
+    return acknowledge(turn, view)
 
 
-def legal_aid(user, message, ctx, argument: str = "") -> Reply:
+def legal_aid(turn: Turn) -> Reply:
     """Union legal aid: who qualifies and what to bring; "apply" starts the application form."""
-    return _legal_aid(user, message, ctx, start_now=argument == "apply")
+    return _legal_aid(turn, start_now=turn.argument == "apply")
 
 
-def _legal_aid(user, message, ctx, start_now: bool) -> Reply:
-    ctx.state.last_intent = "legal_consult"
+def _legal_aid(turn: Turn, start_now: bool) -> Reply:
+    turn.state.last_intent = "legal_consult"
     if start_now:
-        ctx.state.context.pop("legal_aid_shown", None)
-        start = resolve("handlers.tickets:start_legal_aid")
-        if start is None:
-            return TextReply("法律援助在线申请暂时无法办理，请拨打职工服务热线 12351，"
-                             "或到所在县（市、区）总工会职工服务中心申请。")
-        asked = _question(ctx)
+        turn.state.context.pop("legal_aid_shown", None)
+        asked = _question(turn)
         # The question they asked us is the dispute: the form need not ask for it again.
-        return start(user, message, ctx, problem=asked["text"] if asked else "")
-    ctx.state.context["legal_aid_shown"] = ctx.now.isoformat(timespec="seconds")
+        return start_legal_aid(turn, problem=asked["text"] if asked else "")
+    turn.state.context["legal_aid_shown"] = turn.now.isoformat(timespec="seconds")
     options = [("我要申请法律援助", "@action:legal_aid:apply")]
-    if _question(ctx):
+    if _question(turn):
         options.append(("先把问题转给工会法律顾问", "@action:counsellor:"))
-    return ctx.offer(ctx.runtime.legal_faq.format_legal_aid(), options)
+    return turn.offer(turn.services.legal_faq.format_legal_aid(), options)
 
 
-def _aid_shown_recently(ctx) -> bool:
+def _aid_shown_recently(turn: Turn) -> bool:
     """The worker read the legal-aid summary, which says to reply 法律援助 to apply, and did."""
-    shown = ctx.state.context.get("legal_aid_shown")
+    shown = turn.state.context.get("legal_aid_shown")
     try:
-        return bool(shown) and ctx.now - datetime.fromisoformat(shown) < timedelta(minutes=FOLLOW_UP_MINUTES)
+        return bool(shown) and turn.now - datetime.fromisoformat(shown) < timedelta(minutes=FOLLOW_UP_MINUTES)
     except ValueError:
         return False
 
 
-def _to_human_agent(user, message, ctx) -> Reply:
-    from handlers import human_agent
-
-    ctx.state.last_intent = "human_agent"
-    return human_agent.handle(user, message, ctx)
+def _to_human_agent(turn: Turn) -> Reply:
+    turn.state.last_intent = "human_agent"
+    return human_agent.handle(turn)
 
 
 # ---- follow-ups recognised by their shape (TEXT_PATTERNS) -------------------------------
 
-def follow_up_unhelpful(user, message, ctx, found) -> Reply | None:
+def follow_up_unhelpful(turn: Turn) -> Reply | None:
     """没用 / 不是这个 right after a legal answer; anywhere else the message is routed as usual."""
-    text = ctx.text or ""
-    says_more = len(FILLER.sub("", re.sub(r"意思|我是说|我说的是", "", text[found.end():]))) >= NEW_QUESTION_CORE
-    if ctx.state.last_intent == "legal_consult" and _question(ctx) and (HUMAN_WORDS.search(text) or not says_more):
-        return not_helpful(user, message, ctx)
+    text = turn.text or ""
+    says_more = len(FILLER.sub("", re.sub(r"意思|我是说|我说的是", "", text[turn.found.end():]))) >= NEW_QUESTION_CORE
+    if turn.state.last_intent == "legal_consult" and _question(turn) and (HUMAN_WORDS.search(text) or not says_more):
+        return not_helpful(turn)
     # "不是这个意思，我是问加班费怎么算" is a better question, not a complaint about the answer:
     # decline, and the dialogue routes it as usual.
     return None

@@ -1,15 +1,12 @@
 """我要维权, 我要举报, 主席信箱, 困难帮扶, 法律援助: guided forms that open tickets; ticket look-up by number.
 
-Handlers talk, bot.services.tickets decides. The forms' wording comes from content/tickets.yaml,
-so each form is built from the content and rebuilt when an editor changes it; the module
-attributes COMPLAINT_FORM, REPORT_FORM, MAILBOX_FORM, HARDSHIP_FORM and LEGAL_AID_FORM are
-those built forms (handlers.FORMS names them).
+Handlers talk, bot.services.tickets decides. The forms' wording comes from content/tickets.yaml:
+each form is built from the current content when it is needed (bot/wiring.py lists the builders),
+so an editor's change applies to the next question asked.
 """
 from __future__ import annotations
 
 import re
-import threading
-from pathlib import Path
 
 from bot import forms
 from bot.forms import Field, FieldInvalid, Form
@@ -17,12 +14,8 @@ from bot.messages import Reply, TextReply
 from bot.security import mask_phone
 from bot.services.tickets import (MAX_TEXT, TicketRejected, TicketView, due_text, normalize_mobile,
                                   normalize_number)
+from bot.turn import Turn
 
-# form name -> ticket kind
-FORM_KINDS = {"complaint": "complaint", "report": "report", "mailbox": "mailbox", "hardship": "hardship",
-              "legal_aid": "legal_aid"}
-FORM_ATTRIBUTES = {"COMPLAINT_FORM": "complaint", "REPORT_FORM": "report", "MAILBOX_FORM": "mailbox",
-                   "HARDSHIP_FORM": "hardship", "LEGAL_AID_FORM": "legal_aid"}
 FORM_TITLES = {"complaint": "维权投诉", "report": "举报", "mailbox": "主席信箱来信", "hardship": "困难帮扶申请",
                "legal_aid": "法律援助申请"}
 
@@ -43,71 +36,66 @@ PREFILL_MIN_CHARS = 8
 SUMMARY_CHARS = 40
 LATEST_ANSWER_CHARS = 300  # about 900 bytes: the whole ticket view stays under WeChat's 2,048
 
-_lock = threading.Lock()
-_built: dict[tuple[str, str], tuple[int, Form]] = {}  # (content dir, form name) -> (id of content, form)
-_content_dir: list[Path] = []  # the content of the runtime that last used these handlers
-
 
 # ---- entry points ------------------------------------------------------------------------------
 
 
-def handle_complaint(user, message, ctx) -> Reply:
+def handle_complaint(turn: Turn) -> Reply:
     """我要维权 / 投诉: the complaint form, its first answer taken from the message when it tells the story."""
-    return _start("complaint", user, ctx)
+    return forms.start(build_complaint_form(turn.services), turn)
 
 
-def handle_report(user, message, ctx) -> Reply:
+def handle_report(turn: Turn) -> Reply:
     """我要举报: the report form (实名 or 匿名)."""
-    return _start("report", user, ctx)
+    return forms.start(build_report_form(turn.services), turn)
 
 
-def handle_mailbox(user, message, ctx) -> Reply:
+def handle_mailbox(turn: Turn) -> Reply:
     """主席信箱: a letter to the chairman."""
-    return _start("mailbox", user, ctx)
+    return forms.start(build_mailbox_form(turn.services), turn)
 
 
-def handle_hardship(user, message, ctx) -> Reply:
+def handle_hardship(turn: Turn) -> Reply:
     """困难帮扶: an application to the hardship-aid centre."""
-    return _start("hardship", user, ctx)
+    return forms.start(build_hardship_form(turn.services), turn)
 
 
-def start_legal_aid(user, message, ctx, problem: str = "") -> Reply:
+def start_legal_aid(turn: Turn, problem: str = "") -> Reply:
     """The legal-aid application form (for the legal handlers); problem, when given, answers the first question."""
     if problem:
-        ctx.text = problem
-    return _start("legal_aid", user, ctx)
+        turn.text = problem
+    return forms.start(build_legal_aid_form(turn.services), turn)
 
 
-def start_ticket_form(form_name: str, user, ctx) -> Reply:
-    """Start one of the ticket forms by name (complaint, report, mailbox, hardship, legal_aid)."""
-    return _start(form_name, user, ctx)
-
-
-def acknowledge(ctx, view: TicketView, head: str = "") -> TextReply:
+def acknowledge(turn: Turn, view: TicketView, head: str = "") -> TextReply:
     """The worker's confirmation of a stored ticket, with what they can do next (for other handlers too)."""
-    text = ctx.runtime.tickets.acknowledgement(view)
+    text = turn.services.tickets.acknowledgement(view)
     if head:
         text = f"{head.strip()}\n{text}"
-    return ctx.offer(text, [("查看这个工单", f"@action:ticket:{view.number}"),
+    return turn.offer(text, [("查看这个工单", f"@action:ticket:{view.number}"),
                             ("我的全部工单", "@action:ticket:mine"),
                             ("返回服务菜单", "@intent:greeting_help")])
 
 
-def show_ticket(user, message, ctx, argument: str = "") -> Reply:
+def show_ticket(turn: Turn) -> Reply:
     """A ticket's status and answers for its owner ("@action:ticket:<number>"), or the worker's list ("mine")."""
+    return _show_ticket(turn, turn.argument)
+
+
+def _show_ticket(turn: Turn, argument: str) -> Reply:
     if not argument or argument == "mine":
-        return _my_tickets(user, ctx)
-    view = ctx.runtime.tickets.get(user.person_id, argument)
+        return _my_tickets(turn)
+    view = turn.services.tickets.get(turn.worker.person_id, argument)
     if view is None:
-        return _not_found(ctx, argument)
-    return ctx.offer(format_ticket(view), [("我的全部工单", "@action:ticket:mine"),
+        return _not_found(turn, argument)
+    return turn.offer(format_ticket(view), [("我的全部工单", "@action:ticket:mine"),
                                            ("返回服务菜单", "@intent:greeting_help")])
 
 
-def show_ticket_by_pattern(user, message, ctx, found) -> Reply:
+def show_ticket_by_pattern(turn: Turn) -> Reply:
     """A message holding a ticket number (WQ20261127-001, 查询工单 JB20261127-002) or asking for my tickets."""
-    number = normalize_number(found.group(0))
-    return show_ticket(user, message, ctx, number or "mine")
+    number = normalize_number(turn.found.group(0))
+    return _show_ticket(turn, number or "mine")
 
 
 def format_ticket(view: TicketView) -> str:
@@ -139,42 +127,15 @@ def format_ticket(view: TicketView) -> str:
 # ---- the forms -----------------------------------------------------------------------------------
 
 
-def __getattr__(name: str):
-    """COMPLAINT_FORM and the other forms, built from the content of the runtime in use."""
-    if name in FORM_ATTRIBUTES:
-        directory = _content_dir[-1] if _content_dir else _default_content_dir()
-        return build_form(FORM_ATTRIBUTES[name], directory)
-    raise AttributeError(name)
+def _questions(services, kind: str):
+    """The wording of a kind's form questions from content/tickets.yaml, with a default for each."""
+    questions = services.tickets.kind_settings(kind).get("questions") or {}
+    return lambda name, default="": str(questions.get(name) or default).strip()
 
 
-def build_form(form_name: str, content_dir) -> Form:
-    """The form called form_name with the wording of content_dir/tickets.yaml (cached until it changes)."""
-    from bot.content import ContentFile
-
-    key = (str(content_dir), form_name)
-    with _lock:
-        content_file = _content_files.setdefault(str(content_dir), ContentFile(Path(content_dir) / "tickets.yaml"))
-    content = content_file.load() or {}
-    cached = _built.get(key)
-    if cached is not None and cached[0] == id(content):
-        return cached[1]
-    questions = ((content.get("kinds") or {}).get(FORM_KINDS[form_name]) or {}).get("questions") or {}
-    form = _BUILDERS[form_name](lambda name, default="": str(questions.get(name) or default).strip())
-    with _lock:
-        _built[key] = (id(content), form)
-    return form
-
-
-_content_files: dict = {}
-
-
-def _default_content_dir() -> Path:
-    from bot.config import PROJECT_ROOT
-
-    return PROJECT_ROOT / "content"
-
-
-def _complaint_form(q) -> Form:
+def build_complaint_form(services) -> Form:
+    """The complaint form with the current wording of content/tickets.yaml."""
+    q = _questions(services, "complaint")
     return Form(
         name="complaint", title=FORM_TITLES["complaint"], intro=q("intro"), consent_notice=q("consent"),
         fields=(
@@ -185,7 +146,9 @@ def _complaint_form(q) -> Form:
         prefill=_prefill_story, submit=_submit_complaint)
 
 
-def _report_form(q) -> Form:
+def build_report_form(services) -> Form:
+    """The report form with the current wording of content/tickets.yaml."""
+    q = _questions(services, "report")
     return Form(
         name="report", title=FORM_TITLES["report"], intro=q("intro"), consent_notice=q("consent"),
         fields=(
@@ -201,7 +164,9 @@ def _report_form(q) -> Form:
         submit=_submit_report)
 
 
-def _mailbox_form(q) -> Form:
+def build_mailbox_form(services) -> Form:
+    """The chairman's mailbox form with the current wording of content/tickets.yaml."""
+    q = _questions(services, "mailbox")
     return Form(
         name="mailbox", title=FORM_TITLES["mailbox"], intro=q("intro"), consent_notice=q("consent"),
         fields=(
@@ -214,7 +179,9 @@ def _mailbox_form(q) -> Form:
         submit=_submit_mailbox)
 
 
-def _hardship_form(q) -> Form:
+def build_hardship_form(services) -> Form:
+    """The hardship-aid form with the current wording of content/tickets.yaml."""
+    q = _questions(services, "hardship")
     return Form(
         name="hardship", title=FORM_TITLES["hardship"], intro=q("intro"), consent_notice=q("consent"),
         fields=(
@@ -228,7 +195,9 @@ def _hardship_form(q) -> Form:
         submit=_submit_hardship)
 
 
-def _legal_aid_form(q) -> Form:
+def build_legal_aid_form(services) -> Form:
+    """The legal-aid form with the current wording of content/tickets.yaml."""
+    q = _questions(services, "legal_aid")
     return Form(
         name="legal_aid", title=FORM_TITLES["legal_aid"], intro=q("intro"), consent_notice=q("consent"),
         fields=(
@@ -239,15 +208,11 @@ def _legal_aid_form(q) -> Form:
         prefill=_prefill_story, submit=_submit_legal_aid)
 
 
-_BUILDERS = {"complaint": _complaint_form, "report": _report_form, "mailbox": _mailbox_form,
-             "hardship": _hardship_form, "legal_aid": _legal_aid_form}
-
-
 # ---- checks ------------------------------------------------------------------------------------
 
 
-def _story(text: str, turn) -> str:
-    text = text.strip()
+def _story(turn: Turn) -> str:
+    text = turn.text.strip()
     if len(text) < 5:
         raise FieldInvalid("请再多说几句，让工作人员了解清楚情况（至少5个字）。")
     if len(text) > MAX_TEXT:
@@ -255,8 +220,8 @@ def _story(text: str, turn) -> str:
     return text
 
 
-def _employer(text: str, turn) -> str:
-    text = text.strip()
+def _employer(turn: Turn) -> str:
+    text = turn.text.strip()
     if len(text) < 2:
         raise FieldInvalid("请告诉我单位的名称（至少2个字）。")
     if len(text) > 100:
@@ -264,15 +229,15 @@ def _employer(text: str, turn) -> str:
     return text
 
 
-def _phone(text: str, turn) -> str:
+def _phone(turn: Turn) -> str:
     try:
-        return normalize_mobile(text)
+        return normalize_mobile(turn.text)
     except ValueError:
         raise FieldInvalid("这个手机号好像不对，请输入11位手机号码，例如13812345678。") from None
 
 
-def _city(text: str, turn) -> str:
-    found = next((city for city in ZHEJIANG_CITIES if city in text), None)
+def _city(turn: Turn) -> str:
+    found = next((city for city in ZHEJIANG_CITIES if city in turn.text), None)
     if found is None:
         raise FieldInvalid(f"请告诉我浙江省内的城市：{'、'.join(ZHEJIANG_CITIES)}。"
                            "不在浙江的职工，请联系当地工会或拨打12351。")
@@ -281,8 +246,8 @@ def _city(text: str, turn) -> str:
 
 def _choice(options):
     """A check that takes the option's number, its label or one of its words."""
-    def check(text: str, turn) -> str:
-        cleaned = text.strip().strip("。.、 ").translate(str.maketrans("１２３４５６７８９", "123456789"))
+    def check(turn: Turn) -> str:
+        cleaned = turn.text.strip().strip("。.、 ").translate(str.maketrans("１２３４５６７８９", "123456789"))
         if cleaned.isdigit() and 1 <= int(cleaned) <= len(options):
             return options[int(cleaned) - 1][0]
         for key, label, words in options:
@@ -302,14 +267,14 @@ def _short(text, limit: int = SUMMARY_CHARS) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _prefill_story(turn) -> dict:
+def _prefill_story(turn: Turn) -> dict:
     # 我要维权，公司拖欠我三个月工资 already tells the story: do not ask for it again.
     text = (turn.text or "").strip()
     data = {}
     if len(REQUEST_WORDS.sub("", text)) >= PREFILL_MIN_CHARS and len(text) <= MAX_TEXT:
         data["what_happened"] = text
     match = turn.match
-    if match is not None and match.topic and match.topic != turn.runtime.matcher.default_topic:
+    if match is not None and match.topic and match.topic != turn.services.matcher.default_topic:
         data["topic"] = match.topic
     return data
 
@@ -317,47 +282,43 @@ def _prefill_story(turn) -> dict:
 # ---- submitting ----------------------------------------------------------------------------------
 
 
-def _submit_complaint(data: dict, turn) -> Reply:
+def _submit_complaint(turn: Turn) -> Reply:
+    data = turn.answers
     return _open(turn, data, "complaint", data["what_happened"], topic=data.get("topic"), employer=data.get("employer"),
                  contact_phone=data.get("contact_phone"))
 
 
-def _submit_report(data: dict, turn) -> Reply:
+def _submit_report(turn: Turn) -> Reply:
+    data = turn.answers
     anonymous = data.get("identity") == "anonymous"
     return _open(turn, data, "report", data["what_happened"], employer=data.get("employer"),
                  contact_phone=None if anonymous else data.get("contact_phone"), anonymous=anonymous,
                  details={"subject": data.get("subject")})
 
 
-def _submit_mailbox(data: dict, turn) -> Reply:
+def _submit_mailbox(turn: Turn) -> Reply:
+    data = turn.answers
     return _open(turn, data, "mailbox", data["content"], contact_phone=data.get("contact_phone") or None,
                  details={"subject_type": data.get("subject_type")})
 
 
-def _submit_hardship(data: dict, turn) -> Reply:
+def _submit_hardship(turn: Turn) -> Reply:
+    data = turn.answers
     return _open(turn, data, "hardship", data["situation"], employer=data.get("employer") or None,
                  contact_phone=data.get("contact_phone"),
                  details={"aid_type": data.get("aid_type"), "city": data.get("city")})
 
 
-def _submit_legal_aid(data: dict, turn) -> Reply:
+def _submit_legal_aid(turn: Turn) -> Reply:
+    data = turn.answers
     return _open(turn, data, "legal_aid", data["what_happened"], topic=data.get("topic"),
                  employer=data.get("employer"), contact_phone=data.get("contact_phone"))
 
 
-def _open(turn, data: dict, kind: str, text: str, **fields) -> Reply:
-    from bot.services.people import OFFICIAL
-
-    # Forms started here remember the worker; a Turn that knows its follower (dialogue) serves the others.
-    openid = data.get("_openid") or turn.openid
-    if not openid:
-        # Started by another module with forms.start and no way to know who is writing: store nothing
-        # rather than a ticket nobody can follow; the answers stay, so 1 works once this is fixed.
-        raise FieldInvalid("抱歉，这份申请暂时无法在线提交，请拨打职工服务热线 12351，"
-                           "或到所在县（市、区）总工会职工服务中心办理。")
-    person_id = turn.runtime.people.person_id(OFFICIAL, openid)
+def _open(turn: Turn, data: dict, kind: str, text: str, **fields) -> Reply:
+    person_id = turn.worker.person_id
     try:
-        view = turn.runtime.tickets.open(person_id, kind, text, attachments=data.get("attachments") or [],
+        view = turn.services.tickets.open(person_id, kind, text, attachments=data.get("attachments") or [],
                                          channel="chat", **fields)
     except TicketRejected as rejected:
         raise FieldInvalid("；".join(rejected.fields.values())) from None
@@ -367,30 +328,18 @@ def _open(turn, data: dict, kind: str, text: str, **fields) -> Reply:
 # ---- helpers -------------------------------------------------------------------------------------
 
 
-def _start(form_name: str, user, ctx) -> Reply:
-    directory = Path(ctx.runtime.content_dir)
-    if not _content_dir or _content_dir[-1] != directory:
-        _content_dir.append(directory)
-    form = build_form(form_name, directory)
-    reply = forms.start(form, ctx)
-    if ctx.state.form == form.name:
-        # The form's submit gets the answers and the turn, not the worker: remember who is filling it in.
-        ctx.state.data["_openid"] = user.openid
-    return reply
-
-
-def _my_tickets(user, ctx) -> Reply:
-    views, total = ctx.runtime.tickets.list_for(user.person_id, limit=5)
+def _my_tickets(turn: Turn) -> Reply:
+    views, total = turn.services.tickets.list_for(turn.worker.person_id, limit=5)
     if not views:
-        return ctx.offer("您还没有提交过工单。需要帮助时可以：",
+        return turn.offer("您还没有提交过工单。需要帮助时可以：",
                          [("我要维权", "@intent:rights_complaint"), ("法律咨询", "@intent:legal_consult"),
                           ("返回服务菜单", "@intent:greeting_help")])
     head = f"您共有 {total} 个工单" + ("，这是最近的 5 个" if total > 5 else "") + "，回复数字查看详情："
     options = [(f"{v.kind_name} {v.number}（{v.status_name}）", f"@action:ticket:{v.number}") for v in views]
     options.append(("返回服务菜单", "@intent:greeting_help"))
-    return ctx.offer(head, options)
+    return turn.offer(head, options)
 
 
-def _not_found(ctx, number: str) -> Reply:
-    return ctx.offer(f"没有找到这个工单（{number}）。请核对编号是否正确；工单只有提交人本人可以查询。",
+def _not_found(turn: Turn, number: str) -> Reply:
+    return turn.offer(f"没有找到这个工单（{number}）。请核对编号是否正确；工单只有提交人本人可以查询。",
                      [("我的全部工单", "@action:ticket:mine"), ("返回服务菜单", "@intent:greeting_help")])

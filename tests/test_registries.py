@@ -9,20 +9,13 @@ from bot.push.scheduler import PERIODIC_JOBS
 from bot.registry import resolve
 from bot.services.people import MERGE_HOOKS, MERGEABLE_TABLES
 from bot.storage.models import Base
-from handlers import ACTIONS, FORMS, INTENT_HANDLERS, TEXT_PATTERNS
 
-SPECS = (GROUPS + CONTENT_CHECKS + DEMO_LOADERS + MERGE_HOOKS + list(INTENT_HANDLERS.values())
-         + list(FORMS.values()) + list(ACTIONS.values()) + [spec for _pattern, spec in TEXT_PATTERNS]
-         + [job.func for job in PERIODIC_JOBS])
+SPECS = GROUPS + CONTENT_CHECKS + DEMO_LOADERS + MERGE_HOOKS + [job.func for job in PERIODIC_JOBS]
 
 
 @pytest.mark.parametrize("spec", SPECS)
 def test_each_registered_part_resolves(spec):
     assert resolve(spec) is not None, f"{spec} names nothing"
-
-
-def test_every_intent_has_a_handler():
-    assert set(INTENTS) == set(INTENT_HANDLERS)
 
 
 def test_records_that_follow_a_person_have_a_person_id():

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.messages import Inbound, NoReply, Reply
+from bot.messages import NoReply, Reply
 from bot.push.delivery import FAILED, SENT
 from bot.storage.models import Campaign, Delivery, SubscribeConsent
 from bot.storage.models.base import utcnow
@@ -55,20 +55,22 @@ def record_consent(database, openid: str, template_id: str, accepted: bool, sour
             continue
 
 
-def on_subscribe_consent(message: Inbound, ctx) -> Reply:
+def on_subscribe_consent(turn) -> Reply:
     """subscribe_msg_popup_event / subscribe_msg_change_event: record what the follower chose."""
+    message = turn.message
     root = "SubscribeMsgPopupEvent" if message.event == "subscribe_msg_popup_event" else "SubscribeMsgChangeEvent"
     for entry in _entries(message.raw, root):
         template_id = entry.get("TemplateId")
         status = (entry.get("SubscribeStatusString") or "").lower()
         if template_id and status in ("accept", "reject"):
-            record_consent(ctx.runtime.database, message.openid, template_id, status == "accept", "popup", ctx.now)
+            record_consent(turn.services.database, message.openid, template_id, status == "accept", "popup", turn.now)
     return NoReply()
 
 
-def on_delivery_report(message: Inbound, ctx) -> None:
+def on_delivery_report(turn) -> None:
     """Update deliveries and campaigns from TEMPLATESENDJOBFINISH, MASSSENDJOBFINISH and subscribe reports."""
-    database, raw = ctx.runtime.database, message.raw
+    message = turn.message
+    database, raw = turn.services.database, message.raw
     if message.event == "templatesendjobfinish":
         msg_id, status = raw.get("MsgID") or raw.get("MsgId"), (raw.get("Status") or "")
         if msg_id:
@@ -80,7 +82,7 @@ def on_delivery_report(message: Inbound, ctx) -> None:
         with database.session() as session:
             session.execute(update(Campaign).where(Campaign.wechat_msg_id == str(msg_id)).values(
                 report_total=_int(raw.get("TotalCount")), report_sent=_int(raw.get("SentCount")),
-                report_failed=_int(raw.get("ErrorCount")), updated_at=ctx.now))
+                report_failed=_int(raw.get("ErrorCount")), updated_at=turn.now))
             session.execute(update(Delivery).where(Delivery.wechat_msg_id == str(msg_id))
                             .values(report=(raw.get("Status") or "")[:64]))
     elif message.event == "subscribe_msg_sent_event":

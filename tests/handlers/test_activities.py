@@ -7,8 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot import dialogue
-from bot.conversation_state import ConversationState
-from bot.dialogue import Turn, Worker
+from bot.turn import Turn
 from bot.messages import Inbound
 from bot.services.activities import from_local
 from bot.storage.models import Follower
@@ -197,14 +196,15 @@ def test_weekend_filter(say, activity):
 
 def test_actions_as_plain_functions(runtime, activity):
     view = activity("直接调用")
-    turn = Turn(runtime, ConversationState(), runtime.clock())
-    worker = Worker("o_plain_function", runtime)
-    reply = handler.sign_up(worker, None, turn, str(view.id)).as_text()
+    turn = Turn.begin(runtime, "o_plain_function", argument=str(view.id))
+    reply = handler.sign_up(turn).as_text()
     assert "报名成功" in reply and turn.state.choices == ["@action:my_activities:", "@action:activity:list:0"]
-    assert "已经报上" in handler.sign_up(worker, None, turn, str(view.id)).as_text()
-    assert "找不到" in handler.show_activity(worker, None, turn, "9999").as_text()
-    assert "没有报名这个活动" in handler.cancel_sign_up(Worker("o_nobody", runtime), None, turn, str(view.id)).as_text()
-    assert "已取消" in handler.cancel_sign_up(worker, None, turn, f"{view.id}:yes").as_text()
+    assert "已经报上" in handler.sign_up(turn).as_text()
+    assert "找不到" in handler.show_activity(Turn.begin(runtime, "o_plain_function", argument="9999")).as_text()
+    nobody = Turn.begin(runtime, "o_nobody", argument=str(view.id))
+    assert "没有报名这个活动" in handler.cancel_sign_up(nobody).as_text()
+    turn.argument = f"{view.id}:yes"
+    assert "已取消" in handler.cancel_sign_up(turn).as_text()
 
 
 def test_a_kind_of_activity_with_none_coming_says_so_and_lists_the_rest(say, activity):

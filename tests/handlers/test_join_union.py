@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.conversation_state import ConversationState
-from bot.dialogue import Turn, Worker, respond
+from bot.dialogue import respond
 from bot.messages import Inbound
 from bot.services.people import OFFICIAL
-from handlers import FORMS, join_union, membership, resolve
+from bot.turn import Turn
+from bot.wiring import form_named
+from handlers import join_union, membership
 
 ID_NUMBER = "330102199506151232"
 
@@ -32,12 +33,12 @@ def applicant(runtime, openid: str = "o_joiner") -> int:
     return runtime.people.person_id(OFFICIAL, openid)
 
 
-def turn(runtime, text: str = "") -> Turn:
-    return Turn(runtime, ConversationState(), runtime.clock(), text=text)
+def turn(runtime, text: str = "", openid: str = "o_asker") -> Turn:
+    return Turn.begin(runtime, openid, text=text)
 
 
-def test_the_form_is_found_by_the_dialogue_and_follows_the_content():
-    form = resolve(FORMS["join_union"])
+def test_the_form_is_found_by_the_dialogue_and_follows_the_content(runtime):
+    form = form_named("join_union", runtime)
     assert form.name == "join_union" and form.title == "入会申请"
     assert [f.name for f in form.fields] == ["name", "phone", "id_number", "employer", "platform", "city",
                                              "district", "industry", "occupation"]
@@ -122,8 +123,7 @@ def test_an_application_made_meanwhile_elsewhere_is_reported_at_submission(chat,
 
 
 def test_a_membership_question_heard_as_joining_is_answered(runtime):
-    user = Worker("o_asker", runtime)
-    reply = join_union.handle(user, None, turn(runtime, "入会证明怎么开")).as_text()
+    reply = join_union.handle(turn(runtime, "入会证明怎么开")).as_text()
     assert "证明" in reply and "同意" not in reply
 
 
@@ -131,9 +131,8 @@ def test_asking_whether_an_application_went_through_shows_its_progress(chat, run
     fill_up_to_summary(chat)
     chat("1")
     number = runtime.membership.current_application(applicant(runtime)).application_no
-    user = Worker("o_joiner", runtime)
     for text in ("入会申请通过了吗", "我提交的入会申请有结果了吗"):
-        reply = join_union.handle(user, None, turn(runtime, text)).as_text()
+        reply = join_union.handle(turn(runtime, text, "o_joiner")).as_text()
         assert number in reply and "审核中" in reply
 
 
@@ -147,14 +146,14 @@ def test_asking_whether_an_application_went_through_shows_its_progress(chat, run
     ("", "还没有提交过入会申请"),
 ])
 def test_membership_questions_are_told_apart_by_their_words(runtime, text, expected):
-    reply = membership.handle(Worker("o_asker", runtime), None, turn(runtime, text)).as_text()
+    reply = membership.handle(turn(runtime, text)).as_text()
     assert expected in reply
 
 
 def test_every_membership_answer_ends_with_numbered_choices(runtime):
-    ctx = turn(runtime, "会费怎么交")
-    reply = membership.handle(Worker("o_asker", runtime), None, ctx).as_text()
-    assert reply.splitlines()[-1].startswith("3 ") and len(ctx.state.choices) == 3
+    asked = turn(runtime, "会费怎么交")
+    reply = membership.handle(asked).as_text()
+    assert reply.splitlines()[-1].startswith("3 ") and len(asked.state.choices) == 3
 
 
 def test_a_member_sees_the_card_from_progress_and_card_questions(chat, runtime):
@@ -180,12 +179,12 @@ def test_a_rejected_worker_is_told_why_and_may_apply_again(chat, runtime):
 def test_a_form_started_by_another_door_still_knows_its_worker(runtime):
     from bot import forms
 
-    ctx = Turn(runtime, ConversationState(), runtime.clock(), user=Worker("o_elsewhere", runtime))
-    form = join_union.join_form()
-    forms.start(form, ctx)  # e.g. the generic start_form action: no person id kept in the answers
+    started = turn(runtime, openid="o_elsewhere")
+    form = join_union.build_form(runtime)
+    forms.start(form, started)  # e.g. the generic start_form action: the turn alone says who is writing
     for answer in ("同意", "张三", "13812345678", ID_NUMBER, "某某公司", "杭州", "西湖", "1", "工人"):
-        forms.advance(form, answer, ctx)
-    reply = forms.advance(form, "1", ctx).as_text()
+        forms.advance(form, answer, started)
+    reply = forms.advance(form, "1", started).as_text()
     view = runtime.membership.current_application(applicant(runtime, "o_elsewhere"))
     assert view is not None and view.application_no in reply
 

@@ -13,6 +13,7 @@ from bot import dialogue
 from bot.conversation_state import ConversationState
 from bot.messages import Inbound, TransferToAgentReply
 from bot.services.content_loader import ContentError
+from bot.turn import Turn
 from handlers import legal
 
 QUESTIONS = Path(__file__).parent / "legal_questions.yaml"
@@ -150,8 +151,7 @@ def test_replying_fa_lv_yuan_zhu_after_reading_the_summary_applies_as_it_says(sa
 
 
 def test_hand_to_counsellor_without_a_question_asks_for_one(runtime):
-    ctx = dialogue.Turn(runtime, ConversationState(), runtime.clock())
-    reply = legal.hand_to_counsellor(dialogue.Worker("o_x", runtime), Inbound("o_x", "text", text="1"), ctx, "")
+    reply = legal.hand_to_counsellor(Turn.begin(runtime, Inbound("o_x", "text", text="1")))
     assert "请先把您遇到的问题" in reply.as_text()
 
 
@@ -162,9 +162,8 @@ def test_hand_written_questions_get_fitting_answers(runtime):
     misses = []
     for topic, items in questions.items():
         for text, fitting in items:
-            ctx = dialogue.Turn(runtime, ConversationState(), runtime.clock(), text=text,
-                                match=runtime.matcher.classify(text))
-            reply = legal.handle(dialogue.Worker("o_eval", runtime), Inbound("o_eval", "text", text=text), ctx)
+            ctx = Turn.begin(runtime, Inbound("o_eval", "text", text=text), match=runtime.matcher.classify(text))
+            reply = legal.handle(ctx)
             answered = (ctx.state.context.get(legal.QUESTION_KEY) or {}).get("faq_id")
             offered = [c.rsplit(":", 1)[-1] for c in ctx.state.choices if c.startswith("@action:faq:")]
             if answered:

@@ -154,12 +154,11 @@ def test_a_story_with_a_negation_stays_in_the_form(say):
 
 
 def _start_from_another_handler(runtime, openid: str, starter) -> str:
-    """Run starter(ctx) as another module's handler would, saving the follower's state like the dialogue."""
-    from bot.conversation_state import ConversationState
+    """Run starter(turn) as another module's handler would, saving the follower's state like the dialogue."""
+    from bot.turn import Turn
 
-    state = runtime.conversations.load(openid)
-    turn = dialogue.Turn(runtime, state if state else ConversationState(), runtime.clock())
-    reply = starter(dialogue.Worker(openid, runtime), turn)
+    turn = Turn.begin(runtime, openid, runtime.conversations.load(openid))
+    reply = starter(turn)
     runtime.conversations.save(openid, turn.state)
     return reply.as_text()
 
@@ -169,7 +168,7 @@ def test_legal_aid_started_by_the_legal_handlers_with_the_story(say, runtime):
 
     story = "公司不签劳动合同，我干了一年了想要双倍工资，已经申请仲裁了"
     reply = _start_from_another_handler(
-        runtime, "o_worker_0001", lambda user, ctx: start_legal_aid(user, None, ctx, problem=story))
+        runtime, "o_worker_0001", lambda turn: start_legal_aid(turn, problem=story))
     assert "法律援助" in reply and "同意" in reply
     assert "哪家单位" in say("同意")
     say("某某物流公司")
@@ -182,9 +181,10 @@ def test_legal_aid_started_by_the_legal_handlers_with_the_story(say, runtime):
 
 def test_a_form_started_by_another_handler_is_filed_for_the_worker(say, runtime):
     from bot import forms
-    from handlers.tickets import LEGAL_AID_FORM
+    from handlers.tickets import build_legal_aid_form
 
-    _start_from_another_handler(runtime, "o_worker_0001", lambda user, ctx: forms.start(LEGAL_AID_FORM, ctx))
+    _start_from_another_handler(runtime, "o_worker_0001",
+                                lambda turn: forms.start(build_legal_aid_form(turn.services), turn))
     say("同意")
     say("公司拖欠工资半年，申请了仲裁还没开庭")
     say("某某物流公司")
