@@ -15,6 +15,7 @@ CONTENT_CHECKS: list[str] = [
     "bot.services.tickets:check_content",
     "handlers.legal:check_content",
     "handlers.benefits:check_content",
+    "bot.nlu.model:check_model",
 ]
 
 

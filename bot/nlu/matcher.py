@@ -1,7 +1,8 @@
 """The intent matcher: content/nlu loaded (and reloaded on edits) and a worker's message scored against it.
 
 The pieces live beside it: match.py (the labels and the Match type), phrasebook.py (reading, compiling and checking
-content/nlu), scoring.py (the rules' scan and scores).
+content/nlu), scoring.py (the rules' scan and scores), model.py (the learned second opinion, trained by training.py)
+and combining.py (the one rule that combines the two opinions).
 """
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from bot.nlu.combining import combine, rules_win
 from bot.nlu.match import INTENTS, LEGAL_INTENTS, TOPIC_PREFIX, Match
+from bot.nlu.model import LearnedModel, ModelMismatch, load_model, model_path
 from bot.nlu.normalize import normalize
-from bot.nlu.phrasebook import check_content, content_files, dictionary_words, load_content
-from bot.nlu.scoring import best_topic, scan, score_rules
+from bot.nlu.phrasebook import Phrasebook, check_content, content_files, dictionary_words, load_content, topic_names
+from bot.nlu.scoring import best_topic, rule_opinion, scan
 
 if TYPE_CHECKING:
     from bot.nlu.tokenizer import DomainTokenizer
@@ -34,21 +37,48 @@ _PHRASE_FREQ = 20000  # as dictionary.txt: high enough that jieba keeps a conten
 class IntentMatcher:
     """Scores a worker's message against the intents and legal topics kept in content/nlu."""
 
-    def __init__(self, content_dir: str | Path, cache_dir: str | Path | None = None):
+    def __init__(self, content_dir: str | Path, cache_dir: str | Path | None = None, use_model: bool = True):
         self.content_dir = Path(content_dir)
+        self.use_model = use_model
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self._lock = threading.Lock()
         self._tokenizer: "DomainTokenizer | None" = None
         self._segmenter: "DomainTokenizer | None" = None
         self._content = load_content(self.content_dir)
+        self._model: LearnedModel | None = None
+        self.model_status = "not used"  # why the learned model is or is not in use (for logs and health checks)
+        if use_model:
+            self._model, self.model_status = self._load_model(self._content)
         self._stamp = self._files_stamp()
         self._refused: tuple | None = None  # the files' stamp last refused (logged once)
         self._next_check = time.monotonic() + _RELOAD_CHECK_SECONDS
 
     @classmethod
-    def from_content(cls, content_dir: str | Path, cache_dir: str | Path | None = None) -> "IntentMatcher":
+    def from_content(cls, content_dir: str | Path, cache_dir: str | Path | None = None,
+                     use_model: bool = True) -> "IntentMatcher":
         """Build a matcher from a content directory (the one holding nlu/)."""
-        return cls(content_dir, cache_dir)
+        return cls(content_dir, cache_dir, use_model)
+
+    def _load_model(self, content: Phrasebook) -> tuple[LearnedModel | None, str]:
+        """Load content/nlu/model.json if it belongs to this content; otherwise refuse it, loudly, and use rules alone."""
+        path = model_path(self.content_dir)
+        try:
+            model = load_model(self.content_dir, topic_names(content))
+        except FileNotFoundError:
+            status = f"no learned model at {path}: the rules answer alone (run `python -m bot nlu train`)"
+        except ModelMismatch as exc:
+            status = f"learned model refused, the rules answer alone: {exc}"
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            status = f"learned model unreadable, the rules answer alone: {path}: {exc}"
+        else:
+            return model, f"learned model in use (content version {model.content_version})"
+        log.warning("%s", status)
+        return None, status
+
+    @property
+    def model(self) -> LearnedModel | None:
+        """The learned model in use, or None when the rules answer alone (see model_status)."""
+        return self._model
 
     # -- content -----------------------------------------------------------------------------------
 
@@ -98,7 +128,7 @@ class IntentMatcher:
 
     def _files_stamp(self) -> tuple:
         stamp = []
-        for path in content_files(self.content_dir):
+        for path in [*content_files(self.content_dir), model_path(self.content_dir)]:
             try:
                 info = os.stat(path)
                 stamp.append((info.st_mtime_ns, info.st_size))
@@ -127,8 +157,11 @@ class IntentMatcher:
                 log.warning("content/nlu not reloaded, the files have problems: %s", "; ".join(problems[:3]))
                 self._refused = stamp
             return False
+        model, status = self._load_model(content) if self.use_model else (None, self.model_status)
         with self._lock:
+            self._model = None  # never the old model with the new content, even for a moment
             self._content = content
+            self._model, self.model_status = model, status
             self._stamp = stamp
             for tokenizer in (self._tokenizer, self._segmenter):
                 if tokenizer is None:
@@ -153,8 +186,19 @@ class IntentMatcher:
     def classify(self, text: str, in_form: bool = False) -> Match:
         """Return the intent (and legal topic) of a worker's message; see Match.confident for when to ask."""
         content = self._content  # one snapshot: a reload in another thread does not mix two versions
+        model = self._model
         norm = normalize(text or "", content.corrections)
-        return score_rules(content, text, norm, self._boundaries, in_form)
+        opinion = rule_opinion(content, text, norm, self._boundaries, in_form)
+        if model is None or not opinion.probs or rules_win(opinion, in_form):
+            return opinion.match
+        intents, topics = model.predict(norm, self.segmenter.words(norm))
+        return combine(opinion, intents, topics, content, in_form)
+
+    def rules_only(self, text: str, in_form: bool = False) -> Match:
+        """Return what the keyword rules alone say (for measuring the learned model's contribution)."""
+        content = self._content
+        norm = normalize(text or "", content.corrections)
+        return rule_opinion(content, text, norm, self._boundaries, in_form).match
 
     def topic_of(self, text: str) -> str | None:
         """Return the legal topic of any text, or None when it names none."""
@@ -162,5 +206,5 @@ class IntentMatcher:
         norm = normalize(text or "", content.corrections)
         if not norm:
             return None
-        scores, _, _ = scan(norm, content, self._boundaries)
+        scores = scan(norm, content, self._boundaries)[0]
         return best_topic(scores)[0]

@@ -49,6 +49,7 @@ DEFAULT_SETTINGS = {
     "negation_window": 5,      # characters between a negator and the phrase it negates
     "in_form_min_score": 3.0,  # inside a form, the evidence needed to switch requests
     "in_form_threshold": 0.7,
+    "model_weight": 0.5,       # the learned model's share when the two opinions are combined (bot/nlu/combining.py)
 }
 
 
@@ -237,3 +238,8 @@ def content_files(content_dir: Path) -> list[Path]:
     """Return the content/nlu files the matcher is built from (watched for edits)."""
     nlu = content_dir / "nlu"
     return [nlu / name for name in ("intents.yaml", "topics.yaml", "corrections.txt", "dictionary.txt")]
+
+
+def topic_names(content: Phrasebook) -> tuple[str, ...]:
+    """Return the legal topics the content defines, in file order."""
+    return tuple(label[len(TOPIC_PREFIX):] for label in content.labels if label.startswith(TOPIC_PREFIX))

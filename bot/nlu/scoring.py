@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Callable
 
 from bot.nlu.match import INTENTS, LEGAL_INTENTS, TOPIC_PREFIX, Match
@@ -38,8 +39,8 @@ Boundaries = Callable[[str], frozenset[int]]
 
 
 def scan(norm: str, content: Phrasebook,
-         boundaries: Boundaries | None = None) -> tuple[dict[str, float], list[str], bool]:
-    """Return raw scores per intent and topic, the matched phrases, and whether a negation applied.
+         boundaries: Boundaries | None = None) -> tuple[dict[str, float], list[str], bool, bool]:
+    """Return raw scores per intent and topic, the matched phrases, whether a negation applied and a pattern matched.
 
     boundaries(norm) gives jieba's token boundaries; a short phrase counts only where it is a whole token.
     """
@@ -110,6 +111,7 @@ def scan(norm: str, content: Phrasebook,
         matched.append(hit)
         last_end = end
         i = end
+    patterned = False
     for pattern, _, weights in content.patterns:
         found = pattern.search(norm)
         if found is None:
@@ -120,6 +122,7 @@ def scan(norm: str, content: Phrasebook,
         sign = -1.0 if any(negator in near for negator in content.negators) else 1.0
         negated = negated or sign < 0
         matched.append(found.group(0))
+        patterned = True
         for label, weight in weights.items():
             scores[label] = scores.get(label, 0.0) + sign * weight
     for cue, penalties in content.ask_only.items():
@@ -128,7 +131,7 @@ def scan(norm: str, content: Phrasebook,
             matched.append(cue)
             for label, weight in penalties.items():
                 scores[label] = scores.get(label, 0.0) + weight
-    return scores, matched, negated
+    return scores, matched, negated, patterned
 
 
 def best_topic(scores: dict[str, float]) -> tuple[str | None, float]:
@@ -140,12 +143,29 @@ def best_topic(scores: dict[str, float]) -> tuple[str | None, float]:
     return best, best_score
 
 
+@dataclass(frozen=True)
+class RuleOpinion:
+    """What the rules say about a message: their Match, their confidence in every intent, and how precise it is."""
+
+    match: Match
+    probs: dict[str, float]  # intent -> confidence (sums to less than 1: the rest is "none of these")
+    topic: str | None        # the topic whose words were found (None when none), whatever the intent
+    patterned: bool          # a pattern (a way of asking) matched
+
+
 def score_rules(content: Phrasebook, text: str, norm: str, boundaries: Boundaries | None,
                 in_form: bool = False) -> Match:
     """Return the rules' Match for a message (text as written, norm normalised with content's corrections)."""
+    return rule_opinion(content, text, norm, boundaries, in_form).match
+
+
+def rule_opinion(content: Phrasebook, text: str, norm: str, boundaries: Boundaries | None,
+                 in_form: bool = False) -> RuleOpinion:
+    """Return the rules' opinion of a message: their Match and the distribution it came from."""
     settings = content.settings
-    scores, matched, negated = scan(norm, content, boundaries) if norm else ({}, [], False)
+    scores, matched, negated, patterned = scan(norm, content, boundaries) if norm else ({}, [], False, False)
     topic, topic_score = best_topic(scores)
+    named_topic = topic
     intent_scores = {intent: scores.get(intent, 0.0) for intent in INTENTS}
     if topic_score > 0:
         for intent, weight in content.topic_to_intent.items():
@@ -159,7 +179,7 @@ def score_rules(content: Phrasebook, text: str, norm: str, boundaries: Boundarie
     ranked = sorted(intent_scores.items(), key=lambda kv: kv[1], reverse=True)
     top_intent, top_raw = ranked[0]
     if top_raw <= 0:
-        return unplaced(content, norm, matched, negated, topic)
+        return RuleOpinion(unplaced(content, norm, matched, negated, topic), {}, topic, patterned)
     temperature = settings["temperature"]
     exps = {i: math.exp(min(s, 60.0) / temperature) for i, s in intent_scores.items() if s > 0}
     total = sum(exps.values()) + math.exp(settings["null_score"] / temperature)
@@ -176,7 +196,8 @@ def score_rules(content: Phrasebook, text: str, norm: str, boundaries: Boundarie
         topic = topic or content.default_topic
     else:
         topic = None
-    return Match(top_intent, topic, round(confidence, 3), confident, candidates, tuple(matched), norm, negated)
+    return RuleOpinion(Match(top_intent, topic, round(confidence, 3), confident, candidates, tuple(matched), norm,
+                             negated), dict(probs), named_topic, patterned)
 
 
 def unplaced(content: Phrasebook, norm: str, matched: list[str], negated: bool, topic: str | None = None) -> Match:
