@@ -7,13 +7,14 @@ import click
 
 from bot.cli.context import Services, pass_services
 from bot.content import check_replies
+from bot.nlu.model import check_model
 from bot.services.membership import check_content as check_membership
 from bot.services.tickets import check_content as check_tickets
 from handlers.benefits import check_content as check_benefits
 from handlers.legal import check_content as check_legal
 
 # Validators taking the content directory; each raises ValueError naming the problem.
-CONTENT_CHECKS = [check_replies, check_membership, check_tickets, check_legal, check_benefits]
+CONTENT_CHECKS = [check_replies, check_membership, check_tickets, check_legal, check_benefits, check_model]
 
 
 @click.group()
