@@ -75,9 +75,9 @@ class ReplyReader:
         self._openers = alternation(words.question_openers)
         self._not_questions = alternation(words.not_questions)
 
-    def _negated(self, text: str, start: int, floor: int) -> bool:
-        window = text[max(floor, start - self.words.negation_window):start]
-        return any(ch in self.words.negations for ch in window)
+    def _negated(self, text: str, start: int, covered: bytearray) -> bool:
+        lo = max(0, start - self.words.negation_window)
+        return any(text[i] in self.words.negations and not covered[i] for i in range(lo, start))
 
     def read(self, text: str) -> Reading:
         """The act of a reply, or NOTHING when unsure (the form then asks again)."""
@@ -90,20 +90,21 @@ class ReplyReader:
         strong: dict[Act, int] = {}
         weak: set[Act] = set()
         blocked: set[Act] = set()
-        explained = 0
-        last_end = 0
-        for found in self._tokens.finditer(norm):
+        matches = list(self._tokens.finditer(norm))
+        covered = bytearray(len(norm))  # a negation inside other known words (没错, 不方便) is not ours
+        for found in matches:
+            covered[found.start():found.end()] = b"\x01" * (found.end() - found.start())
+        for found in matches:
             phrase = found.group()
-            explained += len(phrase)
             act = self._act_of.get(phrase) or self._weak_of.get(phrase)
-            if act is not None:
-                if self._negated(norm, found.start(), last_end):
-                    blocked.add(act)
-                elif phrase in self._act_of:
-                    strong[act] = strong.get(act, 0) + 1
-                else:
-                    weak.add(act)
-                last_end = found.end()  # a negation inside an earlier act's words (没错) is not ours
+            if act is None:
+                continue
+            if self._negated(norm, found.start(), covered):
+                blocked.add(act)
+            elif phrase in self._act_of:
+                strong[act] = strong.get(act, 0) + 1
+            else:
+                weak.add(act)
         for act in blocked:
             strong.pop(act, None)
             weak.discard(act)

@@ -105,6 +105,11 @@ class Understanding:
         all_places = tuple(places.find_all(norm))
         amounts = tuple(a for a in find_amounts(norm) if not _inside(a, phone, id_number))
         day = today.date() if isinstance(today, datetime) else today
+        wants = self.wants.find(norm)
+        if wants and self.replies.looks_like_question(text):
+            # A topic named in a question is asked about, not demanded ("加班费怎么算"); owed pay and
+            # forced overtime are grievances however they are phrased ("老板欠我三个月工钱咋办").
+            wants = [w for w in wants if w.value in _GRIEVANCES]
         return Extraction(
             name=names.find(norm),
             phone=phone,
@@ -116,10 +121,13 @@ class Understanding:
             since=find_since(norm, day),
             headcount=find_headcount(norm),
             times=tuple(self.times.find_all(norm, today)),
-            wants=tuple(self.wants.find(norm)),
+            wants=tuple(wants),
             places=all_places,
             amounts=amounts,
         )
+
+
+_GRIEVANCES = frozenset({"back_pay", "stop_overtime"})
 
 
 def _inside(found: Found, *others: Found | None) -> bool:

@@ -1,6 +1,6 @@
 """Precision and recall per slot on the labelled messages (tests/understanding/data/labelled.yaml).
 
-Run: python -m tests.understanding.scoring  (prints the table and every miss)
+Run: python -m tests.understanding.scoring [labelled|heldout] [-v]  (the table, and with -v every miss)
 """
 from __future__ import annotations
 
@@ -36,9 +36,9 @@ class Tally:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
 
 
-def load():
-    """The labelled set: (today, messages)."""
-    data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+def load(path: Path = DATA):
+    """A labelled set: (today, messages)."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     return data["today"], data["messages"]
 
 
@@ -87,9 +87,9 @@ def expected(entry: dict) -> dict:
     return out
 
 
-def score(understanding, regions) -> dict[str, Tally]:
+def score(understanding, regions, path: Path = DATA) -> dict[str, Tally]:
     """Compare every message's reading with its labels."""
-    today, messages = load()
+    today, messages = load(path)
     tallies = {slot: Tally() for slot in SLOTS}
     for entry in messages:
         got, want = predicted(understanding, regions, entry["text"], today), expected(entry)
@@ -115,7 +115,10 @@ def main() -> None:
     root = Path(__file__).resolve().parents[2]
     understanding = Understanding.from_content(root / "content")
     regions = Regions.from_content(yaml.safe_load((root / "content" / "membership.yaml").read_text(encoding="utf-8")))
-    tallies = score(understanding, regions)
+    sets = [a for a in sys.argv[1:] if not a.startswith("-")] or ["labelled"]
+    path = Path(__file__).parent / "data" / f"{sets[0]}.yaml"
+    tallies = score(understanding, regions, path)
+    print(f"set: {path.name}")
     print(f"{'slot':<10} {'labelled':>8} {'tp':>4} {'fp':>4} {'fn':>4} {'precision':>9} {'recall':>7}")
     for slot, t in tallies.items():
         print(f"{slot:<10} {t.tp + t.fn:>8} {t.tp:>4} {t.fp:>4} {t.fn:>4} {t.precision:>9.2f} {t.recall:>7.2f}")
