@@ -57,11 +57,11 @@ class Duration:
 # --- phones and ID numbers --------------------------------------------------------------
 
 _SEPARATOR = set(" -—–_.·/")
-_MAX_SEPARATORS = 2
+_MAX_SEPARATORS = 3  # "138 - 5761" has three
 
 
 def _digit_runs(text: str):
-    """Runs of digits (arabic or spoken one by one) with at most two separators between them."""
+    """Runs of digits (arabic or spoken one by one) with at most three separator characters between them."""
     run, positions, gap, start = [], [], 0, None
     for i, ch in enumerate(text + "\0"):
         digit = ch if ch.isdigit() and ch.isascii() else DIGIT_WORDS.get(ch)
