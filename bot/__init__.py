@@ -14,6 +14,7 @@ WEB_PARTS = [
     "bot.health",
     "bot.webhook",
     "miniprogram_api",
+    "bot.console",
 ]
 
 
