@@ -127,14 +127,16 @@ def authenticate(database, username: str, password: str, now: datetime, max_fail
     A locked account is refused even with the right password, so guessing cannot go on while it is locked.
     """
     username = (username or "").strip()
+    refusal: SignInRefused | None = None
+    # The refusal is raised after the session commits: a failure must be counted, not rolled back.
     with database.session() as session:
         row = session.scalar(select(StaffAccount).where(StaffAccount.username == username))
         if row is None or not row.active:
             _verify(_DUMMY_HASH, password or "")
-            raise SignInRefused("bad")
-        if row.locked_until is not None and row.locked_until > now:
-            raise SignInRefused("locked", row.locked_until)
-        if not _verify(row.password_hash, password or ""):
+            refusal = SignInRefused("bad")
+        elif row.locked_until is not None and row.locked_until > now:
+            refusal = SignInRefused("locked", row.locked_until)
+        elif not _verify(row.password_hash, password or ""):
             # One UPDATE per failure, so concurrent guesses are all counted.
             session.execute(update(StaffAccount).where(StaffAccount.id == row.id)
                             .values(failed_sign_ins=StaffAccount.failed_sign_ins + 1))
@@ -142,12 +144,17 @@ def authenticate(database, username: str, password: str, now: datetime, max_fail
             if row.failed_sign_ins >= max_failed:
                 row.locked_until, row.failed_sign_ins = now + lockout, 0
                 log.warning("console account %s locked after %d failed sign-ins", row.username, max_failed)
-                raise SignInRefused("locked", row.locked_until)
-            raise SignInRefused("bad")
-        if _hasher.check_needs_rehash(row.password_hash):
-            row.password_hash = _hasher.hash(password)
-        row.failed_sign_ins, row.locked_until, row.last_sign_in_at = 0, None, now
-        return _staff(row)
+                refusal = SignInRefused("locked", row.locked_until)
+            else:
+                refusal = SignInRefused("bad")
+        else:
+            if _hasher.check_needs_rehash(row.password_hash):
+                row.password_hash = _hasher.hash(password)
+            row.failed_sign_ins, row.locked_until, row.last_sign_in_at = 0, None, now
+            signed_in = _staff(row)
+    if refusal is not None:
+        raise refusal
+    return signed_in
 
 
 def _verify(password_hash: str, password: str) -> bool:

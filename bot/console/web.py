@@ -32,7 +32,7 @@ NAVIGATION = [
     ("applications", "console.applications", "入会审核"),
     ("tickets", "console.tickets", "工单"),
     ("activities", "console.activities", "活动"),
-    ("campaigns", "console.campaigns", "推送"),
+    ("campaigns", "console.campaigns_page", "推送"),
     ("accounts", "console.accounts_page", "账号"),
     ("audit", "console.audit_log", "操作日志"),
 ]
