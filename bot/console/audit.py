@@ -22,11 +22,11 @@ class AuditView:
     ip: str | None
 
 
-def record(database, now: datetime, actor: str, action: str, target: str | None = None, role: str | None = None,
-           ip: str | None = None, **detail) -> None:
+def record(database, now: datetime, actor: str, action: str, target: str | None = None, *,
+           actor_role: str | None = None, ip: str | None = None, **detail) -> None:
     """Write one entry; detail values must never hold a full phone or ID number."""
     with database.session() as session:
-        session.add(AuditEntry(at=now, actor=actor, role=role, action=action, target=target,
+        session.add(AuditEntry(at=now, actor=actor, role=actor_role, action=action, target=target,
                                detail={k: v for k, v in detail.items() if v not in (None, "")}, ip=ip))
 
 

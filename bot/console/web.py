@@ -63,7 +63,7 @@ def record(action: str, target: str | None = None, **detail) -> None:
     """Write an audit entry for the signed-in account."""
     who = g.get("staff")
     audit.record(runtime().database, now(), who.username if who else "-", action, target,
-                 role=who.role if who else None, ip=request.remote_addr, **detail)
+                 actor_role=who.role if who else None, ip=request.remote_addr, **detail)
 
 
 def requires(page: str):
@@ -105,7 +105,7 @@ def guard():
     seen = session.get("seen", 0)
     if moment - seen > int(config.console_idle_minutes) * 60:
         session.clear()
-        audit.record(runtime().database, now(), account.username, "session.idle_timeout", role=account.role,
+        audit.record(runtime().database, now(), account.username, "session.idle_timeout", actor_role=account.role,
                      ip=request.remote_addr)
         flash(say("console_idle_timeout"), "warning")
         return _to_sign_in()

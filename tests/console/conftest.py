@@ -24,6 +24,15 @@ def csrf_token(client, path: str = "/console/sign-in") -> str:
     return found.group(1)
 
 
+@pytest.fixture
+def config(config):
+    """The test configuration with the template ids the demo has (campaigns, answers, application news)."""
+    return config.with_overrides(push_template_id_activity_notice="TPL_ACTIVITY_NOTICE",
+                                 push_subscribe_template_id="SUB_ACTIVITY_NOTICE",
+                                 tickets_template_id_answer="TPL_TICKET_ANSWER",
+                                 membership_template_id="TPL_MEMBERSHIP_STATUS")
+
+
 class Clock:
     """A clock tests can move: the runtime and every service read the time from it."""
 

@@ -100,7 +100,7 @@ def campaign(campaign_id: int):
     if refusal:
         return refusal
     return render_template("console/campaign.html", report=campaigns.report(runtime(), campaign_id),
-                           preview=campaigns.preview(runtime(), campaign_id))
+                           preview=campaigns.preview(runtime(), campaign_id), text=found.text)
 
 
 @console.route("/campaigns/<int:campaign_id>/progress")
