@@ -23,7 +23,11 @@ _DUMMY_HASH = _hasher.hash("not-a-password-of-anyone")
 
 
 class AccountError(ValueError):
-    """An account cannot be created or changed; the message says which value is wrong."""
+    """An account cannot be created or changed; `field` names the wrong value, the message says why."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.field = message.split(":", 1)[0]
 
 
 class SignInRefused(Exception):

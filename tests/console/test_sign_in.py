@@ -143,3 +143,11 @@ def test_the_next_page_after_sign_in_stays_on_the_console(client, make_account):
     answer = client.post("/console/sign-in", data={"username": "li", "password": PASSWORD, "csrf_token": token,
                                                    "next": "https://evil.example/console/"})
     assert answer.headers["Location"] == "/console/"
+
+
+def test_the_badge_polling_does_not_keep_an_idle_session_alive(sign_in, clock):
+    reviewer = sign_in("reviewer")
+    for _ in range(4):
+        clock.advance(minutes=10)
+        reviewer.get("/console/badge")  # the menu polls it every minute by itself
+    assert reviewer.get("/console/").status_code == 302

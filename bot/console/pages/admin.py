@@ -54,7 +54,7 @@ def create_account():
                                        form.get("role", ""), city=form.get("city") or None,
                                        department=form.get("department") or None, now=now())
     except AccountError as exc:
-        flash(say("console_account_refused", problem=str(exc)), "error")
+        flash(say(f"console_account_bad_{exc.field}"), "error")
         return render_template("console/accounts.html", accounts=accounts.list_accounts(runtime().database),
                                roles=accounts.ROLES, now=now(), form=form), 422
     record("account.create", made.username, role=made.role, city=made.city, department=made.department)
