@@ -1,6 +1,8 @@
 """Every page and action checks the role on the server: allowed where it should be, 403 where not."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.console.accounts import ROLES
@@ -15,7 +17,7 @@ def records(runtime, application, ticket):
     from bot.services.activities import parse_local
 
     activity = runtime.activities.create(title="职工健步走", city="杭州", place="西湖边", capacity=20,
-                                         starts_at=runtime.clock().replace(microsecond=0) + __import__("datetime").timedelta(days=3))
+                                         starts_at=runtime.clock() + timedelta(days=3))
     campaign = campaigns.create(runtime, title="明天活动", text="明早九点健步走", channel="template", audience="all",
                                 at=parse_local("2099-01-01 09:00"))
     return {"application": application(), "complaint": ticket("complaint"),
