@@ -14,7 +14,6 @@ from datetime import date, timedelta
 
 from bot.messages import Reply
 from bot.services.activities import (
-    CITIES,
     SHOWN_CANCELLED,
     SHOWN_CLOSED,
     SHOWN_ENDED,
@@ -31,6 +30,7 @@ from bot.services.activities import (
     SignUpView,
     to_local,
 )
+from bot.services.places import CITIES
 
 log = logging.getLogger(__name__)
 
