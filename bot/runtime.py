@@ -49,6 +49,10 @@ class Runtime:
         store = make_store(config.redis_url, timeout=config.redis_timeout_seconds)
         return cls(config, database, store)
 
+    def now(self) -> datetime:
+        """The time by this runtime's clock; services are given this, so setting runtime.clock moves them all."""
+        return self.clock()
+
     @cached_property
     def wechat(self):
         """The one WeChat API client (official account and mini-program)."""
@@ -80,7 +84,7 @@ class Runtime:
         """Tells a worker of a change to their application, ticket or sign-up (48-hour window or template)."""
         from bot.services.notify import Notifier
 
-        return Notifier(self.database, self.people, self.wechat, self.clock)
+        return Notifier(self.database, self.people, self.wechat, self.now)
 
     @property
     def places(self):
@@ -108,7 +112,7 @@ class Runtime:
 
         return MembershipService(
             self.database, self.cipher, content_file=self.content_file(CONTENT_FILE), places=self._places.get,
-            clock=self.clock, people=self.people, conversations=self.conversations, notifier=self.notifier,
+            clock=self.now, people=self.people, conversations=self.conversations, notifier=self.notifier,
             template_id=self.config.get("membership.template_id", ""))
 
     @cached_property
@@ -118,7 +122,7 @@ class Runtime:
 
         return TicketService(
             self.database, self.cipher, content_file=self.content_file(CONTENT_FILE), places=self._places.get,
-            clock=self.clock, people=self.people, wechat=self.wechat, notifier=self.notifier,
+            clock=self.now, people=self.people, wechat=self.wechat, notifier=self.notifier,
             topic_of=self._topic_of, topic_label=self._topic_label,
             answer_template_id=self.config.get("tickets.template_id_answer"))
 
@@ -128,7 +132,7 @@ class Runtime:
         from bot.services.activities import ActivityService
 
         return ActivityService(
-            self.database, self.clock, places=self._places.get, membership=self.membership, notifier=self.notifier,
+            self.database, self.now, places=self._places.get, membership=self.membership, notifier=self.notifier,
             background=self.background, promoted_template_id=self.config.get("activities.template_id_promoted"))
 
     # The matcher is heavy: tickets ask it for a topic only when a ticket needs one.

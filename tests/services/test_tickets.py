@@ -23,6 +23,7 @@ STORY = "公司拖欠我三个月工资，一共一万二，老板说没钱"
 
 @pytest.fixture
 def service(runtime):
+    runtime.config = runtime.config.with_overrides(tickets_template_id_answer="TPL_TICKET_ANSWER")
     return runtime.tickets
 
 
@@ -56,7 +57,7 @@ def test_a_complaint_gets_a_number_department_deadline_and_topic(service, worker
     assert view.contact_phone == "138****5678" and view.text == STORY
     assert _complaint(service, worker("o_other_worker")).number == f"WQ{today}-002"
     assert service.open(worker("o_third"), "report", "工会经费发购物卡", employer="某区总工会",
-                        contact_phone="13812345678").number == f"JB{today}-001"
+                        contact_phone="13812345678", details={"subject": "funds"}).number == f"JB{today}-001"
 
 
 def test_numbers_stay_unique_when_many_workers_submit_at_once(service, worker):
@@ -134,10 +135,10 @@ def test_control_characters_are_dropped_before_storing(service, worker):
 def test_a_required_contact_falls_back_on_the_verified_phone(service, worker, runtime):
     person = worker()
     with pytest.raises(TicketRejected) as missing:
-        service.open(person, "hardship", "家里老人生病住院，开销很大", details={"aid_type": "大病救助"})
+        service.open(person, "hardship", "家里老人生病住院，开销很大", details={"aid_type": "大病救助", "city": "杭州"})
     assert "手机号" in missing.value.fields["contact_phone"]
     person = runtime.people.link_phone(person, "13912345678")
-    view = service.open(person, "hardship", "家里老人生病住院，开销很大", details={"aid_type": "大病救助"})
+    view = service.open(person, "hardship", "家里老人生病住院，开销很大", details={"aid_type": "大病救助", "city": "杭州"})
     assert view.contact_phone == "139****5678" and view.department == "帮扶中心"
 
 
@@ -256,7 +257,6 @@ def test_an_answer_within_48_hours_goes_as_a_customer_service_message(service, w
 
 
 def test_an_answer_after_48_hours_goes_as_a_template_message(service, worker, fake_wechat, runtime):
-    runtime.config = runtime.config.with_overrides(tickets_template_id_answer="TPL_TICKET_ANSWER")
     person = worker(last_message_minutes_ago=60 * 49)
     view = _complaint(service, person)
     service.answer(view.number, "请带上工资条到区总工会维权部面谈。", close=False)
