@@ -114,8 +114,9 @@ class Regions:
         named = [c for c in self.cities if c.short in folded]
         if len(named) == 1:
             return named[0]
-        places = self.cities_of_district(folded)
-        return places[0][0] if len(places) == 1 else None
+        places = {city.name: city for city in self.cities for district in city.districts
+                  if district in folded or (len(_stem(district)) >= 2 and _stem(district) in folded)}
+        return next(iter(places.values())) if len(places) == 1 else None
 
     def find_district(self, city: City, text: str) -> str | None:
         """The district of city a worker means by 西湖 / 西湖区 / 杭州市西湖区, or None."""
