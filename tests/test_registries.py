@@ -7,11 +7,11 @@ from bot.demo import DEMO_LOADERS
 from bot.nlu.matcher import INTENTS
 from bot.push.scheduler import PERIODIC_JOBS
 from bot.registry import resolve
-from bot.services.people import MERGE_HOOKS, MERGEABLE_TABLES
+from bot.services.people import MERGEABLE_TABLES
 from bot.storage.models import Base
 from handlers import ACTIONS, FORMS, INTENT_HANDLERS, TEXT_PATTERNS
 
-SPECS = (GROUPS + CONTENT_CHECKS + DEMO_LOADERS + MERGE_HOOKS + list(INTENT_HANDLERS.values())
+SPECS = (GROUPS + CONTENT_CHECKS + DEMO_LOADERS + list(INTENT_HANDLERS.values())
          + list(FORMS.values()) + list(ACTIONS.values()) + [spec for _pattern, spec in TEXT_PATTERNS]
          + [job.func for job in PERIODIC_JOBS])
 
