@@ -33,7 +33,7 @@ from bot.services.activities.errors import (ActivityClosed, ActivityFull, Activi
 from bot.services.activities.seats import live_sign_up, lock_activity, promote_next, takeable
 from bot.services.activities.times import to_local, utc_bound
 from bot.services.activities.views import (CANCELLED, CANCELLED_BY_STAFF, CLOSED_BY_STAFF, CONFIRMED, LIVE, OPEN,
-                                           SHOWN_CLOSED, SHOWN_ENDED, SHOWN_FULL, SHOWN_OPEN, WAITING, ActivityView,
+                                           SHOWN_ENDED, SHOWN_FULL, SHOWN_OPEN, WAITING, ActivityView,
                                            SignUpView, view_of)
 from bot.services.places import Regions
 from bot.storage.models import Activity, ActivitySignUp
