@@ -384,7 +384,7 @@ def _city_in(text: str, ctx) -> str | None:
 def _city_words(ctx) -> list[tuple[str, str]]:
     words = [(c, c) for c in CITIES]
     try:
-        listed = (ctx.runtime.content_file("membership.yaml").load() or {}).get("cities") or []
+        listed = (ctx.runtime.content_file("places.yaml").load() or {}).get("cities") or []
     except Exception:  # the membership content is optional here: the 11 city names still work
         listed = []
     for entry in listed:
