@@ -370,5 +370,6 @@ def test_the_database_itself_refuses_a_second_open_application(service, person, 
 
 def test_an_application_number_with_a_nul_byte_is_simply_not_found(service, person):
     """PostgreSQL refuses NUL in text; a number typed with one is nobody's application, not a server error."""
-    assert service.application(person(), "RH2026\x001127-00001") is None
-    assert service.history(person(), "\x00") == []
+    worker = person()
+    assert service.application(worker, "RH2026\x001127-00001") is None
+    assert service.history(worker, "\x00") == []
