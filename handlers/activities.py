@@ -91,7 +91,8 @@ SIGN_UP_HINT = re.compile(r"报|参加|算上|算我")
 FOLLOW_UP_PATTERN = re.compile("|".join(p.pattern for p in (
     WAIT_PATTERN, NEXT_PATTERN, REFERENCE_PATTERN, COMPANION_PATTERN, COUNT_PATTERN))
     + r"|(周|星期|礼拜)[一二三四五六日天]|[上下]午|晚上|早上|中午|明天|后天|今天|今晚|[月号日]|"
-    + "|".join(PLACES_WORDS))
+    + "|".join(PLACES_WORDS)
+    + r"|禮拜|週|個|場|後天|隊|補|還有")  # traditional characters: the handler reads them simplified
 
 
 # ---- entry points -------------------------------------------------------------------------
@@ -150,7 +151,7 @@ def follow_up(turn: Turn) -> Reply | None:
         return None
     text = _plain(turn.text)
     if any(word in text for word in CANCEL_WORDS) or CANCEL_PATTERN.search(text):
-        return None  # the activity intent answers cancelling
+        return _cancel_by_text(turn, text)  # "取消礼拜六上午那个": activities were just shown, so one of them
     reply = _understood_follow_up(turn, text)
     if reply is None and _shown_id(turn) and _asks_places(text) and _names_nothing(text, turn):
         reply = _show_activity(turn, str(_shown_id(turn)), asked_places=True)
@@ -595,10 +596,15 @@ def _sign_up_party(turn: Turn, view: ActivityView, party: Party, text: str, head
         return turn.offer("\n".join(lines), options)
     service = turn.services.activities
     now = service.get(view.id)
-    if not party.children and now is not None and now.status in (SHOWN_OPEN, SHOWN_FULL):
+    already = service.sign_up_of(turn.worker.person_id, view.id) is not None
+    if now is not None and now.status != SHOWN_OPEN and not already:  # full or closed: say so, the worker decides
+        head = f"{head}\n{note}" if head else note
+        if now.status == SHOWN_FULL and not party.children:
+            head += turn.say("activity_party_none_left", companion=companion)
+        return _show_activity(turn, str(view.id), asked_places=True, head=head)
+    if not party.children and now is not None:
         # What is left once the worker's own place (taken below, unless they have one) is counted.
-        takes_one = now.status == SHOWN_OPEN and service.sign_up_of(turn.worker.person_id, view.id) is None
-        left = now.places_left - (1 if takes_one else 0)
+        left = now.places_left - (0 if already else 1)
         note += turn.say("activity_party_places_left", left=left) if left > 0 else \
             turn.say("activity_party_none_left", companion=companion)
     return _sign_up(turn, view.id, note=f"{head}\n{note}" if head else note)
@@ -850,7 +856,7 @@ def _city_words(turn: Turn) -> list[tuple[str, str]]:
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _NUMBER = r"\d{1,2}|[一二两三四五六七八九十]{1,3}"
-_WEEKDAY_PATTERN = re.compile(r"(下下个?|下个?|这个?|本)?(?:周|星期|礼拜)([一二三四五六日天])")
+_WEEKDAY_PATTERN = re.compile(r"((?<!一)下下个?|下个?|这个?|本)?(?:周|星期|礼拜)([一二三四五六日天])")
 _MONTH_DAY_PATTERN = re.compile(rf"({_NUMBER})\s*月\s*({_NUMBER})\s*[日号]?")
 _DAY_PATTERN = re.compile(rf"(?<![\d月第])({_NUMBER})\s*[号日](?![子常游])")
 _MONTH_PATTERN = re.compile(rf"(?<![\d上下])({_NUMBER})\s*月份?(?!\s*(?:\d|[一二两三四五六七八九十]|底|初|中))")
