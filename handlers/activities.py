@@ -395,15 +395,11 @@ def _next_session(turn: Turn, activity_id: int) -> Reply:
     series = _series(base.title)
     views, _total = service.upcoming(keyword=series, limit=20)
     later = [v for v in views if v.id != base.id and v.starts_at > base.starts_at and _series(v.title) == series]
-    if len(later) == 1:
+    if later:  # the next one; asked again, the one after it
         view = later[0]
         head = turn.say("activity_next_session", title=view.title, when=when_local(view.starts_at),
                         places=_short_places(turn, view) or turn.say("activity_short_closed"))
         return _show_activity(turn, str(view.id), head=head)
-    if later:
-        later = later[:PAGE_SIZE]
-        turn.state.context[LIST_KEY] = {"offset": 0, "ids": [v.id for v in later], "label": series}
-        return _render_list(turn, later, len(later), 0, turn.say("activity_next_sessions", title=series))
     terms = [t for t in _search_terms(series, turn, None)]
     alike = [v for v in _search(turn, {"keyword_terms": terms}) if _series(v.title) != series] if terms else []
     if alike:

@@ -547,3 +547,10 @@ def test_every_reply_name_the_handler_uses_is_in_content(runtime):
     code = re.sub(r'""".*?"""|#[^\n]*|\[[^\]\n]*\]', "", source, flags=re.S)  # docstrings, comments, regex classes
     sentences = re.findall(r"[\u4e00-\u9fff]{4,}[，。！？]", code)
     assert not sentences, sentences
+
+
+def test_asking_for_the_next_session_again_moves_on(say, book_club):
+    say("这周日的读书会还有名额吗")
+    assert "下一场「职工读书会」在12月6日（周日）14:00，已满，可候补" in say("下一场呢")
+    assert "下一场「职工读书会」在12月13日（周日）14:00" in say("再下一场呢")
+    assert "暂时没有下一场「职工读书会」的安排" in say("还有下一场吗")
