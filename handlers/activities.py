@@ -44,7 +44,6 @@ from bot.services.activities import (
     SignUpView,
     to_local,
 )
-from bot.services.places import CITIES
 
 log = logging.getLogger(__name__)
 
@@ -460,7 +459,7 @@ def _reference(text: str, turn: Turn) -> Reference | None:
         found["part"] = part[1]
         labels.append(part[0])
         rest = rest.replace(part[2], " ")
-    for word, city in _city_words(turn):
+    for word, city in turn.services.places.place_words():
         if word in rest:
             found["city"] = city
             labels.append(word)
@@ -799,12 +798,8 @@ def _filters_from_text(text: str, turn) -> dict:
 
 
 def _search_terms(text: str, turn, city: str | None) -> list[str]:
-    try:
-        tokens = turn.services.tokenizer.tokens(text)
-    except Exception:  # the title search is a convenience; the list still answers
-        log.exception("activities: tokenizer failed")
-        return []
-    cities = set(CITIES) | {f"{c}市" for c in CITIES}
+    tokens = turn.services.tokenizer.tokens(text)
+    cities = {name for city in turn.services.places.cities for name in (city.short, city.name)}
     terms = []
     for token in tokens:
         token = token.strip()
@@ -818,34 +813,8 @@ def _search_terms(text: str, turn, city: str | None) -> list[str]:
 
 
 def _city_in(text: str, turn) -> str | None:
-    """The Zhejiang city the worker named, by city, district or county-level city (content/membership.yaml)."""
-    for word, city in _city_words(turn):
-        if word in text:
-            return city
-    return None
-
-
-def _city_words(turn: Turn) -> list[tuple[str, str]]:
-    words = [(c, c) for c in CITIES]
-    try:
-        listed = (turn.services.content_file("places.yaml").load() or {}).get("cities") or []
-    except Exception:  # the membership content is optional here: the 11 city names still work
-        listed = []
-    for entry in listed:
-        if not isinstance(entry, dict) or not entry.get("name"):
-            continue
-        short = str(entry["name"]).removesuffix("市")
-        if short not in CITIES:
-            continue
-        for alias in entry.get("aliases") or []:
-            if re.search(r"[\u4e00-\u9fff]", str(alias)):
-                words.append((str(alias), short))
-        for district in entry.get("districts") or []:
-            district = str(district)
-            words.append((district, short))
-            if district.endswith("市") and len(district) >= 3:
-                words.append((district[:-1], short))  # 义乌市 is mostly called 义乌
-    return sorted(words, key=lambda pair: -len(pair[0]))
+    """The Zhejiang city the worker named, by city, district or county-level city (content/places.yaml)."""
+    return next((city for word, city in turn.services.places.place_words() if word in text), None)
 
 
 # ---- dates in words (China time; the week starts on Monday) ---------------------------------
