@@ -185,9 +185,3 @@ def test_heldout_set_targets(matcher, path):
     result = evaluate(matcher, _rows(path))
     assert result["accuracy"] >= 0.92
     assert result["topic_accuracy"] is None or result["topic_accuracy"] >= 0.85
-
-
-def test_speed_is_well_above_3000_messages_a_second(matcher):
-    rows = [row for path in HELDOUT for row in _rows(path)] * 5
-    matcher.classify("warm up")
-    assert evaluate(matcher, rows)["msgs_per_second"] >= 3000
