@@ -6,6 +6,7 @@ the current content each time it is needed, so the dialogue always runs the curr
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from bot import forms
@@ -28,6 +29,8 @@ RESUBMIT_KEY = "_resubmit"  # the application number being corrected after staff
 # "入会申请通过了吗": asking about an application already made, not asking to make one.
 PROGRESS_WORDS = ("进度", "审核", "通过了", "通过没", "通过吗", "成功没", "成功了吗", "有结果", "结果出来", "到哪",
                   "批了", "批下来", "怎么样了")
+# "我们公司没有工会，我想入会": a request to join, even though it mentions something a content answer covers.
+JOIN_WORDS = re.compile(r"(我要|我想|想要|怎么|申请|帮我)(入会|加入工会|入工会)")
 NO_PLATFORM_WORDS = {"无", "没有", "没", "不用", "没有平台", "不在平台", "无平台", "不是平台", "跳过"}
 
 
@@ -35,7 +38,9 @@ def handle(turn: Turn) -> Reply:
     """我要入会: start the join form, or say where the worker's application or membership stands."""
     service = turn.services.membership
     content = service.content
-    if turn.text and (content.answer_for(turn.text) or any(word in turn.text for word in PROGRESS_WORDS)):
+    asks_to_join = bool(JOIN_WORDS.search(turn.text or ""))
+    if turn.text and not asks_to_join and (content.answer_for(turn.text)
+                                           or any(word in turn.text for word in PROGRESS_WORDS)):
         # "入会证明怎么开", "入会申请通过了吗": a question about membership, not a request to join.
         return membership.handle(turn)
     person_id = turn.worker.person_id
@@ -161,15 +166,16 @@ def build_form(services) -> Form:
         consent_notice=content.text("consent_notice"),
         submit=submit,
         fields=(
-            Field("name", prompts["name"].strip(), "姓名", check=_check("name")),
-            Field("phone", prompts["phone"].strip(), "手机号", check=_check("phone"), display=mask_phone),
-            Field("id_number", prompts["id_number"].strip(), "身份证号", check=_check("id_number"),
+            Field("name", prompts["name"].strip(), "姓名", check=_check("name"), slot="name"),
+            Field("phone", prompts["phone"].strip(), "手机号", check=_check("phone"), display=mask_phone,
+                  slot="phone"),
+            Field("id_number", prompts["id_number"].strip(), "身份证号", check=_check("id_number"), slot="id_number",
                   display=mask_id_number),
-            Field("employer", prompts["employer"].strip(), "工作单位", check=_check_employer),
+            Field("employer", prompts["employer"].strip(), "工作单位", check=_check_employer, slot="employer"),
             Field("platform", prompts["platform"].strip(), "接单平台", check=_check_platform, optional=True,
                   ask_if=lambda data: data.get("employer") == NO_FIXED_EMPLOYER),
-            Field("city", prompts["city"].strip(), "所在城市", check=_check_city),
-            Field("district", prompts["district"].strip(), "所在区县", check=_check_district),
+            Field("city", prompts["city"].strip(), "所在城市", check=_check_city, slot="city"),
+            Field("district", prompts["district"].strip(), "所在区县", check=_check_district, slot="district"),
             Field("industry", industry_prompt, "行业", check=_check("industry")),
             Field("occupation", str(prompts["occupation"]).strip().format(examples=examples), "职业",
                   check=_check("occupation")),

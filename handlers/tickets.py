@@ -29,12 +29,12 @@ LETTER_TYPES = (("建议", "建议", ("建议",)), ("意见", "意见", ("意见
 AID_TYPES = (("困难职工建档", "困难职工建档", ("建档", "困难职工")), ("大病救助", "大病救助", ("大病", "生病", "住院", "医疗")),
              ("金秋助学", "金秋助学", ("助学", "上学", "金秋", "学费")), ("送温暖", "送温暖", ("送温暖", "慰问", "节日")),
              ("其他困难", "其他困难", ("其他", "其它")))
-ZHEJIANG_CITIES = ("杭州", "宁波", "温州", "嘉兴", "湖州", "绍兴", "金华", "衢州", "舟山", "台州", "丽水")
 # Words that only ask for the service; what is left after removing them may describe the problem.
 REQUEST_WORDS = re.compile(r"我要|我想|想要|申请|投诉|维权|举报|请工会|工会|帮我|帮帮我|一下|怎么办|法律援助|[，。！？!?,.\s]")
 PREFILL_MIN_CHARS = 8
 SUMMARY_CHARS = 40
 LATEST_ANSWER_CHARS = 300  # about 900 bytes: the whole ticket view stays under WeChat's 2,048
+MAX_DETAIL_TEXT = 200  # one fact of a complaint, as staff read it
 
 
 # ---- entry points ------------------------------------------------------------------------------
@@ -98,6 +98,13 @@ def show_ticket_by_pattern(turn: Turn) -> Reply:
     return _show_ticket(turn, number or "mine")
 
 
+def forgot_number(turn: Turn) -> Reply:
+    """"单号找不到了，我留的电话是…": the worker's own tickets (a phone number never shows anyone else's)."""
+    views, _total = turn.services.tickets.list_for(turn.worker.person_id, limit=1)
+    head = turn.say("ticket_forgot_number") if views else turn.say("ticket_forgot_number_none")
+    return _my_tickets(turn, head=head)
+
+
 def format_ticket(view: TicketView) -> str:
     """A ticket for a phone screen: number, status, department, deadline, the worker's text, answers."""
     lines = [f"{view.kind_name} {view.number}", f"状态：{view.status_name}", f"承办部门：{view.department}",
@@ -139,9 +146,24 @@ def build_complaint_form(services) -> Form:
     return Form(
         name="complaint", title=FORM_TITLES["complaint"], intro=q("intro"), consent_notice=q("consent"),
         fields=(
-            Field("what_happened", q("what_happened", "请说说发生了什么。"), "事情经过", check=_story, display=_short, free_text=True),
-            Field("employer", q("employer", "是哪家单位？"), "所在单位", check=_employer),
-            Field("contact_phone", q("contact_phone", "请留一个手机号。"), "联系电话", check=_phone, display=mask_phone),
+            Field("what_happened", q("what_happened", "请说说发生了什么。"), "事情经过", check=_story, display=_short,
+                  free_text=True),
+            # The facts staff need to act; each is taken from whatever the worker wrote, and the ones
+            # still missing are asked together, once.
+            Field("since", "", "开始时间", slot="since", asked=False, check=_fact, display=_since_text),
+            Field("amount", "", "涉及金额", slot="money", asked=False, check=_amount, display=_amount_text),
+            Field("headcount", "", "涉及人数", slot="headcount", asked=False, check=_headcount,
+                  display=_headcount_text),
+            Field("facts", q("facts", "还想了解几点，知道多少说多少：大概从什么时候开始的？涉及多少钱？有几个人？"),
+                  "补充情况", check=_fact, display=_short, optional=True,
+                  ask_if=lambda data: any(data.get(k) in (None, "") for k in ("since", "amount", "headcount"))),
+            Field("wants", q("wants", "您希望工会帮您解决什么？比如讨回欠薪、补缴社保、签劳动合同、经济补偿。"), "您的诉求",
+                  slot="wants", check=_wants(services), display=_wants_text(services)),
+            Field("employer", q("employer", "是哪家单位？"), "所在单位", check=_employer, slot="employer"),
+            Field("city", q("city", "这家单位在浙江哪个市或县（区）？"), "单位所在地", check=_city, slot="city"),
+            Field("district", "", "区县", slot="district", asked=False, check=_district, in_summary=False),
+            Field("contact_phone", q("contact_phone", "请留一个手机号。"), "联系电话", check=_phone, display=mask_phone,
+                  slot="phone"),
         ),
         prefill=_prefill_story, submit=_submit_complaint)
 
@@ -159,7 +181,7 @@ def build_report_form(services) -> Form:
             Field("employer", q("employer", "被举报的是哪家单位或哪位人员？"), "被举报对象", check=_employer),
             Field("what_happened", q("what_happened", "请说说具体情况。"), "具体情况", check=_story, display=_short, free_text=True),
             Field("contact_phone", q("contact_phone", "请留一个手机号。"), "联系电话", check=_phone, display=mask_phone,
-                  ask_if=lambda data: data.get("identity") == "real"),
+                  slot="phone", ask_if=lambda data: data.get("identity") == "real"),
         ),
         submit=_submit_report)
 
@@ -174,7 +196,7 @@ def build_mailbox_form(services) -> Form:
                   check=_choice(LETTER_TYPES)),
             Field("content", q("content", "请写下您想说的话。"), "来信内容", check=_story, display=_short, free_text=True),
             Field("contact_phone", q("contact_phone", "方便的话留个手机号，不留请回复“跳过”。"), "联系电话",
-                  check=_phone, display=mask_phone, optional=True),
+                  check=_phone, display=mask_phone, optional=True, slot="phone"),
         ),
         submit=_submit_mailbox)
 
@@ -187,10 +209,11 @@ def build_hardship_form(services) -> Form:
         fields=(
             Field("aid_type", q("aid_type", "您需要哪方面的帮扶？"), "帮扶类型", check=_choice(AID_TYPES)),
             Field("situation", q("situation", "请说说家里的情况。"), "家庭情况", check=_story, display=_short, free_text=True),
-            Field("city", q("city", "您在浙江哪个城市？"), "所在城市", check=_city),
+            Field("city", q("city", "您在浙江哪个城市？"), "所在城市", check=_city, slot="city"),
             Field("employer", q("employer", "您在哪家单位工作？没有请回复“无”。"), "工作单位", check=_employer,
-                  optional=True),
-            Field("contact_phone", q("contact_phone", "请留一个手机号。"), "联系电话", check=_phone, display=mask_phone),
+                  optional=True, slot="employer"),
+            Field("contact_phone", q("contact_phone", "请留一个手机号。"), "联系电话", check=_phone, display=mask_phone,
+                  slot="phone"),
         ),
         submit=_submit_hardship)
 
@@ -202,8 +225,9 @@ def build_legal_aid_form(services) -> Form:
         name="legal_aid", title=FORM_TITLES["legal_aid"], intro=q("intro"), consent_notice=q("consent"),
         fields=(
             Field("what_happened", q("what_happened", "请说说您遇到的纠纷。"), "纠纷情况", check=_story, display=_short, free_text=True),
-            Field("employer", q("employer", "和哪家单位发生的纠纷？"), "对方单位", check=_employer),
-            Field("contact_phone", q("contact_phone", "请留一个手机号。"), "联系电话", check=_phone, display=mask_phone),
+            Field("employer", q("employer", "和哪家单位发生的纠纷？"), "对方单位", check=_employer, slot="employer"),
+            Field("contact_phone", q("contact_phone", "请留一个手机号。"), "联系电话", check=_phone, display=mask_phone,
+                  slot="phone"),
         ),
         prefill=_prefill_story, submit=_submit_legal_aid)
 
@@ -237,11 +261,90 @@ def _phone(turn: Turn) -> str:
 
 
 def _city(turn: Turn) -> str:
-    found = next((city for city in ZHEJIANG_CITIES if city in turn.text), None)
-    if found is None:
-        raise FieldInvalid(f"请告诉我浙江省内的城市：{'、'.join(ZHEJIANG_CITIES)}。"
-                           "不在浙江的职工，请联系当地工会或拨打12351。")
-    return found
+    """A Zhejiang city named by its name, a district or a county-level city (乐清 -> 温州)."""
+    regions = turn.services.places
+    text = turn.text.strip()
+    city = regions.city(text)
+    if city is None:
+        found = regions.cities_of_district(text)
+        if len({c.name for c, _district in found}) == 1:
+            city = found[0][0]
+            turn.state.data.setdefault("district", found[0][1])
+    if city is None:
+        city = next((c for c in regions.cities if c.short in text), None)
+    if city is None:
+        raise FieldInvalid(turn.say("ticket_city_unknown", cities="、".join(c.short for c in regions.cities)))
+    return city.short
+
+
+def _district(turn: Turn) -> str:
+    found = turn.services.places.cities_of_district(turn.text.strip())
+    if not found:
+        raise FieldInvalid("")
+    return found[0][1]
+
+
+def _fact(turn: Turn) -> str:
+    """Whatever the worker could say about when, how much and how many (parsed into their fields as said)."""
+    text = turn.text.strip()
+    if not text:
+        raise FieldInvalid(turn.say("ticket_fact_empty"))
+    return text[:MAX_DETAIL_TEXT]
+
+
+def _amount(turn: Turn) -> int:
+    try:
+        yuan = int(turn.text)
+    except ValueError:
+        raise FieldInvalid("") from None
+    if not 0 < yuan < 100_000_000:
+        raise FieldInvalid("")
+    return yuan
+
+
+def _headcount(turn: Turn) -> int:
+    try:
+        people = int(turn.text)
+    except ValueError:
+        raise FieldInvalid("") from None
+    if not 0 < people < 100_000:
+        raise FieldInvalid("")
+    return people
+
+
+def _wants(services):
+    labels = _want_labels(services)
+
+    def check(turn: Turn) -> str:
+        text = turn.text.strip()
+        # The slot arrives as the list of recognised keys ("['back_pay', 'social_insurance']"), words as typed.
+        keys = [key for key in labels if key in text]
+        if keys:
+            return "、".join(labels[key] for key in keys)
+        if len(text) < 2:
+            raise FieldInvalid(turn.say("ticket_wants_unclear"))
+        return text[:MAX_DETAIL_TEXT]
+    return check
+
+
+def _wants_text(services):
+    return lambda value: str(value)
+
+
+def _want_labels(services) -> dict[str, str]:
+    return {str(k): str(v) for k, v in (services.tickets.kind_settings("complaint").get("wants") or {}).items()}
+
+
+def _since_text(value) -> str:
+    return str(value)
+
+
+def _amount_text(value) -> str:
+    return f"约{value}元" if str(value).isdigit() else str(value)
+
+
+def _headcount_text(value) -> str:
+    return f"约{value}人" if str(value).isdigit() else str(value)
 
 
 def _choice(options):
@@ -284,8 +387,14 @@ def _prefill_story(turn: Turn) -> dict:
 
 def _submit_complaint(turn: Turn) -> Reply:
     data = turn.answers
+    facts = {"since": _since_text(data["since"]) if data.get("since") else None,
+             "amount": _amount_text(data["amount"]) if data.get("amount") else None,
+             "headcount": _headcount_text(data["headcount"]) if data.get("headcount") else None,
+             "facts": data.get("facts") or None, "wants": data.get("wants") or None,
+             "city": data.get("city") or None, "district": data.get("district") or None}
     return _open(turn, data, "complaint", data["what_happened"], topic=data.get("topic"), employer=data.get("employer"),
-                 contact_phone=data.get("contact_phone"))
+                 contact_phone=data.get("contact_phone"),
+                 details={key: value for key, value in facts.items() if value not in (None, "")})
 
 
 def _submit_report(turn: Turn) -> Reply:
@@ -328,13 +437,14 @@ def _open(turn: Turn, data: dict, kind: str, text: str, **fields) -> Reply:
 # ---- helpers -------------------------------------------------------------------------------------
 
 
-def _my_tickets(turn: Turn) -> Reply:
+def _my_tickets(turn: Turn, head: str = "") -> Reply:
     views, total = turn.services.tickets.list_for(turn.worker.person_id, limit=5)
+    lead = f"{head.strip()}\n" if head else ""
     if not views:
-        return turn.offer("您还没有提交过工单。需要帮助时可以：",
+        return turn.offer(f"{lead}您还没有提交过工单。需要帮助时可以：",
                          [("我要维权", "@intent:rights_complaint"), ("法律咨询", "@intent:legal_consult"),
                           ("返回服务菜单", "@intent:greeting_help")])
-    head = f"您共有 {total} 个工单" + ("，这是最近的 5 个" if total > 5 else "") + "，回复数字查看详情："
+    head = lead + f"您共有 {total} 个工单" + ("，这是最近的 5 个" if total > 5 else "") + "，回复数字查看详情："
     options = [(f"{v.kind_name} {v.number}（{v.status_name}）", f"@action:ticket:{v.number}") for v in views]
     options.append(("返回服务菜单", "@intent:greeting_help"))
     return turn.offer(head, options)
