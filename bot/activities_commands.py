@@ -136,11 +136,8 @@ def _who(runtime, person_id: int) -> str:
     phone = runtime.people.phone(person_id)
     if phone:
         parts.append(f"phone {mask_phone(phone)}")
-    try:
-        member = runtime.membership.membership(person_id)
-    except (AttributeError, ImportError):  # the membership service is optional here
-        member = None
-    if member is not None and getattr(member, "name", None):
+    member = runtime.membership.membership(person_id)
+    if member is not None and member.name:
         parts.append(f"name {mask_name(member.name)}")
     return "  ".join(parts)
 

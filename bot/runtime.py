@@ -49,6 +49,10 @@ class Runtime:
         store = make_store(config.redis_url, timeout=config.redis_timeout_seconds)
         return cls(config, database, store)
 
+    def now(self) -> datetime:
+        """The time by this runtime's clock; services are given this, so setting runtime.clock moves them all."""
+        return self.clock()
+
     @cached_property
     def wechat(self):
         """The one WeChat API client (official account and mini-program)."""
@@ -76,32 +80,70 @@ class Runtime:
         return IntentMatcher.from_content(self.content_dir, Path(self.config.var_dir) / "cache")
 
     @cached_property
+    def notifier(self):
+        """Tells a worker of a change to their application, ticket or sign-up (48-hour window or template)."""
+        from bot.services.notify import Notifier
+
+        return Notifier(self.database, self.people, self.wechat, self.now)
+
+    @property
+    def places(self):
+        """Zhejiang's cities and districts (content/places.yaml); follows editors' changes."""
+        return self._places.get()
+
+    @cached_property
+    def _places(self):
+        from bot.services.places import CONTENT_FILE, Regions
+
+        return ReloadingContent(lambda: Regions.load(self.content_dir), lambda: [self.content_dir / CONTENT_FILE])
+
+    @cached_property
     def people(self):
         """Who is who across the service account and the mini-program."""
+        from bot.services.activities import resolve_merge_conflicts
         from bot.services.people import PeopleService
 
-        return PeopleService(self.database, self.cipher)
+        return PeopleService(self.database, self.cipher, merge_hooks=[resolve_merge_conflicts])
 
     @cached_property
     def membership(self):
         """Joining the union: applications, review, members and cards."""
-        from bot.services.membership import MembershipService
+        from bot.services.membership import CONTENT_FILE, MembershipService
 
-        return MembershipService(self)
+        return MembershipService(
+            self.database, self.cipher, content_file=self.content_file(CONTENT_FILE), places=self._places.get,
+            clock=self.now, people=self.people, conversations=self.conversations, notifier=self.notifier,
+            template_id=self.config.get("membership.template_id", ""))
 
     @cached_property
     def tickets(self):
         """Complaints, reports, letters, hardship aid, consultations, legal aid and callbacks."""
-        from bot.services.tickets import TicketService
+        from bot.services.tickets import CONTENT_FILE, TicketService
 
-        return TicketService(self)
+        return TicketService(
+            self.database, self.cipher, content_file=self.content_file(CONTENT_FILE), places=self._places.get,
+            clock=self.now, people=self.people, wechat=self.wechat, notifier=self.notifier,
+            topic_of=self._topic_of, topic_label=self._topic_label,
+            answer_template_id=self.config.get("tickets.template_id_answer"))
 
     @cached_property
     def activities(self):
         """Union activities: list, sign-up with exact places, waiting list, cancel."""
         from bot.services.activities import ActivityService
 
-        return ActivityService(self)
+        return ActivityService(
+            self.database, self.now, places=self._places.get, membership=self.membership, notifier=self.notifier,
+            background=self.background, promoted_template_id=self.config.get("activities.template_id_promoted"))
+
+    # The matcher is heavy: tickets ask it for a topic only when a ticket needs one.
+    def _topic_of(self, text: str) -> str | None:
+        return self.matcher.topic_of(text)
+
+    def _topic_label(self, topic: str) -> str | None:
+        """The Chinese name of a legal topic the matcher knows, or None."""
+        matcher = self.matcher
+        label = matcher.label(topic)
+        return label if label != topic or topic == matcher.default_topic else None
 
     @property
     def legal_faq(self):
@@ -125,8 +167,8 @@ class Runtime:
     def _benefits(self):
         from bot.services.benefits import BenefitCatalogue
 
-        return ReloadingContent(lambda: BenefitCatalogue.load(self.content_dir),
-                                lambda: list(self.content_dir.glob("benefits/*.yaml")))
+        return ReloadingContent(lambda: BenefitCatalogue.load(self.content_dir, self.places),
+                                lambda: [*self.content_dir.glob("benefits/*.yaml"), self.content_dir / "places.yaml"])
 
     def content_file(self, relative_path: str):
         """The editor-owned file content/<relative_path>, shared and reloaded when edited."""

@@ -15,7 +15,6 @@ from datetime import date, timedelta
 from bot.messages import Reply
 from bot.turn import Turn
 from bot.services.activities import (
-    CITIES,
     SHOWN_CANCELLED,
     SHOWN_CLOSED,
     SHOWN_ENDED,
@@ -32,6 +31,7 @@ from bot.services.activities import (
     SignUpView,
     to_local,
 )
+from bot.services.places import CITIES
 
 log = logging.getLogger(__name__)
 

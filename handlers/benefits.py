@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from bot.messages import Reply, TextReply
-from bot.services.benefits import CITIES, normalize_city
+from bot.services.places import CITIES, normalize_city
 from bot.turn import Turn
 
 log = logging.getLogger(__name__)

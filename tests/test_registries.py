@@ -7,10 +7,10 @@ from bot.demo import DEMO_LOADERS
 from bot.nlu.matcher import INTENTS
 from bot.push.scheduler import PERIODIC_JOBS
 from bot.registry import resolve
-from bot.services.people import MERGE_HOOKS, MERGEABLE_TABLES
+from bot.services.people import MERGEABLE_TABLES
 from bot.storage.models import Base
 
-SPECS = GROUPS + CONTENT_CHECKS + DEMO_LOADERS + MERGE_HOOKS + [job.func for job in PERIODIC_JOBS]
+SPECS = GROUPS + CONTENT_CHECKS + DEMO_LOADERS + [job.func for job in PERIODIC_JOBS]
 
 
 @pytest.mark.parametrize("spec", SPECS)

@@ -5,12 +5,13 @@ and never held in memory all at once.
 """
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Iterator
 
 from sqlalchemy import func, select
 
+from bot.services.activities import participant_openids
+from bot.services.places import Regions
 from bot.storage.models import Follower
 
 KINDS = ("all", "tag", "city", "industry", "activity", "scene")
@@ -43,8 +44,8 @@ class Audience:
         }[self.kind]
 
 
-def parse(spec: str) -> Audience:
-    """Parse 'all', 'tag:NAME', 'city:NAME', 'industry:NAME', 'activity:ID' or 'scene:NAME'."""
+def parse(spec: str, places: Regions) -> Audience:
+    """Parse 'all', 'tag:NAME', 'city:NAME', 'industry:NAME', 'activity:ID' or 'scene:NAME'; cities from places."""
     spec = (spec or "").strip()
     kind, _, value = spec.partition(":")
     kind, value = kind.strip().lower(), value.strip()
@@ -58,21 +59,9 @@ def parse(spec: str) -> Audience:
         raise AudienceError(f"受众 {kind} 需要一个值，例如 {kind}:杭州")
     if kind == "activity" and not value.isdigit():
         raise AudienceError(f"活动 ID 应为数字：{value}")
-    if kind == "city":
-        from bot.services.benefits import CITIES, normalize_city
-
-        if normalize_city(value) is None:  # a typo would otherwise schedule a campaign that reaches no one
-            raise AudienceError(f"「{value}」不是浙江省的地级市，可选：{'、'.join(CITIES)}")
+    if kind == "city" and places.city(value) is None:  # a typo would otherwise schedule a campaign that reaches no one
+        raise AudienceError(f"「{value}」不是浙江省的地级市，可选：{'、'.join(places.short_names())}")
     return Audience(kind, value)
-
-
-def _service(module_name: str, what: str):
-    try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        raise AudienceError(f"{what}模块尚未上线，暂不能按此受众发送") from None
 
 
 def followers_query(audience: Audience):
@@ -91,11 +80,9 @@ def openids(runtime, audience: Audience) -> Iterator[str]:
     if audience.kind in ("all", "scene"):
         yield from _stream(database, followers_query(audience).order_by(Follower.openid))
     elif audience.kind in ("city", "industry"):
-        membership = _service("bot.services.membership", "会员")
-        yield from membership.member_openids(database, **{audience.kind: audience.value})
+        yield from runtime.membership.member_openids(**{audience.kind: audience.value})
     elif audience.kind == "activity":
-        activities = _service("bot.services.activities", "活动报名")
-        yield from activities.participant_openids(database, int(audience.value))
+        yield from participant_openids(database, int(audience.value))
     elif audience.kind == "tag":
         raise AudienceError("按标签发送只能用群发（mass）渠道：由微信按标签分发")
     else:  # pragma: no cover - parse() refuses other kinds

@@ -101,7 +101,7 @@ def create(runtime, *, title: str, text: str, channel: str, audience: str, at: d
     if channel not in CHANNELS:
         raise CampaignError(f"渠道应为 {'、'.join(CHANNELS)} 之一，收到「{channel}」")
     try:
-        parsed = audiences.parse(audience)
+        parsed = audiences.parse(audience, runtime.places)
     except audiences.AudienceError as exc:
         raise CampaignError(str(exc)) from None
     if parsed.kind == "tag" and channel != "mass":
@@ -276,7 +276,7 @@ def list_campaigns(runtime, limit: int = 50) -> list[dict]:
 def preview(runtime, campaign_id: int) -> dict:
     """What the campaign will send, to how many people now, and when."""
     campaign = get(runtime, campaign_id)
-    parsed = audiences.parse(campaign.audience)
+    parsed = audiences.parse(campaign.audience, runtime.places)
     try:
         size = audiences.count(runtime, parsed)
     except (audiences.AudienceError, WeChatError) as exc:

@@ -76,7 +76,7 @@ def _insert(database):
 
 def materialize(runtime, campaign_id: int, audience: Audience | str) -> int:
     """Create one pending delivery per recipient (idempotent); return the number of rows."""
-    audience = parse(audience) if isinstance(audience, str) else audience
+    audience = parse(audience, runtime.places) if isinstance(audience, str) else audience
     insert = _insert(runtime.database)
     table = Delivery.__table__
     followers = followers_query(audience)

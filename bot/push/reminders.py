@@ -5,24 +5,15 @@ the job runs, nobody is reminded twice of the same activity.
 """
 from __future__ import annotations
 
-import importlib
 import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
 from bot.push import campaigns
+from bot.services.activities import activities_starting_between
 
 log = logging.getLogger(__name__)
-
-
-def _activities():
-    try:
-        return importlib.import_module("bot.services.activities")
-    except ModuleNotFoundError as exc:
-        if exc.name != "bot.services.activities":
-            raise
-        return None
 
 
 def tomorrow(now_utc: datetime) -> tuple[datetime, datetime]:
@@ -34,14 +25,10 @@ def tomorrow(now_utc: datetime) -> tuple[datetime, datetime]:
 
 def send_reminders(runtime, dispatcher=None, now: datetime | None = None) -> list[int]:
     """Create and start a reminder campaign for each activity starting tomorrow; return their ids."""
-    activities = _activities()
-    if activities is None:
-        log.info("activity reminders: bot.services.activities is not installed yet")
-        return []
     now = now or runtime.clock()
     start, end = tomorrow(now)
     started = []
-    for activity_id, title, starts_at, place in activities.activities_starting_between(runtime.database, start, end):
+    for activity_id, title, starts_at, place in activities_starting_between(runtime.database, start, end):
         key = f"reminder:activity:{activity_id}"
         when = campaigns.local_text(starts_at)
         data = {"first": "您报名的活动明天开始", "keyword1": title, "keyword2": when, "keyword3": place or "",

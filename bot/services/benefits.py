@@ -13,8 +13,8 @@ from bot.services.content_loader import (
     require_str,
     require_str_list,
 )
+from bot.services.places import Regions
 
-CITIES = ("杭州", "宁波", "温州", "嘉兴", "湖州", "绍兴", "金华", "衢州", "舟山", "台州", "丽水")
 ITEM_FIELDS = ("id", "name", "category", "aliases", "summary", "eligibility", "how_to", "members_only", "cities")
 CITY_MENTION_BONUS = 10
 JOIN_HINT = '想入会，回复"入会"就能在线申请。'
@@ -42,29 +42,24 @@ class Benefit:
         return not self.cities
 
 
-def normalize_city(city: str | None) -> str | None:
-    """Return the short name of a Zhejiang city (杭州市 -> 杭州), or None when it is not one of the 11."""
-    if not city:
-        return None
-    name = normalize(city).strip()
-    for suffix in ("市", "地区"):
-        if name.endswith(suffix):
-            name = name[: -len(suffix)]
-    return name if name in CITIES else None
-
-
 class BenefitCatalogue:
     """The union benefits in content/benefits/catalogue.yaml, filtered by who is asking."""
 
-    def __init__(self, items: list[Benefit], categories: list[str], fold: Callable[[str], str] = normalize):
+    def __init__(self, items: list[Benefit], categories: list[str], regions: Regions,
+                 fold: Callable[[str], str] = normalize):
         self.items = items
+        self.regions = regions  # content/places.yaml: item cities are short names (杭州)
         self._fold = fold  # the worker's message: normalised, typos fixed
         self._by_id = {b.id: b for b in items}
         self._categories = categories
 
     @classmethod
-    def load(cls, content_dir: str | Path) -> "BenefitCatalogue":
-        """Load and validate the catalogue; raise ContentError naming the file and item on a bad entry."""
+    def load(cls, content_dir: str | Path, regions: Regions | None = None) -> "BenefitCatalogue":
+        """Load and validate the catalogue; raise ContentError naming the file and item on a bad entry.
+
+        Item cities are checked against regions, by default those of content_dir/places.yaml.
+        """
+        regions = regions if regions is not None else Regions.load(content_dir)
         path = Path(content_dir) / "benefits" / "catalogue.yaml"
         data = read_yaml(path)
         if not isinstance(data, dict) or not isinstance(data.get("items"), list):
@@ -72,15 +67,15 @@ class BenefitCatalogue:
         categories = list(require_str_list(path, data, "categories", None, 1))
         items, seen = [], set()
         for raw in data["items"]:
-            item = cls._item(path, raw, categories)
+            item = cls._item(path, raw, categories, regions)
             if item.id in seen:
                 raise ContentError(path, "duplicate id", item.id)
             seen.add(item.id)
             items.append(item)
-        return cls(items, categories, query_normalizer(content_dir))
+        return cls(items, categories, regions, query_normalizer(content_dir))
 
     @staticmethod
-    def _item(path: Path, raw: Any, categories: list[str]) -> Benefit:
+    def _item(path: Path, raw: Any, categories: list[str], regions: Regions) -> Benefit:
         if not isinstance(raw, dict):
             raise ContentError(path, "item must be a mapping")
         item_id = str(raw.get("id") or "").strip()
@@ -95,9 +90,10 @@ class BenefitCatalogue:
         if not isinstance(raw["members_only"], bool):
             raise ContentError(path, "'members_only' must be true or false", item_id)
         cities = require_str_list(path, raw, "cities", item_id)
-        unknown = [c for c in cities if c not in CITIES]
+        known = regions.short_names()
+        unknown = [c for c in cities if c not in known]
         if unknown:
-            raise ContentError(path, f"unknown city {', '.join(unknown)} (use one of {'/'.join(CITIES)})", item_id)
+            raise ContentError(path, f"unknown city {', '.join(unknown)} (use one of {'/'.join(known)})", item_id)
         steps = require_str_list(path, raw, "how_to", item_id, 1)
         return Benefit(
             id=item_id,
@@ -127,7 +123,7 @@ class BenefitCatalogue:
 
     def for_person(self, is_member: bool, city: str | None) -> list[Benefit]:
         """Return what applies to this person: province-wide items plus their city's, open-to-all only for non-members."""
-        city = normalize_city(city)
+        city = self.regions.short_name(city)
         return [b for b in self.items
                 if (is_member or not b.members_only) and (b.province_wide or city in b.cities)]
 

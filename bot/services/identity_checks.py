@@ -1,4 +1,6 @@
-"""Checks of what a worker types when joining the union: name, mobile number, ID card number, place.
+"""Checks of what a worker types when joining the union: name, mobile number, ID card number.
+
+Places (cities and districts) are checked by bot/services/places.py.
 
 Each check returns the cleaned value or raises bot.forms.FieldInvalid with a hint a worker can
 act on (位数不对, 校验位不对, 出生日期不对...). The same checks serve the chat form and the
@@ -16,9 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 from bot.forms import FieldInvalid
 
@@ -124,112 +124,3 @@ def clean_id_number(text: str, today: date | None = None) -> str:
         raise FieldInvalid(f"按身份证号码计算您已超过 {MAX_AGE} 周岁，请核对出生年份；"
                            f"确实无误的，请联系所在地工会或拨打 12351 办理。")
     return number
-
-
-@dataclass(frozen=True)
-class City:
-    """One of Zhejiang's 11 cities with its districts, counties and county-level cities."""
-
-    name: str  # 杭州市
-    code: str  # 3301
-    aliases: tuple[str, ...]
-    districts: tuple[str, ...]
-
-    @property
-    def short(self) -> str:
-        """杭州."""
-        return self.name[:-1] if self.name.endswith("市") else self.name
-
-
-_DISTRICT_SUFFIXES = ("畲族自治县", "自治县", "区", "县", "市")
-
-
-def _stem(place: str) -> str:
-    for suffix in _DISTRICT_SUFFIXES:
-        if place.endswith(suffix) and len(place) > len(suffix) + 1:
-            return place[: -len(suffix)]
-    return place
-
-
-class Regions:
-    """Zhejiang's cities and districts from content/membership.yaml."""
-
-    def __init__(self, cities: list[City]):
-        self.cities = cities
-        self._by_key: dict[str, City] = {}
-        for city in cities:
-            for key in (city.name, city.short, *city.aliases):
-                self._by_key[key.lower()] = city
-
-    @classmethod
-    def from_content(cls, data: dict, path: str | Path = "membership.yaml") -> "Regions":
-        """Build from the parsed content file; raise ValueError naming the file and entry when malformed."""
-        raw_cities = (data or {}).get("cities")
-        if not isinstance(raw_cities, list) or not raw_cities:
-            raise ValueError(f"{path}: 'cities' must be a list of the cities of Zhejiang")
-        cities = []
-        for raw in raw_cities:
-            name = str((raw or {}).get("name") or "").strip()
-            districts = raw.get("districts") if isinstance(raw, dict) else None
-            if not name or not isinstance(districts, list) or not districts:
-                raise ValueError(f"{path} [city {name or '?'}]: needs a name and a list of districts")
-            code = str(raw.get("code") or "").strip()
-            if not re.fullmatch(r"33\d\d", code):
-                raise ValueError(f"{path} [city {name}]: code must be the 4-digit 33xx city code, got {code!r}")
-            cities.append(City(name, code, tuple(str(a).strip() for a in raw.get("aliases") or ()),
-                               tuple(str(d).strip() for d in districts)))
-        return cls(cities)
-
-    def names(self) -> list[str]:
-        """The cities' full names in content order."""
-        return [c.name for c in self.cities]
-
-    def city(self, text: str) -> City | None:
-        """The city a worker means by 杭州 / 杭州市 / hz / 浙江杭州, or None."""
-        key = fold(text).lower().replace(" ", "")
-        for prefix in ("浙江省", "浙江"):
-            if key.startswith(prefix) and len(key) > len(prefix):
-                key = key[len(prefix):]
-        return self._by_key.get(key)
-
-    def find_district(self, city: City, text: str) -> str | None:
-        """The district of city a worker means by 西湖 / 西湖区 / 杭州市西湖区, or None."""
-        key = fold(text).replace(" ", "")
-        for prefix in ("浙江省", "浙江", city.name, city.short):
-            if key.startswith(prefix) and len(key) > len(prefix):
-                key = key[len(prefix):]
-        for district in city.districts:
-            if key in (district, _stem(district)):
-                return district
-        return None
-
-    def cities_of_district(self, text: str) -> list[tuple[City, str]]:
-        """Every (city, district) a bare district name could mean (普陀 is in Zhoushan; 义乌 in Jinhua)."""
-        return [(city, district) for city in self.cities
-                if (district := self.find_district(city, text)) is not None]
-
-    def check_city(self, text: str) -> str:
-        """The full name of the city a worker means, or FieldInvalid listing the 11 cities."""
-        city = self.city(text)
-        if city is None:
-            found = self.cities_of_district(text)
-            if len(found) == 1:
-                return found[0][0].name
-            raise FieldInvalid("没有找到这个城市。请回复浙江的 11 个市之一："
-                               + "、".join(c.short for c in self.cities) + "。")
-        return city.name
-
-    def check_district(self, city_name: str, text: str) -> str:
-        """The district's full name, checked against the city, or FieldInvalid naming the right choices."""
-        city = self.city(city_name)
-        if city is None:
-            raise FieldInvalid("请先填写所在城市。")
-        district = self.find_district(city, text)
-        if district is not None:
-            return district
-        elsewhere = [c.name for c, _d in self.cities_of_district(text)]
-        head = f"{fold(text)}不在{city.name}。" if elsewhere else f"{city.name}没有找到“{fold(text)}”。"
-        return_hint = f"{city.name}的区县有：{'、'.join(city.districts)}。"
-        if elsewhere:
-            return_hint += f"（它属于{'、'.join(elsewhere)}，如填错了城市，可在最后核对时修改。）"
-        raise FieldInvalid(head + return_hint)

@@ -3,15 +3,17 @@
 The service account and the mini-program give different openids for the same worker. A
 person is linked across them by the unionid when WeChat provides it, or by a verified phone
 number. When two person records turn out to be one, the later is merged into the earlier and
-every record registered in MERGEABLE_TABLES moves with it.
+every record registered in MERGEABLE_TABLES moves with it, after the merge hooks the
+composition root gave the service (bot/runtime.py) have settled what the move would break.
 """
 from __future__ import annotations
+
+from typing import Callable, Sequence
 
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.registry import resolve
 from bot.storage.db import Database
 from bot.storage.models import Identity, Person
 
@@ -22,17 +24,18 @@ MINIPROGRAM = "miniprogram"
 MERGEABLE_TABLES: list[str] = ["tickets", "activity_sign_ups", "membership_applications", "members",
                                "miniprogram_sessions", "miniprogram_uploads"]
 
-# "module:function(session, keep, drop)" run before a merge moves rows, for tables whose own
+# A merge hook: hook(session, keep, drop), run before a merge moves rows, for tables whose own
 # rules (one live sign-up, one open application) would otherwise be broken by the move.
-MERGE_HOOKS: list[str] = ["bot.services.activities:resolve_merge_conflicts"]
+MergeHook = Callable[[Session, int, int], object]
 
 
 class PeopleService:
     """Resolve, link and merge people."""
 
-    def __init__(self, database: Database, cipher=None):
+    def __init__(self, database: Database, cipher, merge_hooks: Sequence[MergeHook]):
         self.database = database
         self.cipher = cipher
+        self.merge_hooks = tuple(merge_hooks)
 
     def person_id(self, channel: str, openid: str, unionid: str | None = None) -> int:
         """Return the person behind an openid, creating or linking one as needed."""
@@ -81,7 +84,7 @@ class PeopleService:
         """Fold person from_id into into_id (the older record survives)."""
         keep, drop = min(from_id, into_id), max(from_id, into_id)
         survivor, gone = session.get(Person, keep), session.get(Person, drop)
-        for hook in filter(None, map(resolve, MERGE_HOOKS)):
+        for hook in self.merge_hooks:
             hook(session, keep, drop)
         for table in MERGEABLE_TABLES:
             session.execute(text(f'UPDATE "{table}" SET person_id = :keep WHERE person_id = :drop'),

@@ -5,6 +5,11 @@ hardship aid, legal-aid applications and callbacks all become a ticket with a tr
 number, the department that handles it and a deadline (content/tickets.yaml). The chat,
 the mini-program API and the staff command line use this service alike.
 
+Every rule of a ticket lives here, so the chat, the mini-program and the console refuse the same
+things: a story of at least MIN_STORY characters for the kinds that tell one, the closed lists of
+content/tickets.yaml (`choices`: report subject, aid type, letter type...), and a city of
+Zhejiang (content/places.yaml) for hardship aid.
+
 Content security: a ticket's text goes through WeChat's check before it is stored. Risky text
 is kept for staff but flagged and never shown again to anyone else, not even echoed to the
 worker; when WeChat cannot be asked, the ticket is stored unchecked and `recheck` tries later.
@@ -16,14 +21,17 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.content import ContentFile
 from bot.messages import outside_chat
 from bot.security import mask_phone
+from bot.services.people import MINIPROGRAM, OFFICIAL
+from bot.services.places import Regions
 from bot.storage.models import Ticket, TicketCounter, TicketReply
 
 log = logging.getLogger(__name__)
@@ -38,7 +46,17 @@ STATUSES = ("open", "answered", "closed")
 STATUS_NAMES = {"open": "处理中", "answered": "已答复", "closed": "已办结"}
 CHANNELS = ("chat", "miniprogram", "staff")
 
+CONTENT_FILE = "tickets.yaml"
 PASSED, RISKY, UNCHECKED = "passed", "risky", "unchecked"
+# Kinds whose text is the worker's story: too short, staff cannot act on it.
+STORY_KINDS = ("complaint", "report", "mailbox", "hardship", "legal_aid")
+MIN_STORY = 5
+# details fields each kind must pick from its closed list (content/tickets.yaml `choices`).
+REQUIRED_CHOICES = {"report": ("subject",), "mailbox": ("subject_type",), "hardship": ("aid_type",)}
+# Lists the chat form asks from that are not stored in details (identity becomes `anonymous`).
+FORM_ONLY_CHOICES = {"report": ("identity",)}
+# Kinds that must say where in Zhejiang the worker is (details["city"], stored as the short name 杭州).
+CITY_KINDS = ("hardship",)
 MAX_TEXT = 2000
 MAX_EMPLOYER = 100
 MAX_ATTACHMENTS = 9
@@ -52,6 +70,15 @@ ERASED_PLACEHOLDER = "（已应本人要求删除个人信息）"
 NUMBER_PATTERN = re.compile(r"(?<![A-Za-z])(WQ|JB|XX|BF|ZX|YZ|HD)(\d{8})-?(\d{3,})(?!\d)", re.IGNORECASE)
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One entry of a closed list: the stored key, the label people read, the words that mean it."""
+
+    key: str
+    label: str
+    words: tuple[str, ...] = ()
 
 
 class TicketRejected(ValueError):
@@ -159,14 +186,47 @@ def normalize_mobile(text: str | None) -> str:
 class TicketService:
     """Open, look up, answer and list tickets."""
 
-    def __init__(self, runtime):
-        self.runtime = runtime
+    def __init__(self, database, cipher, content_file: ContentFile, places: Callable[[], Regions],
+                 clock: Callable[[], datetime], people, wechat, notifier,
+                 topic_of: Callable[[str], str | None], topic_label: Callable[[str], str | None],
+                 answer_template_id: str | None = None):
+        self.database = database
+        self.cipher = cipher
+        self.content_file = content_file  # content/tickets.yaml
+        self.places = places  # the current content/places.yaml
+        self.clock = clock
+        self.people = people
+        self.wechat = wechat  # content security check of what workers write
+        self.notifier = notifier
+        self.topic_of = topic_of  # the legal topic of a text (the intent matcher)
+        self.topic_label = topic_label  # a legal topic's Chinese name, None when unknown
+        self.answer_template_id = answer_template_id
 
     # ---- content -------------------------------------------------------------------------
 
     def settings(self) -> dict:
         """content/tickets.yaml, reloaded when an editor changes it."""
-        return self.runtime.content_file("tickets.yaml").load() or {}
+        return self.content_file.load() or {}
+
+    def choices(self, kind: str, field: str) -> list[Choice]:
+        """The closed list a field of a kind picks from (content/tickets.yaml `choices`), in content order."""
+        raw = ((self.kind_settings(kind).get("choices") or {}).get(field)) or []
+        return [Choice(str(c["key"]), str(c.get("label") or c["key"]), tuple(str(w) for w in c.get("words") or ()))
+                for c in raw]
+
+    def choice_for(self, kind: str, field: str, text: str) -> Choice | None:
+        """The choice a worker means by its number (1, ２), key, label, or one of its words; None if unclear."""
+        options = self.choices(kind, field)
+        cleaned = str(text or "").strip().strip("。.、 ").translate(_FULL_WIDTH_DIGITS)
+        if cleaned.isdigit() and 1 <= int(cleaned) <= len(options):
+            return options[int(cleaned) - 1]
+        for option in options:
+            if cleaned in (option.key, option.label):
+                return option
+        for option in options:
+            if any(word and word in cleaned for word in option.words):
+                return option
+        return None
 
     def kind_settings(self, kind: str) -> dict:
         """The content of one kind (name, department, deadline, questions...)."""
@@ -225,17 +285,17 @@ class TicketService:
         text, employer, phone, topic, details, attachments = self._validate(
             person_id, kind, text, topic, employer, contact_phone, anonymous, attachments, channel, details)
         check_status = self._check(person_id, channel, [text, employer or "", *map(str, details.values())])
-        now = self.runtime.clock()
+        now = self.clock()
         department = self.department_for(kind, topic, details)
         due = self.due_at(kind, now)
         for _attempt in range(5):
             try:
-                with self.runtime.database.session() as session:
+                with self.database.session() as session:
                     number = self._next_number(session, kind, now)
                     ticket = Ticket(
                         number=number, kind=kind, status="open", person_id=person_id, anonymous=anonymous,
                         channel=channel, topic=topic, department=department, text=text, employer=employer,
-                        contact_phone_encrypted=self.runtime.cipher.encrypt(phone) if phone else None,
+                        contact_phone_encrypted=self.cipher.encrypt(phone) if phone else None,
                         contact_phone_masked=mask_phone(phone) if phone else None,
                         details=details, attachments=attachments, check_status=check_status,
                         flagged=check_status == RISKY, checked_at=now if check_status != UNCHECKED else None,
@@ -265,6 +325,8 @@ class TicketService:
         text = _clean(text)
         if not text:
             problems["text"] = "请写下具体情况，再提交。"
+        elif kind in STORY_KINDS and len(text) < MIN_STORY:
+            problems["text"] = f"请再多说几句，让工作人员了解清楚情况（至少{MIN_STORY}个字）。"
         elif len(text) > MAX_TEXT:
             problems["text"] = f"内容太长了，请控制在{MAX_TEXT}字以内。"
         employer = _clean(employer) or None
@@ -287,7 +349,7 @@ class TicketService:
         if topic is not None and (not isinstance(topic, str) or not self._known_topic(topic)):
             problems["topic"] = "法律问题类别不正确。"
         if topic is None and kind in LEGAL_KINDS and text:
-            topic = self.runtime.matcher.topic_of(text)
+            topic = self.topic_of(text)
         if details is not None and not isinstance(details, dict):
             problems["details"] = "补充信息格式不正确。"
         details = {key: _clean(value) if isinstance(value, str) else value
@@ -297,6 +359,8 @@ class TicketService:
                 problems["details"] = "补充信息格式不正确。"
             elif isinstance(value, str) and len(value) > MAX_DETAIL_VALUE:
                 problems["details"] = f"补充信息每项请控制在{MAX_DETAIL_VALUE}字以内。"
+        if "details" not in problems:
+            problems.update(self._check_details(kind, details, anonymous))
         attachments = () if attachments is None else attachments
         if not isinstance(attachments, (list, tuple)):
             raise TicketRejected({"attachments": "附件格式不正确。"})
@@ -307,26 +371,56 @@ class TicketService:
             raise TicketRejected(problems)
         return text, employer, phone, topic, details, attachments
 
+    def _check_details(self, kind: str, details: dict, anonymous: bool) -> dict[str, str]:
+        """The closed lists and the city: refuse what is not on them; store keys and short city names."""
+        problems: dict[str, str] = {}
+        required = REQUIRED_CHOICES.get(kind, ())
+        listed = (self.kind_settings(kind).get("choices") or {}).keys()
+        for name in (*required, *(n for n in listed if n not in required)):
+            value = details.get(name)
+            if value in (None, ""):
+                if name in required:
+                    problems[name] = f"请选择{self._choice_title(kind, name)}。"
+                continue
+            options = self.choices(kind, name)
+            found = next((c for c in options if str(value) in (c.key, c.label)), None)
+            if found is None:
+                problems[name] = (f"{self._choice_title(kind, name)}只能是以下之一："
+                                  + "、".join(c.label for c in options) + "。")
+            else:
+                details[name] = found.key
+        if "identity" in details and "identity" not in problems and (details["identity"] == "anonymous") != anonymous:
+            problems["identity"] = "实名或匿名的选择前后不一致，请重新选择。"
+        if kind in CITY_KINDS:
+            regions = self.places()
+            city = regions.city_in(str(details.get("city") or ""))
+            if city is None:
+                problems["city"] = (f"请填写浙江省内的城市：{'、'.join(regions.short_names())}。"
+                                    "不在浙江的职工，请联系当地工会或拨打12351。")
+            else:
+                details["city"] = city.short
+        return problems
+
+    def _choice_title(self, kind: str, field: str) -> str:
+        return str((self.settings().get("choice_titles") or {}).get(field) or field)
+
     def _verified_phone(self, person_id: int) -> str | None:
         try:
-            return self.runtime.people.phone(person_id)
+            return self.people.phone(person_id)
         except (LookupError, ValueError):
             return None
 
     def _known_topic(self, topic: str) -> bool:
-        matcher = self.runtime.matcher
-        return matcher.label(topic) != topic or topic == matcher.default_topic
+        return self.topic_label(topic) is not None
 
     def _check(self, person_id: int, channel: str, texts: list[str]) -> str:
         """Ask WeChat's content security about the text; UNCHECKED when it cannot answer."""
-        from bot.services.people import MINIPROGRAM, OFFICIAL
-
         content = "\n".join(t for t in texts if t)
         try:
-            people = self.runtime.people
+            people = self.people
             openid = (people.openid(person_id, MINIPROGRAM) if channel == "miniprogram" else None) \
                 or people.openid(person_id, OFFICIAL) or people.openid(person_id, MINIPROGRAM) or ""
-            return PASSED if self.runtime.wechat.check_text(openid, content) else RISKY
+            return PASSED if self.wechat.check_text(openid, content) else RISKY
         except Exception as exc:  # WeChat down, rate-limited, misconfigured: the ticket must still be stored
             log.warning("content check unavailable, ticket stored unchecked: %s", exc)
             return UNCHECKED
@@ -352,7 +446,7 @@ class TicketService:
         canonical = normalize_number(number)
         if canonical is None or person_id is None:
             return None
-        with self.runtime.database.session() as session:
+        with self.database.session() as session:
             ticket = session.scalar(select(Ticket).where(Ticket.number == canonical, Ticket.person_id == person_id))
             return self._view(ticket, for_staff=False) if ticket is not None else None
 
@@ -364,7 +458,7 @@ class TicketService:
         query = select(Ticket).where(Ticket.person_id == person_id)
         if kind is not None:
             query = query.where(Ticket.kind == kind)
-        with self.runtime.database.session() as session:
+        with self.database.session() as session:
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
             rows = session.scalars(query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
                                    .offset(max(offset, 0)).limit(max(min(limit, 100), 0))).all()
@@ -374,15 +468,13 @@ class TicketService:
 
     def answer(self, number: str, text: str, staff: str = "staff", close: bool = True) -> TicketView:
         """Record a staff answer, then tell the worker (48-hour window or template); delivery never raises."""
-        from bot.services.notify import notify
-
         text = _clean(text)
         if not text:
             raise TicketRejected({"text": "答复内容不能为空。"})
         if len(text) > MAX_REPLY:
             raise TicketRejected({"text": f"答复请控制在{MAX_REPLY}字以内。"})
-        now = self.runtime.clock()
-        with self.runtime.database.session() as session:
+        now = self.clock()
+        with self.database.session() as session:
             ticket = self._find(session, number)
             reply = TicketReply(ticket=ticket, staff=staff, text=text, created_at=now)
             session.add(reply)
@@ -401,23 +493,22 @@ class TicketService:
             template_data = {
                 "first": f"您的{view.kind_name}有答复了", "keyword1": view.number, "keyword2": view.department,
                 "keyword3": view.status_name, "remark": "请进入浙工之家，回复编号查看答复全文。"}
-            delivery = notify(self.runtime, person_id, message, self.runtime.config.get("tickets.template_id_answer"),
-                              template_data)
-        with self.runtime.database.session() as session:
+            delivery = self.notifier.send(person_id, message, self.answer_template_id, template_data)
+        with self.database.session() as session:
             session.execute(update(TicketReply).where(TicketReply.id == reply_id).values(delivery=delivery))
         log.info("ticket %s answered by %s, delivery %s", view.number, staff, delivery)
         return self.staff_view(view.number)
 
     def assign(self, number: str, assignee: str) -> TicketView:
         """Give a ticket to a member of staff."""
-        with self.runtime.database.session() as session:
+        with self.database.session() as session:
             ticket = self._find(session, number)
             ticket.assigned_to = (assignee or "").strip() or None
             return self._view(ticket, for_staff=True)
 
     def staff_view(self, number: str) -> TicketView:
         """Any ticket as staff see it (anonymous reporters stay hidden); raise LookupError if none."""
-        with self.runtime.database.session() as session:
+        with self.database.session() as session:
             return self._view(self._find(session, number), for_staff=True)
 
     def staff_list(self, kind: str | None = None, status: str | None = None, flagged: bool | None = None,
@@ -434,14 +525,14 @@ class TicketService:
             query = query.where(Ticket.status == status)
         if flagged is not None:
             query = query.where(Ticket.flagged.is_(bool(flagged)))
-        with self.runtime.database.session() as session:
+        with self.database.session() as session:
             rows = session.scalars(query.order_by(Ticket.due_at, Ticket.id).offset(max(offset, 0))
                                    .limit(max(min(limit, 500), 0))).all()
             return [self._view(t, for_staff=True) for t in rows]
 
     def overdue(self, now: datetime) -> list[TicketView]:
         """Open tickets past their deadline, most overdue first."""
-        with self.runtime.database.session() as session:
+        with self.database.session() as session:
             rows = session.scalars(select(Ticket).where(Ticket.status == "open", Ticket.due_at < now)
                                    .order_by(Ticket.due_at, Ticket.id)).all()
             return [self._view(t, for_staff=True) for t in rows]
@@ -449,7 +540,7 @@ class TicketService:
     def recheck(self, limit: int = 100) -> dict[str, int]:
         """Run the content check again on tickets stored while WeChat was unavailable; count the results."""
         counts = {PASSED: 0, RISKY: 0, UNCHECKED: 0}
-        with self.runtime.database.session() as session:
+        with self.database.session() as session:
             pending = session.execute(select(Ticket.id, Ticket.person_id, Ticket.channel, Ticket.text,
                                              Ticket.employer, Ticket.details)
                                       .where(Ticket.check_status == UNCHECKED, Ticket.erased_at.is_(None))
@@ -460,17 +551,17 @@ class TicketService:
             counts[result] += 1
             if result == UNCHECKED:
                 break  # WeChat is still unavailable: try the rest next time
-            with self.runtime.database.session() as session:
+            with self.database.session() as session:
                 session.execute(update(Ticket).where(Ticket.id == row.id).values(
-                    check_status=result, flagged=result == RISKY, checked_at=self.runtime.clock()))
+                    check_status=result, flagged=result == RISKY, checked_at=self.clock()))
         return counts
 
     # ---- personal data -------------------------------------------------------------------
 
     def delete_personal_data(self, person_id: int) -> None:
         """Erase what the person told us in their tickets and unlink them; numbers and dates stay for statistics."""
-        now = self.runtime.clock()
-        with self.runtime.database.session() as session:
+        now = self.clock()
+        with self.database.session() as session:
             tickets = session.scalars(select(Ticket).where(Ticket.person_id == person_id)).all()
             for ticket in tickets:
                 ticket.person_id = None
@@ -502,7 +593,7 @@ class TicketService:
             text = FLAGGED_PLACEHOLDER
         else:
             text = ticket.text
-        topic_name = self.runtime.matcher.label(ticket.topic) if ticket.topic else None
+        topic_name = (self.topic_label(ticket.topic) or ticket.topic) if ticket.topic else None
         return TicketView(
             number=ticket.number, kind=ticket.kind, kind_name=self.kind_name(ticket.kind),
             status=ticket.status, status_name=STATUS_NAMES.get(ticket.status, ticket.status),
@@ -520,6 +611,7 @@ class TicketService:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 def _clean(value) -> str:
@@ -540,6 +632,35 @@ def _attachment(item) -> dict:
         if kept:
             return kept
     raise TicketRejected({"attachments": "附件格式不正确。"})
+
+
+def _choice_problems(kind: str, spec: dict, titles: dict) -> list[str]:
+    """What is wrong with a kind's closed lists: missing ones, entries without key or label, keys twice."""
+    choices = spec.get("choices") or {}
+    if not isinstance(choices, dict):
+        return [f"{kind}: choices must map a field to its list of {{key, label, words}}"]
+    problems = [f"{kind}: choices.{name} is missing"
+                for name in (*REQUIRED_CHOICES.get(kind, ()), *FORM_ONLY_CHOICES.get(kind, ())) if name not in choices]
+    for name, entries in choices.items():
+        if not isinstance(entries, list) or not entries:
+            problems.append(f"{kind}: choices.{name} must be a non-empty list")
+            continue
+        if not str(titles.get(name) or "").strip():
+            problems.append(f"choice_titles: {name} (used by {kind}) has no title")
+        keys = []
+        for entry in entries:
+            if not isinstance(entry, dict) or not str(entry.get("key") or "").strip() \
+                    or not str(entry.get("label") or "").strip():
+                problems.append(f"{kind}: every entry of choices.{name} needs a key and a label, got {entry!r}")
+                continue
+            if not isinstance(entry.get("words") or [], list):
+                problems.append(f"{kind}: choices.{name} {entry['key']}: words must be a list")
+            keys.append(str(entry["key"]))
+        problems += [f"{kind}: choices.{name} lists {key!r} twice" for key in sorted(set(keys)) if keys.count(key) > 1]
+        if name == "subject":
+            problems += [f"{kind}: subject_departments names {subject!r}, which is not in choices.subject"
+                         for subject in (spec.get("subject_departments") or {}) if subject not in keys]
+    return problems
 
 
 def check_content(content_dir) -> None:
@@ -577,6 +698,7 @@ def check_content(content_dir) -> None:
                 problems.append(f"{kind}: {mapping} must map names to departments")
         if not isinstance(spec.get("questions") or {}, dict):
             problems.append(f"{kind}: questions must map question names to wording")
+        problems += _choice_problems(kind, spec, data.get("choice_titles") or {})
     for key in ("holidays", "extra_working_days"):
         for value in data.get(key) or []:
             try:

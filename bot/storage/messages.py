@@ -116,9 +116,3 @@ def record_delivery_report(database: Database, msg_id: str, openid: str | None, 
     with database.session() as session:
         session.add(DeliveryReport(wechat_msg_id=msg_id, openid=openid, event=event,
                                    status=status, detail=detail, received_at=now))
-
-
-def get_follower(database: Database, openid: str) -> Follower | None:
-    """Return the follower, or None."""
-    with database.session() as session:
-        return session.get(Follower, openid)

@@ -1,13 +1,12 @@
 """Benefits endpoints: the catalogue as it applies to this member."""
 from __future__ import annotations
 
-from bot.services.benefits import normalize_city
 from miniprogram_api.auth import current_member
 from miniprogram_api.errors import not_found
 from miniprogram_api.resources.me import standing
 from miniprogram_api.schemas.benefits import BenefitQuery
 from miniprogram_api.schemas.common import page_of
-from miniprogram_api.services import benefits
+from miniprogram_api.services import benefits, places
 
 
 def _summary(item) -> dict:
@@ -23,7 +22,7 @@ def categories() -> dict:
 def catalogue(query: BenefitQuery) -> dict:
     """List the benefits that apply to the member: their status, their city (or the one asked for)."""
     is_member, own_city = standing(current_member().person_id)
-    city = normalize_city(query.city) if query.city else own_city
+    city = places().short_name(query.city) if query.city else own_city
     items = benefits().for_person(is_member, city)
     if query.category:
         items = [b for b in items if b.category == query.category]

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from bot.security import mask_phone
-from bot.services.benefits import normalize_city
 from bot.services.people import OFFICIAL
 from miniprogram_api.auth import current_member
-from miniprogram_api.services import membership, people
+from miniprogram_api.services import membership, people, places
 
 
 def standing(person_id: int) -> tuple[bool, str | None]:
@@ -13,7 +12,7 @@ def standing(person_id: int) -> tuple[bool, str | None]:
     service = membership()
     if not service.is_member(person_id):
         return False, None
-    return True, normalize_city(service.member_city(person_id))
+    return True, places().short_name(service.member_city(person_id))
 
 
 def me() -> dict:
@@ -25,6 +24,6 @@ def me() -> dict:
     application = service.current_application(person_id)
     return {"phone": mask_phone(phone) or None, "phone_verified": phone is not None,
             "official_account_linked": people().openid(person_id, OFFICIAL) is not None,
-            "is_member": card is not None, "city": normalize_city(card.city) if card else None,
+            "is_member": card is not None, "city": places().short_name(card.city) if card else None,
             "membership": card.to_dict() if card else None,
             "application": application.to_dict() if application else None}

@@ -1,7 +1,7 @@
 """Ticket endpoints: file (with uploaded images), list my own, detail with staff replies."""
 from __future__ import annotations
 
-from bot.services.tickets import KINDS, TicketRejected
+from bot.services.tickets import CITY_KINDS, KINDS, REQUIRED_CHOICES, TicketRejected
 from miniprogram_api.auth import current_member
 from miniprogram_api.errors import DEFAULTS, ApiError, not_found
 from miniprogram_api.resources import uploads
@@ -13,14 +13,19 @@ CHANNEL = "miniprogram"
 
 
 def kinds() -> dict:
-    """List the kinds of ticket with their names and rules."""
+    """List the kinds of ticket with their names, rules and the closed lists of their details."""
     service = tickets()
     items = []
     for kind in KINDS:
         spec = service.kind_settings(kind)
+        # identity is the chat's way to ask for `anonymous`; the API has the flag itself.
+        fields = [name for name in spec.get("choices") or {} if name != "identity"]
         items.append({"kind": kind, "name": service.kind_name(kind), "department": service.department_for(kind),
                       "anonymous_allowed": bool(spec.get("anonymous")),
-                      "contact_required": spec.get("contact") == "required"})
+                      "contact_required": spec.get("contact") == "required",
+                      "choices": {name: [{"key": c.key, "label": c.label} for c in service.choices(kind, name)]
+                                  for name in fields},
+                      "required_details": [*REQUIRED_CHOICES.get(kind, ()), *(("city",) if kind in CITY_KINDS else ())]})
     return {"items": items}
 
 

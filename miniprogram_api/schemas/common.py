@@ -54,13 +54,6 @@ class Page(ResponseModel):
     limit: int = Field(ge=1)
 
 
-class Done(ResponseModel):
-    """A plain acknowledgement with a sentence for the member."""
-
-    ok: bool = True
-    message: str
-
-
 def page_of(items: list, query: PageQuery, total: int | None = None) -> dict:
     """Return the page fields for items already cut to the page (or cut them when total is None)."""
     if total is None:

@@ -96,14 +96,24 @@ class TicketPage(Page):
     items: list[TicketSummary]
 
 
+class TicketChoice(ResponseModel):
+    """One entry of a closed list: send its key in `details`."""
+
+    key: str = Field(description="写入 details 的值")
+    label: str = Field(description="显示给职工的名称")
+
+
 class TicketKindInfo(ResponseModel):
-    """What a kind is called, who handles it and whether it may be anonymous."""
+    """What a kind is called, who handles it, whether it may be anonymous, and the lists its details pick from."""
 
     kind: TicketKind
     name: str
     department: str
     anonymous_allowed: bool
     contact_required: bool
+    choices: dict[str, list[TicketChoice]] = Field(
+        default_factory=dict, description="details 中只能从列表里选的项，例如 aid_type；键为 details 的字段名")
+    required_details: list[str] = Field(default_factory=list, description="必须填写的 details 字段，例如 city")
 
 
 class TicketKinds(ResponseModel):

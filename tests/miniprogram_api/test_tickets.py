@@ -50,9 +50,14 @@ def test_each_kind_files_through_the_same_resource(api):
     member = api.login()
     kinds = member.get("/tickets/kinds").get_json()["items"]
     assert {k["kind"] for k in kinds} >= {"consultation", "complaint", "report", "mailbox", "hardship"}
+    by_kind = {k["kind"]: k for k in kinds}
+    details = {"complaint": {}, "report": {"subject": by_kind["report"]["choices"]["subject"][0]["key"]},
+               "mailbox": {"subject_type": "建议"}, "hardship": {"aid_type": "送温暖", "city": "宁波"}}
+    assert by_kind["hardship"]["required_details"] == ["aid_type", "city"]
     for kind in ("complaint", "report", "mailbox", "hardship"):
         response = member.post("/tickets", json={"kind": kind, "text": "具体情况是这样的，请帮忙。",
-                                                 "employer": "某某科技有限公司", "contact_phone": "13900002222"})
+                                                 "employer": "某某科技有限公司", "contact_phone": "13900002222",
+                                                 "details": details[kind]})
         assert response.status_code == 201, (kind, response.get_json())
     assert member.get("/tickets").get_json()["total"] == 4
     assert member.get("/tickets?limit=2").get_json()["total"] == 4
@@ -72,6 +77,38 @@ def test_the_service_rules_come_back_as_field_hints(api):
     assert error_of(response)["fields"] == {"text": "最多只能填 2000 个字。"}
     response = member.post("/tickets", json={"kind": "consultation", "text": "好", "colour": "red"})
     assert error_of(response)["fields"] == {"colour": "不认识这一项，请去掉。"}
+
+
+def _stored_tickets(runtime) -> int:
+    from sqlalchemy import func, select
+
+    from bot.storage.models import Ticket
+
+    with runtime.database.session() as session:
+        return session.scalar(select(func.count()).select_from(Ticket))
+
+
+def test_the_chat_rules_apply_to_the_mini_program_too(api, runtime):
+    """The same TicketService rules the chat form follows: a real story, a listed aid type, a city in Zhejiang."""
+    member = api.login()
+    short = member.post("/tickets", json={"kind": "complaint", "text": "欠", "employer": "某某科技有限公司",
+                                          "contact_phone": "13900002222"})
+    assert short.status_code == 422 and short.is_json
+    assert error_of(short)["code"] == "validation_failed" and "至少5个字" in error_of(short)["fields"]["text"]
+
+    hardship = {"kind": "hardship", "text": "家里老人生病住院，开销很大", "contact_phone": "13900002222"}
+    unknown_aid = member.post("/tickets", json={**hardship, "details": {"aid_type": "买房补贴", "city": "杭州"}})
+    assert unknown_aid.status_code == 422
+    assert set(error_of(unknown_aid)["fields"]) == {"aid_type"}
+    assert "大病救助" in error_of(unknown_aid)["fields"]["aid_type"]
+
+    outside = member.post("/tickets", json={**hardship, "details": {"aid_type": "大病救助", "city": "上海"}})
+    assert outside.status_code == 422
+    assert set(error_of(outside)["fields"]) == {"city"} and "浙江" in error_of(outside)["fields"]["city"]
+
+    assert _stored_tickets(runtime) == 0 and member.get("/tickets").get_json()["total"] == 0
+    fine = member.post("/tickets", json={**hardship, "details": {"aid_type": "大病救助", "city": "杭州市"}})
+    assert fine.status_code == 201 and fine.get_json()["details"] == {"aid_type": "大病救助", "city": "杭州"}
 
 
 def test_uploads_are_checked_for_type_and_size(api, runtime):

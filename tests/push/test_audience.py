@@ -10,10 +10,6 @@ from bot.push import audience, campaigns
 from bot.push.audience import Audience
 from tests.push.conftest import Inline, sent_to
 
-membership = pytest.importorskip("bot.services.membership")
-activities_module = pytest.importorskip("bot.services.activities")
-if not hasattr(membership, "member_openids") or not hasattr(activities_module, "participant_openids"):
-    pytest.skip("the membership or activities service does not stream openids yet", allow_module_level=True)
 
 
 def _member(runtime, openid: str, city: str) -> int:
@@ -85,10 +81,10 @@ def test_reminders_use_the_real_activities(push_runtime, add_followers, fake_wec
 
 
 @pytest.mark.parametrize("spec", ["city:杭州", "city:杭州市", "city:宁波"])
-def test_a_zhejiang_city_is_an_audience(spec):
-    assert audience.parse(spec).kind == "city"
+def test_a_zhejiang_city_is_an_audience(spec, push_runtime):
+    assert audience.parse(spec, push_runtime.places).kind == "city"
 
 
-def test_a_city_outside_zhejiang_is_refused_with_the_choices():
+def test_a_city_outside_zhejiang_is_refused_with_the_choices(push_runtime):
     with pytest.raises(audience.AudienceError, match="不是浙江省的地级市.*杭州"):
-        audience.parse("city:火星")
+        audience.parse("city:火星", push_runtime.places)

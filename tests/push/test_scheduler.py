@@ -1,16 +1,14 @@
 """The scheduler: campaigns fire at their time, jobs survive restarts, one scheduler acts, reminders once."""
 from __future__ import annotations
 
-import sys
 import threading
 import time
-import types
 from datetime import timedelta, timezone
 
 import pytest
 from sqlalchemy import select, text, update
 
-from bot.push import campaigns, reminders
+from bot.push import audience, campaigns, reminders
 from bot.push.scheduler import SchedulerService
 from bot.storage.models import Campaign
 from tests.conftest import wait_until
@@ -149,11 +147,9 @@ def activities(monkeypatch, push_runtime):
         7: ("职工篮球赛", tomorrow_start + timedelta(hours=2), "杭州市体育馆", ["p1", "p2", "p3"]),
         8: ("读书会", tomorrow_start + timedelta(hours=11), "宁波图书馆", ["p2", "p4"]),
     }
-    module = types.ModuleType("bot.services.activities")
-    module.activities_starting_between = lambda database, start, end: [
-        (aid, title, at, place) for aid, (title, at, place, _) in listed.items() if start <= at < end]
-    module.participant_openids = lambda database, activity_id: iter(listed[activity_id][3])
-    monkeypatch.setitem(sys.modules, "bot.services.activities", module)
+    monkeypatch.setattr(reminders, "activities_starting_between", lambda database, start, end: [
+        (aid, title, at, place) for aid, (title, at, place, _) in listed.items() if start <= at < end])
+    monkeypatch.setattr(audience, "participant_openids", lambda database, activity_id: iter(listed[activity_id][3]))
     return listed
 
 

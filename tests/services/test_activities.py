@@ -20,6 +20,7 @@ from bot.services.activities import (
     ActivityClosed,
     ActivityFull,
     ActivityNotFound,
+    ActivityService,
     AlreadySignedUp,
     MembersOnly,
     NotSignedUp,
@@ -193,13 +194,39 @@ def test_unknown_activity(service, person):
 
 
 def test_members_only_activities_need_a_member(runtime, service, activity, person):
-    member, other = person(), person()
-    runtime.__dict__["membership"] = SimpleNamespace(is_member=lambda person_id: person_id == member)
+    """The real membership service decides: an approved member gets a place, a follower does not."""
+    from tests.handlers.member_factory import make_member
+
+    member, other = make_member(runtime, "o_activity_member"), person()
     view = activity(members_only=True)
     assert service.sign_up(member, view.id).status == "confirmed"
     with pytest.raises(MembersOnly) as refused:
         service.sign_up(other, view.id)
     assert isinstance(refused.value, ActivityClosed) and refused.value.reason == "members_only"
+    with pytest.raises(MembersOnly):
+        service.join_waiting_list(other, view.id)
+    assert service.sign_up_of(other, view.id) is None
+
+
+def test_the_members_only_rule_cannot_be_left_out(runtime):
+    """Without a membership service the activity service is not built at all: nothing is skipped silently."""
+    with pytest.raises(TypeError, match="membership"):
+        ActivityService(runtime.database, runtime.now, places=lambda: runtime.places, notifier=runtime.notifier,
+                        background=runtime.background)
+
+
+def test_a_broken_membership_check_refuses_rather_than_lets_in(runtime, activity, person):
+    """A membership service that fails makes the sign-up fail; it never lets a non-member through."""
+    class Broken:
+        def is_member(self, person_id):
+            raise AttributeError("is_member")
+
+    service = ActivityService(runtime.database, runtime.now, places=lambda: runtime.places, membership=Broken(),
+                              notifier=runtime.notifier, background=runtime.background)
+    view, worker = activity(members_only=True), person()
+    with pytest.raises(AttributeError):
+        service.sign_up(worker, view.id)
+    assert service.sign_up_of(worker, view.id) is None
 
 
 # ---- cancelling and the waiting list -----------------------------------------------------------
@@ -229,8 +256,9 @@ def test_cancel_moves_the_first_waiting_up_and_tells_them(runtime, service, acti
 def test_promotion_outside_the_48_hours_uses_the_template(runtime, activity, person, fake_wechat):
     from tests.conftest import wait_until
 
-    runtime.config = runtime.config.with_overrides(activities_template_id_promoted="TPL_TEST_PROMOTED")
-    service = runtime.activities
+    service = ActivityService(runtime.database, runtime.now, places=lambda: runtime.places,
+                              membership=runtime.membership, notifier=runtime.notifier, background=runtime.background,
+                              promoted_template_id="TPL_TEST_PROMOTED")
     view = activity(capacity=1)
     first, waiting = person(), person("o_quiet_worker", wrote_minutes_ago=60 * 72)
     service.sign_up(first, view.id)
@@ -469,11 +497,14 @@ import json, sys, threading, time
 from datetime import datetime
 from types import SimpleNamespace
 from bot.services.activities import ActivityFull, ActivityService
+from bot.services.places import Regions
 from bot.storage import Database
 
 url, activity_id, start_at, people = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), json.loads(sys.argv[4])
 database = Database(url)
-service = ActivityService(SimpleNamespace(database=database, clock=lambda: datetime.fromisoformat(sys.argv[5])))
+regions = Regions.load("content")
+service = ActivityService(database, lambda: datetime.fromisoformat(sys.argv[5]), places=lambda: regions,
+                          membership=SimpleNamespace(is_member=lambda person_id: True), notifier=None, background=None)
 results = [None] * len(people)
 
 def run(i):

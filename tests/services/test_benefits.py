@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.services.benefits import CITIES, BenefitCatalogue, normalize_city
+from bot.services.benefits import BenefitCatalogue
 from bot.services.content_loader import ContentError
+from bot.services.places import Regions
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 
@@ -29,7 +30,7 @@ def test_every_benefit_says_who_how_and_where(catalogue):
     for b in catalogue.items:
         assert b.name and b.summary and b.eligibility and b.aliases, b.id
         assert b.how_to.startswith("1. "), b.id
-        assert all(c in CITIES for c in b.cities), b.id
+        assert all(c in catalogue.regions.short_names() for c in b.cities), b.id
 
 
 def test_some_benefits_are_for_particular_cities_and_some_are_open_to_all(catalogue):
@@ -56,11 +57,31 @@ def test_a_non_member_sees_only_what_is_open_to_all(catalogue):
     assert "recuperation-trip" not in {b.id for b in benefits}
 
 
-def test_city_names_are_read_the_way_workers_write_them():
-    assert normalize_city("杭州市") == "杭州"
-    assert normalize_city("宁波") == "宁波"
-    assert normalize_city("上海") is None
-    assert normalize_city(None) is None
+def test_city_names_are_read_the_way_workers_write_them(catalogue):
+    regions = catalogue.regions
+    assert regions.short_name("杭州市") == "杭州"
+    assert regions.short_name("宁波") == "宁波"
+    assert regions.short_name("溫州") == "温州"  # traditional characters
+    assert regions.short_name("上海") is None
+    assert regions.short_name(None) is None
+    assert [b.id for b in catalogue.for_person(True, "杭州市")] == [b.id for b in catalogue.for_person(True, "杭州")]
+
+
+def test_the_cities_come_from_places_yaml(tmp_path):
+    """A city an editor adds to content/places.yaml is a city the catalogue accepts."""
+    shutil.copytree(CONTENT / "benefits", tmp_path / "benefits")
+    places = yaml.safe_load((CONTENT / "places.yaml").read_text(encoding="utf-8"))
+    places["cities"][0]["name"], places["cities"][0]["aliases"] = "新杭市", ["新杭"]
+    (tmp_path / "places.yaml").write_text(yaml.safe_dump(places, allow_unicode=True), encoding="utf-8")
+    path = tmp_path / "benefits" / "catalogue.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for item in data["items"]:
+        item["cities"] = ["新杭" if c == "杭州" else c for c in item["cities"]]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    catalogue = BenefitCatalogue.load(tmp_path, Regions.load(tmp_path))
+    assert "新杭" in catalogue.regions.short_names()
+    with pytest.raises(ContentError, match="unknown city 杭州"):
+        BenefitCatalogue.load(CONTENT, Regions.load(tmp_path))
 
 
 # ---- finding a benefit in a message ---------------------------------------------------------
@@ -122,6 +143,7 @@ def test_get_returns_none_for_an_unknown_id(catalogue):
 ])
 def test_a_bad_item_is_refused_with_its_name(tmp_path, changes, complaint):
     shutil.copytree(CONTENT / "benefits", tmp_path / "benefits")
+    shutil.copy(CONTENT / "places.yaml", tmp_path / "places.yaml")
     path = tmp_path / "benefits" / "catalogue.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     item = next(i for i in data["items"] if i["id"] == "puhui-movie")

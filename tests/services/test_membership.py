@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, text
 
+from bot.forms import FieldInvalid
 from bot.services.identity_checks import id_check_digit
 from bot.services.membership import (
     ConsentRequired,
@@ -16,7 +18,6 @@ from bot.services.membership import (
     MembershipService,
     ValidationFailed,
     check_content,
-    member_openids,
 )
 from bot.services.people import MINIPROGRAM, OFFICIAL
 from bot.storage.models import Follower, Member, MembershipApplication
@@ -307,10 +308,11 @@ def test_member_openids_stream_members_by_city_and_industry(service, person, run
         view = service.submit(person_id, fields(**changes), consent=True, channel="official")
         service.review(view.application_no, "approve")
     service.submit(person("o_applicant"), fields(id_number=another_id(6)), consent=True, channel="official")
-    assert sorted(member_openids(runtime.database)) == ["o_hz", "o_nb"]
-    assert list(member_openids(runtime.database, city="杭州")) == ["o_hz"]
-    assert list(member_openids(runtime.database, city="宁波市")) == ["o_nb"]
-    assert list(member_openids(runtime.database, industry="交通运输、快递外卖")) == ["o_nb"]
+    assert sorted(service.member_openids()) == ["o_hz", "o_nb"]
+    assert list(service.member_openids(city="杭州")) == ["o_hz"]
+    assert list(service.member_openids(city="宁波市")) == ["o_nb"]
+    assert list(service.member_openids(industry="交通运输、快递外卖")) == ["o_nb"]
+    assert list(service.member_openids(industry="快递")) == ["o_nb"]  # an alias, as an editor may type it
     assert [m["name"] for m in service.members(city="hz")] == ["张*"]
 
 
@@ -318,11 +320,35 @@ def test_the_membership_content_passes_its_check(runtime):
     check_content(runtime.content_dir)
 
 
-def test_a_broken_membership_content_names_the_file_and_entry(tmp_path):
+def test_a_broken_membership_content_names_the_file_and_entry(tmp_path, runtime):
+    shutil.copy(runtime.content_dir / "places.yaml", tmp_path / "places.yaml")
     (tmp_path / "membership.yaml").write_text("intro: hi\nconsent_notice: x\nconsent_version: '1'\n"
                                               "next_steps: x\ncard_perks: x\nprompts: {name: x}\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"membership.yaml \[prompts\]: missing phone"):
         check_content(tmp_path)
+
+
+def test_cities_in_membership_yaml_are_refused_they_belong_in_places(tmp_path, runtime):
+    shutil.copy(runtime.content_dir / "places.yaml", tmp_path / "places.yaml")
+    text = (runtime.content_dir / "membership.yaml").read_text(encoding="utf-8")
+    (tmp_path / "membership.yaml").write_text(text + "\ncities: []\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="places.yaml"):
+        check_content(tmp_path)
+
+
+def test_membership_checks_cities_against_places_yaml(tmp_path, runtime):
+    """An edit to content/places.yaml changes what the join form accepts, without a restart."""
+    from bot.content import ContentFile
+    from bot.services.places import Regions
+
+    regions = Regions.load(runtime.content_dir)
+    service = MembershipService(runtime.database, runtime.cipher, ContentFile(runtime.content_dir / "membership.yaml"),
+                                places=lambda: regions, clock=runtime.now, people=runtime.people,
+                                conversations=runtime.conversations, notifier=runtime.notifier)
+    assert service.check_field("city", "舟山") == "舟山市"
+    regions = Regions([c for c in regions.cities if c.short != "舟山"])
+    with pytest.raises(FieldInvalid):
+        service.check_field("city", "舟山")
 
 
 def test_the_database_itself_refuses_a_second_open_application(service, person, runtime):

@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.cli import Services
 from bot.services.people import OFFICIAL
-from bot.services.tickets import (FLAGGED_PLACEHOLDER, KINDS, TicketRejected, check_content, normalize_mobile,
+from bot.services.tickets import (FLAGGED_PLACEHOLDER, KINDS, MAX_TEXT, TicketRejected, check_content, normalize_mobile,
                                   normalize_number)
 from bot.storage.models import Follower, Ticket, TicketReply
 from bot.tickets_commands import tickets as tickets_cli
@@ -23,6 +23,7 @@ STORY = "公司拖欠我三个月工资，一共一万二，老板说没钱"
 
 @pytest.fixture
 def service(runtime):
+    runtime.config = runtime.config.with_overrides(tickets_template_id_answer="TPL_TICKET_ANSWER")
     return runtime.tickets
 
 
@@ -56,7 +57,7 @@ def test_a_complaint_gets_a_number_department_deadline_and_topic(service, worker
     assert view.contact_phone == "138****5678" and view.text == STORY
     assert _complaint(service, worker("o_other_worker")).number == f"WQ{today}-002"
     assert service.open(worker("o_third"), "report", "工会经费发购物卡", employer="某区总工会",
-                        contact_phone="13812345678").number == f"JB{today}-001"
+                        contact_phone="13812345678", details={"subject": "funds"}).number == f"JB{today}-001"
 
 
 def test_numbers_stay_unique_when_many_workers_submit_at_once(service, worker):
@@ -134,10 +135,10 @@ def test_control_characters_are_dropped_before_storing(service, worker):
 def test_a_required_contact_falls_back_on_the_verified_phone(service, worker, runtime):
     person = worker()
     with pytest.raises(TicketRejected) as missing:
-        service.open(person, "hardship", "家里老人生病住院，开销很大", details={"aid_type": "大病救助"})
+        service.open(person, "hardship", "家里老人生病住院，开销很大", details={"aid_type": "大病救助", "city": "杭州"})
     assert "手机号" in missing.value.fields["contact_phone"]
     person = runtime.people.link_phone(person, "13912345678")
-    view = service.open(person, "hardship", "家里老人生病住院，开销很大", details={"aid_type": "大病救助"})
+    view = service.open(person, "hardship", "家里老人生病住院，开销很大", details={"aid_type": "大病救助", "city": "杭州"})
     assert view.contact_phone == "139****5678" and view.department == "帮扶中心"
 
 
@@ -256,7 +257,6 @@ def test_an_answer_within_48_hours_goes_as_a_customer_service_message(service, w
 
 
 def test_an_answer_after_48_hours_goes_as_a_template_message(service, worker, fake_wechat, runtime):
-    runtime.config = runtime.config.with_overrides(tickets_template_id_answer="TPL_TICKET_ANSWER")
     person = worker(last_message_minutes_ago=60 * 49)
     view = _complaint(service, person)
     service.answer(view.number, "请带上工资条到区总工会维权部面谈。", close=False)
@@ -396,3 +396,94 @@ def test_a_long_answer_is_shortened_in_the_message_and_kept_whole(service, worke
     content = fake_wechat.calls("/cgi-bin/message/custom/send")[0]["json"]["text"]["content"]
     assert len(content.encode("utf-8")) < 2048 and view.number in content
     assert service.get(person, view.number).replies[0][1] == "答" * 1500
+
+
+# ---- the rules every front door shares ------------------------------------------------------------
+
+
+def test_a_story_needs_at_least_five_characters(service, worker):
+    person = worker()
+    with pytest.raises(TicketRejected) as short:
+        _complaint(service, person, text="没发钱")
+    assert "至少5个字" in short.value.fields["text"]
+    with pytest.raises(TicketRejected) as long:
+        _complaint(service, person, text="拖" * (MAX_TEXT + 1))
+    assert str(MAX_TEXT) in long.value.fields["text"]
+    assert _complaint(service, person, text="三个月没发").text == "三个月没发"
+
+
+def test_report_subject_letter_type_and_aid_type_come_from_the_closed_lists(service, worker):
+    person = worker()
+    with pytest.raises(TicketRejected) as report:
+        service.open(person, "report", "工会经费被挪用了", employer="某工会", contact_phone="13812345678",
+                     details={"subject": "weather"})
+    assert "举报类别" in report.value.fields["subject"] and "工会干部违规违纪" in report.value.fields["subject"]
+    with pytest.raises(TicketRejected) as no_subject:
+        service.open(person, "report", "工会经费被挪用了", employer="某工会", contact_phone="13812345678")
+    assert no_subject.value.fields == {"subject": "请选择举报类别。"}
+    with pytest.raises(TicketRejected) as letter:
+        service.open(person, "mailbox", "建议多办职工书屋", details={"subject_type": "抱怨"})
+    assert "来信类型" in letter.value.fields["subject_type"]
+    with pytest.raises(TicketRejected) as aid:
+        service.open(person, "hardship", "家里老人生病住院，开销很大", contact_phone="13812345678",
+                     details={"aid_type": "买房补贴", "city": "杭州"})
+    assert "帮扶类型" in aid.value.fields["aid_type"] and "金秋助学" in aid.value.fields["aid_type"]
+    # A label is as good as its key; the key is what is stored.
+    view = service.open(person, "report", "工会经费被挪用了", employer="某工会", contact_phone="13812345678",
+                        details={"subject": "工会经费、资产使用问题"})
+    assert view.details["subject"] == "funds"
+
+
+def test_hardship_aid_is_for_zhejiang(service, worker):
+    person = worker()
+    for city in ("上海", "", None):
+        with pytest.raises(TicketRejected) as outside:
+            service.open(person, "hardship", "家里老人生病住院，开销很大", contact_phone="13812345678",
+                         details={"aid_type": "大病救助", "city": city})
+        assert "浙江省内的城市" in outside.value.fields["city"] and "丽水" in outside.value.fields["city"]
+    for typed, stored in (("杭州市", "杭州"), ("我在义乌打工", "金华"), ("溫州", "温州")):
+        view = service.open(person, "hardship", "家里老人生病住院，开销很大", contact_phone="13812345678",
+                            details={"aid_type": "大病救助", "city": typed})
+        assert view.details["city"] == stored
+
+
+def test_a_refused_ticket_stores_nothing(service, worker, runtime):
+    with pytest.raises(TicketRejected):
+        service.open(worker(), "hardship", "困难", details={"aid_type": "买房", "city": "上海"})
+    with runtime.database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Ticket)) == 0
+
+
+def test_the_choices_are_offered_with_their_words(service):
+    subjects = service.choices("report", "subject")
+    assert [c.key for c in subjects] == ["employer", "cadre", "funds", "other"]
+    assert subjects[1].label == "工会干部违规违纪" and "干部" in subjects[1].words
+    assert [c.key for c in service.choices("report", "identity")] == ["real", "anonymous"]
+    assert [c.label for c in service.choices("mailbox", "subject_type")] == ["建议", "意见", "表扬", "其他"]
+    assert len(service.choices("hardship", "aid_type")) == 5
+    assert service.choices("complaint", "subject") == []
+    assert service.choice_for("hardship", "aid_type", "２").key == "大病救助"
+    assert service.choice_for("hardship", "aid_type", "孩子上学要交学费").key == "金秋助学"
+    assert service.choice_for("report", "subject", "工会干部违规违纪").key == "cadre"
+    assert service.choice_for("report", "subject", "9") is None
+
+
+@pytest.mark.parametrize("edit, problem", [
+    (lambda d: d["kinds"]["hardship"].pop("choices"), "hardship: choices.aid_type is missing"),
+    (lambda d: d["kinds"]["report"]["choices"]["subject"].append({"key": "funds", "label": "再来"}),
+     "report: choices.subject lists 'funds' twice"),
+    (lambda d: d["kinds"]["mailbox"]["choices"]["subject_type"].append({"key": "x"}),
+     "every entry of choices.subject_type needs a key and a label"),
+    (lambda d: d["kinds"]["report"]["subject_departments"].update({"weather": "气象局"}),
+     "subject_departments names 'weather'"),
+    (lambda d: d["choice_titles"].pop("aid_type"), "choice_titles: aid_type"),
+])
+def test_the_content_check_validates_the_choices(tmp_path, runtime, edit, problem):
+    import yaml
+
+    data = yaml.safe_load((runtime.content_dir / "tickets.yaml").read_text(encoding="utf-8"))
+    edit(data)
+    (tmp_path / "tickets.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError) as broken:
+        check_content(tmp_path)
+    assert problem in str(broken.value)

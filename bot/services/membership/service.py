@@ -13,386 +13,66 @@ handlers/membership.py), the mini-program API and the staff CLI alike:
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
-from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.forms import FieldInvalid
+from bot.content import ContentFile
 from bot.security import mask_id_number, mask_name, mask_phone
 from bot.services import identity_checks as checks
-from bot.services.identity_checks import Regions
-from bot.storage.models import Identity, Member, MembershipApplication, MembershipStatusChange
+from bot.services.membership.audience import member_openids
+from bot.services.membership.content import MembershipContent
+from bot.services.membership.errors import (ApplicationNotFound, ConsentRequired, DuplicateApplication,
+                                            InvalidDecision)
+from bot.services.membership.fields import APPLICATION_FIELDS, check_field, validate
+from bot.services.membership.views import ApplicationView, MemberView, StatusChangeView
+from bot.services.places import Regions
+from bot.storage.models import Member, MembershipApplication, MembershipStatusChange
 from bot.storage.models.membership import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
 
-APPLICATION_FIELDS = ("name", "phone", "id_number", "employer", "no_fixed_employer", "city", "district",
-                      "industry", "occupation")
 STATUSES = ("submitted", "need_info", "approved", "rejected", "withdrawn")
 DECISIONS = {"approve": "approved", "reject": "rejected", "need_info": "need_info"}
 # Which statuses each decision may follow.
 DECIDABLE_FROM = {"approve": ("submitted", "need_info"), "reject": ("submitted", "need_info"),
                   "need_info": ("submitted",)}
-NO_FIXED_EMPLOYER = "无固定单位"
-CONTENT_FILE = "membership.yaml"
-DEFAULT_STATUS_LABELS = {"submitted": "审核中", "need_info": "需要补充信息", "approved": "已通过",
-                         "rejected": "未通过", "withdrawn": "已撤回", "erased": "个人信息已删除"}
-REQUIRED_PROMPTS = ("name", "phone", "id_number", "employer", "platform", "city", "district", "industry",
-                    "occupation")
-FIELD_LABELS = {"name": "姓名", "phone": "手机号", "id_number": "身份证号", "employer": "工作单位",
-                "no_fixed_employer": "无固定单位", "city": "所在城市", "district": "所在区县",
-                "industry": "行业", "occupation": "职业"}
-
-
-class ValidationFailed(ValueError):
-    """Some fields were refused; `fields` maps each field to a Chinese hint."""
-
-    def __init__(self, fields: dict[str, str]):
-        super().__init__("；".join(fields.values()))
-        self.fields = fields
-
-
-class DuplicateApplication(Exception):
-    """The person (or this ID number) already has an open application or is already a member.
-
-    application_no is the worker's own application, or "" when the ID belongs to someone else's
-    record (never revealed to another person).
-    """
-
-    def __init__(self, application_no: str, status: str = "", message: str = ""):
-        super().__init__(message or "您已经有一份入会申请或已是会员")
-        self.application_no = application_no
-        self.status = status
-        self.message = str(self)
-
-
-class ConsentRequired(Exception):
-    """The worker has not agreed to the collection of their personal data."""
-
-    def __init__(self, message: str = "需要您同意个人信息收集说明后才能申请入会"):
-        super().__init__(message)
-
-
-class ApplicationNotFound(LookupError):
-    """No application has this number (for this person)."""
-
-
-class InvalidDecision(ValueError):
-    """A review or resubmission that the application's state does not allow; the message is Chinese."""
-
-
-# ---- content --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MembershipContent:
-    """content/membership.yaml, parsed and checked."""
-
-    data: dict
-    regions: Regions
-    industries: tuple[tuple[str, tuple[str, ...]], ...]
-    no_fixed_words: frozenset[str]
-
-    @classmethod
-    def parse(cls, data: Any, path: str | Path = CONTENT_FILE) -> "MembershipContent":
-        """Check the file's shape; raise ValueError naming the file and the entry."""
-        if not isinstance(data, dict):
-            raise ValueError(f"{path}: expected a mapping at the top level")
-        for key in ("intro", "consent_notice", "consent_version", "next_steps", "card_perks"):
-            if not str(data.get(key) or "").strip():
-                raise ValueError(f"{path}: missing or empty '{key}'")
-        prompts = data.get("prompts") or {}
-        missing = [p for p in REQUIRED_PROMPTS if not str(prompts.get(p) or "").strip()]
-        if missing:
-            raise ValueError(f"{path} [prompts]: missing {', '.join(missing)}")
-        regions = Regions.from_content(data, path)
-        if len(regions.cities) != 11:
-            raise ValueError(f"{path} [cities]: Zhejiang has 11 cities, found {len(regions.cities)}")
-        for city in regions.cities:
-            if len(set(city.districts)) != len(city.districts):
-                raise ValueError(f"{path} [city {city.name}]: a district is listed twice")
-        industries = []
-        for raw in data.get("industries") or []:
-            name = str((raw or {}).get("name") or "").strip() if isinstance(raw, dict) else ""
-            if not name:
-                raise ValueError(f"{path} [industries]: every industry needs a name")
-            industries.append((name, tuple(str(a).strip() for a in raw.get("aliases") or ())))
-        if not industries:
-            raise ValueError(f"{path}: 'industries' must list at least one industry")
-        for number, raw in enumerate(data.get("answers") or [], 1):
-            entry = raw.get("id") if isinstance(raw, dict) else None
-            if not entry or not raw.get("keywords") or not str(raw.get("text") or "").strip():
-                raise ValueError(f"{path} [answer {entry or number}]: needs id, keywords and text")
-        words = frozenset(str(w).strip() for w in data.get("no_fixed_employer_words") or ())
-        return cls(data, regions, tuple(industries), words | {NO_FIXED_EMPLOYER})
-
-    def text(self, key: str, **values: Any) -> str:
-        """A text of the file with {placeholders} filled."""
-        text = str(self.data.get(key) or "").strip()
-        return text.format(**values) if values else text
-
-    def prompt(self, field: str, **values: Any) -> str:
-        """The join form's question for a field."""
-        return str(self.data["prompts"][field]).strip().format(**values)
-
-    def industry(self, text: str) -> str | None:
-        """The industry a worker means by a number, a name or an alias, or None."""
-        answer = checks.fold(text).rstrip("。.")
-        if answer.isdigit() and 1 <= int(answer) <= len(self.industries):
-            return self.industries[int(answer) - 1][0]
-        lowered = answer.lower()
-        for name, aliases in self.industries:
-            if lowered == name.lower() or lowered in (a.lower() for a in aliases):
-                return name
-        for name, aliases in self.industries:  # "在工厂上班" mentions an alias
-            if any(a and a.lower() in lowered for a in aliases):
-                return name
-        return None
-
-    def industry_menu(self) -> str:
-        """The industries as numbered lines."""
-        return "\n".join(f"{i} {name}" for i, (name, _aliases) in enumerate(self.industries, 1))
-
-    def status_label(self, status: str) -> str:
-        """How a status reads to a worker."""
-        return (self.data.get("status_labels") or {}).get(status) or DEFAULT_STATUS_LABELS.get(status, status)
-
-    def answer_for(self, text: str) -> dict | None:
-        """The first membership answer whose keywords appear in text."""
-        for entry in self.data.get("answers") or []:
-            if any(str(k) in text for k in entry.get("keywords") or ()):
-                return entry
-        return None
-
-    def answer(self, answer_id: str) -> dict | None:
-        """The membership answer with this id."""
-        return next((e for e in self.data.get("answers") or [] if e.get("id") == answer_id), None)
-
-
-_parsed_lock = threading.Lock()
-_parsed: dict[str, tuple[Any, MembershipContent]] = {}
-
-
-def content_of(data: Any, path: str | Path = CONTENT_FILE) -> MembershipContent:
-    """Parse the content once per version of the file (ContentFile returns the same object until edited)."""
-    key = str(path)
-    cached = _parsed.get(key)
-    if cached is not None and cached[0] is data:
-        return cached[1]
-    parsed = MembershipContent.parse(data, path)
-    with _parsed_lock:
-        _parsed[key] = (data, parsed)
-    return parsed
-
-
-_default_file = None
-
-
-def default_content() -> MembershipContent:
-    """The membership content of the project's own content directory (for callers without a runtime)."""
-    global _default_file
-    from bot.config import PROJECT_ROOT
-    from bot.content import ContentFile
-
-    if _default_file is None:
-        _default_file = ContentFile(PROJECT_ROOT / "content" / CONTENT_FILE)
-    return content_of(_default_file.load(), _default_file.path)
-
-
-def check_content(content_dir: str | Path) -> None:
-    """Validate content/membership.yaml; raise ValueError naming the file and entry."""
-    from bot.services.content_loader import read_yaml
-
-    path = Path(content_dir) / CONTENT_FILE
-    MembershipContent.parse(read_yaml(path), path)
-
-
-# ---- field checks (the same rules in every door) ---------------------------------------------------
-
-
-def check_field(name: str, value: Any, *, today: date | None = None, city: str | None = None,
-                content: MembershipContent | None = None) -> Any:
-    """Return the cleaned value of one application field, or raise FieldInvalid with a Chinese hint."""
-    content = content or default_content()
-    if name == "no_fixed_employer":
-        if isinstance(value, bool):
-            return value
-        return checks.fold(value).lower() in {"1", "true", "yes", "是", "对", NO_FIXED_EMPLOYER}
-    text = checks.fold("" if value is None else value)
-    if name == "name":
-        return checks.clean_name(text)
-    if name == "phone":
-        return checks.clean_phone(text)
-    if name == "id_number":
-        return checks.clean_id_number(text, today)
-    if name == "employer":
-        if text.rstrip("。.") in content.no_fixed_words:
-            return NO_FIXED_EMPLOYER
-        if text and len(text) < 2:
-            raise FieldInvalid("工作单位名称太短了，请填写单位全称；没有固定单位的回复“无固定单位”。")
-        if len(text) > 100:
-            raise FieldInvalid("工作单位名称太长了，请控制在 100 个字以内。")
-        return text
-    if name == "city":
-        return content.regions.check_city(text)
-    if name == "district":
-        if city:
-            return content.regions.check_district(city, text)
-        found = content.regions.cities_of_district(text)
-        if len(found) != 1:
-            raise FieldInvalid("请填写浙江省内的区、县（市），如 西湖区、义乌市。")
-        return found[0][1]
-    if name == "industry":
-        industry = content.industry(text)
-        if industry:
-            return industry
-        if not 2 <= len(text) <= 30 or text.isdigit():
-            raise FieldInvalid(f"请回复 1 到 {len(content.industries)} 之间的数字，或用几个字说说您的行业。")
-        return text
-    if name == "occupation":
-        if not 2 <= len(text) <= 30 or text.isdigit():
-            raise FieldInvalid("请用 2 到 30 个字说说您的职业或岗位，如 外卖骑手、车间操作工。")
-        return text
-    raise KeyError(f"unknown application field {name!r}")
-
-
-def validate(fields: dict, *, today: date | None = None, content: MembershipContent | None = None) -> dict:
-    """Check every application field together; return the cleaned fields or raise ValidationFailed."""
-    content = content or default_content()
-    clean: dict[str, Any] = {}
-    problems: dict[str, str] = {}
-    for name in APPLICATION_FIELDS:
-        raw = fields.get(name)
-        if name == "no_fixed_employer":
-            clean[name] = check_field(name, bool(raw) if raw is not None else False, content=content)
-            continue
-        if raw is None or checks.fold(raw) == "":
-            if name != "employer":
-                problems[name] = f"请填写{FIELD_LABELS[name]}。"
-            else:
-                clean[name] = ""
-            continue
-        try:
-            clean[name] = check_field(name, raw, today=today, city=clean.get("city"), content=content)
-        except FieldInvalid as invalid:
-            problems[name] = invalid.hint
-    if clean.get("employer") == NO_FIXED_EMPLOYER:
-        clean["no_fixed_employer"], clean["employer"] = True, ""
-    if "employer" in clean and not clean["employer"] and not clean.get("no_fixed_employer"):
-        problems["employer"] = "请填写工作单位；没有固定单位的请选择“无固定单位”。"
-    if problems:
-        raise ValidationFailed(problems)
-    return clean
-
-
-# ---- views -----------------------------------------------------------------------------------------
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat(timespec="seconds") if value else None
-
-
-@dataclass(frozen=True)
-class ApplicationView:
-    """An application as shown to its owner or to staff: personal numbers masked."""
-
-    application_no: str
-    status: str
-    status_label: str
-    name: str  # masked: 张**
-    phone: str  # masked: 138****5678
-    id_number: str  # masked: 330102********123X
-    employer: str
-    no_fixed_employer: bool
-    city: str
-    district: str
-    industry: str
-    occupation: str
-    channel: str
-    reason: str | None
-    member_no: str | None
-    created_at: datetime
-    updated_at: datetime
-    decided_at: datetime | None
-
-    def to_dict(self) -> dict:
-        """JSON-ready fields."""
-        data = asdict(self)
-        for key in ("created_at", "updated_at", "decided_at"):
-            data[key] = _iso(data[key])
-        return data
-
-
-@dataclass(frozen=True)
-class StatusChangeView:
-    """One step of an application's history."""
-
-    from_status: str | None
-    to_status: str
-    status_label: str
-    reason: str | None
-    actor: str
-    notified_via: str | None
-    created_at: datetime
-
-    def to_dict(self) -> dict:
-        """JSON-ready fields."""
-        data = asdict(self)
-        data["created_at"] = _iso(self.created_at)
-        return data
-
-
-@dataclass(frozen=True)
-class MemberView:
-    """A member's card: shown to the member themself, so the name is whole."""
-
-    member_no: str
-    name: str
-    city: str
-    district: str
-    employer: str
-    no_fixed_employer: bool
-    industry: str
-    occupation: str
-    joined_at: datetime
-    perks: str
-
-    def to_dict(self) -> dict:
-        """JSON-ready fields."""
-        data = asdict(self)
-        data["joined_at"] = _iso(self.joined_at)
-        return data
-
-
-# ---- the service -------------------------------------------------------------------------------------
 
 
 class MembershipService:
     """Applications to join the union, their review, and members."""
 
-    def __init__(self, runtime):
-        self.runtime = runtime
-        self.database = runtime.database
-        self.cipher = runtime.cipher
+    def __init__(self, database, cipher, content_file: ContentFile, places: Callable[[], Regions],
+                 clock: Callable[[], datetime], people, conversations, notifier, template_id: str = ""):
+        self.database = database
+        self.cipher = cipher
+        self.content_file = content_file  # content/membership.yaml
+        self.places = places  # the current content/places.yaml
+        self.clock = clock
+        self.people = people
+        self.conversations = conversations  # erasure forgets a form in progress
+        self.notifier = notifier
+        self.template_id = template_id  # the "application progress" template message
+        self._parsed: tuple[Any, Regions, MembershipContent] | None = None
 
     @property
     def content(self) -> MembershipContent:
-        """content/membership.yaml of the runtime, re-read when an editor changes it."""
-        file = self.runtime.content_file(CONTENT_FILE)
-        return content_of(file.load(), file.path)
+        """content/membership.yaml with the cities of content/places.yaml, re-read when an editor changes either."""
+        data, regions = self.content_file.load(), self.places()
+        parsed = self._parsed
+        if parsed is None or parsed[0] is not data or parsed[1] is not regions:  # parse once per version
+            parsed = self._parsed = (data, regions, MembershipContent.parse(data, regions, self.content_file.path))
+        return parsed[2]
 
     def today(self) -> date:
-        """Today in Zhejiang by the runtime's clock (ages are counted from it)."""
-        return checks.shanghai_today(self.runtime.clock())
+        """Today in Zhejiang by the service's clock (ages are counted from it)."""
+        return checks.shanghai_today(self.clock())
 
     def check_field(self, name: str, value: Any, city: str | None = None) -> Any:
-        """check_field with this runtime's content and clock."""
+        """check_field with the current content and clock."""
         return check_field(name, value, today=self.today(), city=city, content=self.content)
 
     # -- worker side
@@ -404,7 +84,7 @@ class MembershipService:
         content = self.content
         clean = validate(fields, today=self.today(), content=content)
         id_index = self.cipher.blind_index(clean["id_number"])
-        now = self.runtime.clock()
+        now = self.clock()
         try:
             with self.database.session() as session:
                 self._refuse_duplicates(session, person_id, id_index)
@@ -458,7 +138,7 @@ class MembershipService:
         number belongs to another open application or member).
         """
         content = self.content
-        now = self.runtime.clock()
+        now = self.clock()
         with self.database.session() as session:
             row = self._owned(session, person_id, application_no)
             if row is None:
@@ -495,7 +175,7 @@ class MembershipService:
 
     def withdraw(self, person_id: int, application_no: str) -> ApplicationView:
         """The worker takes back their open application."""
-        now = self.runtime.clock()
+        now = self.clock()
         with self.database.session() as session:
             row = self._owned(session, person_id, application_no)
             if row is None:
@@ -587,7 +267,7 @@ class MembershipService:
         if decision in ("reject", "need_info") and not reason:
             raise InvalidDecision("不通过或需要补充信息时，请写明原因，职工会看到它。")
         content = self.content
-        now = self.runtime.clock()
+        now = self.clock()
         new_status = DECISIONS[decision]
         try:
             with self.database.session() as session:
@@ -641,7 +321,7 @@ class MembershipService:
         Anonymised rows stay (city, industry, dates, statuses) so the union's counts remain right;
         open applications are withdrawn, membership ends, and the chat forgets any form in progress.
         """
-        now = self.runtime.clock()
+        now = self.clock()
         with self.database.session() as session:
             rows = session.scalars(select(MembershipApplication)
                                    .where(MembershipApplication.person_id == person_id)).all()
@@ -663,9 +343,9 @@ class MembershipService:
                 member.status = "erased"
                 member.person_id = member.name = member.id_index = member.member_no = member.employer = None
                 member.erased_at = now
-        openid = self.runtime.people.openid(person_id)
+        openid = self.people.openid(person_id)
         if openid:
-            self.runtime.conversations.clear(openid)  # a half-filled form may hold the numbers too
+            self.conversations.clear(openid)  # a half-filled form may hold the numbers too
         log.info("personal data erased for person %s: %d applications, member record %s",
                  person_id, len(rows), "yes" if member is not None else "no")
 
@@ -739,8 +419,6 @@ class MembershipService:
             updated_at=row.updated_at, decided_at=row.decided_at)
 
     def _notify(self, person_id: int, view: ApplicationView, content: MembershipContent) -> str:
-        from bot.services.notify import notify
-
         if view.status == "approved":
             text = (f"恭喜您！入会申请 {view.application_no} 已通过，欢迎加入工会大家庭。\n"
                     f"会员号：{view.member_no}\n回复“会员卡”查看电子会员卡，回复“福利”看看会员能享受什么。")
@@ -755,21 +433,11 @@ class MembershipService:
             remark = "回复“入会进度”修改后重新提交"
         data = {"first": "您的入会申请有新进展", "keyword1": view.application_no,
                 "keyword2": view.status_label, "keyword3": f"{view.updated_at:%Y-%m-%d %H:%M}", "remark": remark}
-        return notify(self.runtime, person_id, text, self.runtime.config.get("membership.template_id", ""), data)
+        return self.notifier.send(person_id, text, self.template_id, data)
 
-
-def member_openids(database, city: str | None = None, industry: str | None = None) -> Iterator[str]:
-    """Stream the service-account openids of active members (push audiences), optionally of a city or industry."""
-    query = (select(Identity.openid)
-             .join(Member, Member.person_id == Identity.person_id)
-             .where(Member.status == "active", Identity.channel == "official"))
-    if city:
-        found = default_content().regions.city(city)
-        query = query.where(Member.city == (found.name if found else city))
-    if industry:
-        query = query.where(Member.industry == (default_content().industry(industry) or industry))
-    with database.engine.connect() as connection:
-        result = connection.execution_options(stream_results=True, yield_per=5000).execute(
-            query.order_by(Identity.openid))
-        for row in result:
-            yield row[0]
+    def member_openids(self, city: str | None = None, industry: str | None = None) -> Iterator[str]:
+        """Stream the service-account openids of active members (push audiences), optionally of a city or industry."""
+        content = self.content
+        found = content.regions.city(city) if city else None
+        return member_openids(self.database, city=(found.name if found else city) if city else None,
+                              industry=(content.industry(industry) or industry) if industry else None)
