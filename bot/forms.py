@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from bot.messages import Reply, TextReply
-from bot.understanding import Act
+from bot.understanding import Act, Reading
+from bot.validation import FieldInvalid
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +36,10 @@ CONFIRM_STEP = "_confirm"
 EDIT_STEP = "_edit"
 
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
-
-
-class FieldInvalid(ValueError):
-    """An answer failed its check; `hint` tells the worker what is expected."""
-
-    def __init__(self, hint: str):
-        super().__init__(hint)
-        self.hint = hint
+NO_READING = Reading(Act.NOTHING)
+SPANS_KEY = "_spans"
+# Words that only say what a piece of an answer is ("手机13712349876", "名字王芳").
+LABEL_WORDS = re.compile(r"手机号码|手机号|手机|电话号码|电话|联系方式|身份证号码|身份证号|身份证|姓名是|名字是|姓名|名字|我叫|叫我")
 
 
 class SideQuestion(Exception):
@@ -64,6 +61,8 @@ class Field:
     slot: str | None = None  # the bot.understanding slot that answers it from free text (name, phone, city...)
     in_summary: bool = True
     asked: bool = True  # False: never asked, only filled when the worker mentions it (涉及金额 in the story)
+    slot_first: bool = True  # the slot's value before the whole answer ("我叫陈小兵" -> 陈小兵); False for names
+    # of things, where the whole answer is usually the name and a slot reader may cut it short
 
 
 @dataclass(frozen=True)
@@ -172,7 +171,9 @@ def advance(form: Form, text: str, turn) -> Reply:
     state = turn.state
     answer = text.strip()
     current = _current_field(form, state.step)
-    reading = turn.services.understanding.reading_of_reply(answer)
+    # A bare number answers the question asked (a numbered choice), never "cancel" or "confirm" by itself.
+    is_number = _clean(answer).translate(_FULL_WIDTH_DIGITS).isdigit()
+    reading = NO_READING if is_number else turn.services.understanding.reading_of_reply(answer)
     if reading.act is Act.CANCEL and not (current and current.free_text and len(answer) > 12):
         return cancel(form, turn)
     if reading.act is Act.PAUSE:
@@ -194,6 +195,13 @@ def advance(form: Form, text: str, turn) -> Reply:
 def _answer(form: Form, current: Field, answer: str, turn) -> Reply:
     state = turn.state
     found = _slots(answer, turn)
+    spans = found.get(SPANS_KEY, ())
+    if spans and not found.get(current.slot) and not _remainder(answer, spans, current.slot) \
+            and not current.free_text:
+        # The message answers other questions only ("手机13812345678" asked for the city): keep those, ask again.
+        noted = _fill_others(form, current, answer, found, turn)
+        if noted:
+            return TextReply(f"{turn.say('form_noted', items='、'.join(noted))}\n{current.prompt}")
     if current.optional and _clean(answer) in SKIP_WORDS:
         value: Any = ""
     else:
@@ -219,14 +227,32 @@ def _answer(form: Form, current: Field, answer: str, turn) -> Reply:
 
 
 def _checked(current: Field, answer: str, found: dict, turn) -> Any:
-    """The field's value from the slot the message names ("我叫陈小兵" -> 陈小兵), else from the whole text."""
-    candidate = found.get(current.slot) if current.slot else None
-    if candidate not in (None, "") and str(candidate) != answer:
+    """The field's value: from the slot the message names ("我叫陈小兵" -> 陈小兵), else from the whole
+    text, else from what is left once the other answers in it are taken out ("王芳，手机137…" -> 王芳)."""
+    candidates = []
+    if current.slot and current.slot_first and found.get(current.slot) not in (None, ""):
+        candidates.append(str(found[current.slot]))
+    candidates.append(answer)
+    rest = _remainder(answer, found.get(SPANS_KEY, ()), current.slot)
+    if rest and rest != answer.strip():
+        candidates.append(rest)
+    problem: FieldInvalid | None = None
+    for candidate in dict.fromkeys(candidates):  # in order, each once
         try:
-            return _run_check(current, str(candidate), turn)
-        except FieldInvalid:
-            pass
-    return _run_check(current, answer, turn)
+            return _run_check(current, candidate, turn)
+        except FieldInvalid as invalid:
+            problem = problem or invalid
+    raise problem
+
+
+def _remainder(answer: str, spans, own_slot: str | None) -> str:
+    """The answer without the other slots found in it and the words that only label them."""
+    keep = list(answer)
+    for slot, start, end in spans:
+        if slot != own_slot:
+            keep[start:end] = [""] * (end - start)
+    rest = LABEL_WORDS.sub("", "".join(keep))
+    return re.sub(r"^[\s\W_]+|[\s\W_]+$", "", rest)
 
 
 def _run_check(current: Field, text: str, turn) -> Any:
@@ -255,9 +281,12 @@ def _fill_others(form: Form, current: Field, answer: str, found: dict, turn) -> 
 
 
 def _slots(text: str, turn) -> dict:
-    """The slots of a message as plain values (empty when the understanding fails: the form still works)."""
+    """The slots of a message as plain values, and their spans under SPANS_KEY (empty when the
+    understanding fails: the form still works with each field's own check)."""
     try:
-        values = turn.services.understanding.extract(text, turn.now, turn.services.places).values()
+        extraction = turn.services.understanding.extract(text, turn.now, turn.services.places)
+        values = extraction.values()
+        values[SPANS_KEY] = _spans(extraction)
     except Exception:  # an understanding bug must not lose the answer: the field's own check still runs
         log.exception("slot extraction failed in a form")
         return {}
@@ -268,6 +297,17 @@ def _slots(text: str, turn) -> dict:
     if isinstance(values.get("wants"), list):
         values["wants"] = "、".join(values["wants"])
     return values
+
+
+def _spans(extraction) -> list[tuple[str, int, int]]:
+    spans = []
+    for slot, found in (("name", extraction.name), ("phone", extraction.phone), ("id_number", extraction.id_number),
+                        ("city", extraction.place), ("employer", extraction.employer), ("money", extraction.money),
+                        ("headcount", extraction.headcount), ("since", extraction.since),
+                        ("since", extraction.duration)):
+        if found is not None:
+            spans.append((slot, found.start, found.end))
+    return spans
 
 
 def _asks_something_else(answer: str, turn) -> bool:
@@ -283,10 +323,11 @@ def _asks_something_else(answer: str, turn) -> bool:
 
 def _consent(form: Form, answer: str, reading, turn) -> Reply:
     state = turn.state
-    if reading.agrees:
+    number = _clean(answer).translate(_FULL_WIDTH_DIGITS)
+    if number == "1" or reading.agrees:
         state.data["consent"] = True
         return TextReply(_ask_next(form, turn))
-    if reading.act is Act.NO:
+    if number == "2" or reading.act is Act.NO:
         cancel(form, turn)
         return TextReply(turn.say("form_consent_refused", title=form.title))
     if turn.services.understanding.looks_like_question(answer):

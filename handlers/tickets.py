@@ -148,20 +148,20 @@ def build_complaint_form(services) -> Form:
         fields=(
             Field("what_happened", q("what_happened", "请说说发生了什么。"), "事情经过", check=_story, display=_short,
                   free_text=True),
-            # The facts staff need to act; each is taken from whatever the worker wrote, and the ones
-            # still missing are asked together, once.
-            Field("since", "", "开始时间", slot="since", asked=False, check=_fact, display=_since_text),
+            Field("employer", q("employer", "是哪家单位？"), "所在单位", check=_employer, slot="employer", slot_first=False),
+            Field("city", q("city", "这家单位在浙江哪个市或县（区）？"), "单位所在地", check=_city, slot="city"),
+            Field("district", "", "区县", slot="district", asked=False, check=_district, in_summary=False),
+            # The facts staff need to act on it: each is taken from whatever the worker wrote, and
+            # when/how much are asked once, together, only if the story did not say.
+            Field("since", "", "开始时间", slot="since", asked=False, check=_fact),
             Field("amount", "", "涉及金额", slot="money", asked=False, check=_amount, display=_amount_text),
             Field("headcount", "", "涉及人数", slot="headcount", asked=False, check=_headcount,
                   display=_headcount_text),
             Field("facts", q("facts", "还想了解几点，知道多少说多少：大概从什么时候开始的？涉及多少钱？有几个人？"),
                   "补充情况", check=_fact, display=_short, optional=True,
-                  ask_if=lambda data: any(data.get(k) in (None, "") for k in ("since", "amount", "headcount"))),
+                  ask_if=lambda data: any(data.get(k) in (None, "") for k in ("since", "amount"))),
             Field("wants", q("wants", "您希望工会帮您解决什么？比如讨回欠薪、补缴社保、签劳动合同、经济补偿。"), "您的诉求",
-                  slot="wants", check=_wants(services), display=_wants_text(services)),
-            Field("employer", q("employer", "是哪家单位？"), "所在单位", check=_employer, slot="employer"),
-            Field("city", q("city", "这家单位在浙江哪个市或县（区）？"), "单位所在地", check=_city, slot="city"),
-            Field("district", "", "区县", slot="district", asked=False, check=_district, in_summary=False),
+                  slot="wants", check=_wants(services)),
             Field("contact_phone", q("contact_phone", "请留一个手机号。"), "联系电话", check=_phone, display=mask_phone,
                   slot="phone"),
         ),
@@ -211,7 +211,7 @@ def build_hardship_form(services) -> Form:
             Field("situation", q("situation", "请说说家里的情况。"), "家庭情况", check=_story, display=_short, free_text=True),
             Field("city", q("city", "您在浙江哪个城市？"), "所在城市", check=_city, slot="city"),
             Field("employer", q("employer", "您在哪家单位工作？没有请回复“无”。"), "工作单位", check=_employer,
-                  optional=True, slot="employer"),
+                  optional=True, slot="employer", slot_first=False),
             Field("contact_phone", q("contact_phone", "请留一个手机号。"), "联系电话", check=_phone, display=mask_phone,
                   slot="phone"),
         ),
@@ -225,7 +225,7 @@ def build_legal_aid_form(services) -> Form:
         name="legal_aid", title=FORM_TITLES["legal_aid"], intro=q("intro"), consent_notice=q("consent"),
         fields=(
             Field("what_happened", q("what_happened", "请说说您遇到的纠纷。"), "纠纷情况", check=_story, display=_short, free_text=True),
-            Field("employer", q("employer", "和哪家单位发生的纠纷？"), "对方单位", check=_employer, slot="employer"),
+            Field("employer", q("employer", "和哪家单位发生的纠纷？"), "对方单位", check=_employer, slot="employer", slot_first=False),
             Field("contact_phone", q("contact_phone", "请留一个手机号。"), "联系电话", check=_phone, display=mask_phone,
                   slot="phone"),
         ),
@@ -327,16 +327,8 @@ def _wants(services):
     return check
 
 
-def _wants_text(services):
-    return lambda value: str(value)
-
-
 def _want_labels(services) -> dict[str, str]:
     return {str(k): str(v) for k, v in (services.tickets.kind_settings("complaint").get("wants") or {}).items()}
-
-
-def _since_text(value) -> str:
-    return str(value)
 
 
 def _amount_text(value) -> str:
@@ -387,7 +379,7 @@ def _prefill_story(turn: Turn) -> dict:
 
 def _submit_complaint(turn: Turn) -> Reply:
     data = turn.answers
-    facts = {"since": _since_text(data["since"]) if data.get("since") else None,
+    facts = {"since": data.get("since") or None,
              "amount": _amount_text(data["amount"]) if data.get("amount") else None,
              "headcount": _headcount_text(data["headcount"]) if data.get("headcount") else None,
              "facts": data.get("facts") or None, "wants": data.get("wants") or None,

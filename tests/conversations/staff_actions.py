@@ -49,7 +49,7 @@ def expect_latest_ticket_details(runtime, variables: dict) -> None:
     assert view.details.get("headcount") == "约20人", view.details
     assert "讨回欠薪" in view.details.get("wants", ""), view.details
     assert view.details.get("city") == "杭州" and view.details.get("district") == "萧山区", view.details
-    assert view.employer == "杭州恒达纺织有限公司" and view.contact_phone == "15867123345"
+    assert view.employer == "杭州恒达纺织有限公司" and view.contact_phone == "158****3345"  # revealed on request only
 
 
 # ---- benefits ------------------------------------------------------------------------------------
