@@ -1,4 +1,4 @@
-"""Benchmark the intent matcher: start-up to first classification, throughput on one core, latency, memory.
+"""Benchmark the intent matcher (rules and learned model): start-up, throughput on one core, latency, memory.
 
 Run: .venv/bin/python bench/nlu.py [--dev FILE] [--repeat N]
 """
@@ -28,6 +28,7 @@ sys.path.insert(0, {root!r})
 from bot.nlu import IntentMatcher
 matcher = IntentMatcher.from_content({content!r}, cache_dir={cache!r})
 matcher.classify("老板拖了我两个月工姿了怎么办")
+assert matcher.model is not None, matcher.model_status
 t1 = time.perf_counter()
 c1 = time.process_time()
 matcher.tokenizer.tokens("劳动合同到期了")
@@ -94,6 +95,22 @@ def main() -> None:
     worst = latencies[-1] * 1e6
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
+    # The learned model on its own: load time and size (the matcher above loaded it too).
+    from bot.nlu.model import LearnedModel, model_path
+    path = model_path(ROOT / "content")
+    tracemalloc.start()
+    t = time.perf_counter()
+    LearnedModel.load(path)
+    model_load = time.perf_counter() - t
+    _, model_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rules_latencies = []
+    for text in texts:
+        t = time.perf_counter()
+        matcher.rules_only(text)
+        rules_latencies.append(time.perf_counter() - t)
+    rules_latencies.sort()
+
     rows = [
         ("start-up to first classification, jieba included (fresh process, median of 5)", f"{median * 1000:.0f} ms (best {best * 1000:.0f} ms)"),
         ("start-up to first classification, CPU time (median)", f"{cpu * 1000:.0f} ms"),
@@ -105,6 +122,10 @@ def main() -> None:
         ("latency p50 / p99 / max", f"{p50:.0f} / {p99:.0f} / {worst:.0f} µs"),
         ("memory: matcher load (tracemalloc peak)", f"{load_peak / 1e6:.1f} MB"),
         ("memory: process peak RSS", f"{rss:.0f} MB"),
+        ("learned model: file size", f"{path.stat().st_size / 1e6:.2f} MB ({matcher.model_status})"),
+        ("learned model: load time / memory (tracemalloc peak)", f"{model_load * 1000:.0f} ms / {model_peak / 1e6:.1f} MB"),
+        ("rules alone: latency p50 / p99 (for comparison)",
+         f"{rules_latencies[len(rules_latencies) // 2] * 1e6:.0f} / {rules_latencies[int(len(rules_latencies) * 0.99)] * 1e6:.0f} µs"),
     ]
     width = max(len(name) for name, _ in rows)
     print(f"{'NLU benchmark':<{width}}  value")

@@ -168,7 +168,7 @@ def main() -> int:
 
     from bot.config import load_config
     from bot.push import campaigns
-    from bot.push.worker import RQDispatcher
+    from bot.push.queue_worker import RQDispatcher
     from bot.runtime import Runtime
     from bot.storage.models import Follower
 

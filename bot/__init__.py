@@ -1,24 +1,17 @@
 """浙工之家 service-account bot and mini-program backend."""
 from __future__ import annotations
 
-import importlib
-
 from flask import Flask
 
 from bot.config import Config, load_config
 
-# Each part of the web app registers itself with init_app(app).
-WEB_PARTS = [
-    "bot.logging_setup",
-    "bot.runtime_setup",
-    "bot.health",
-    "bot.webhook",
-    "miniprogram_api",
-]
-
 
 def create_app(config: Config | dict | None = None, runtime=None) -> Flask:
     """Build the web application: the webhook, the health check and the mini-program API."""
+    # The parts are imported here, not at the top, so that `import bot.config` stays light for the CLI.
+    import miniprogram_api
+    from bot import health, logging_setup, runtime_setup, webhook
+
     if not isinstance(config, Config):
         config = load_config(overrides=config)
     app = Flask(__name__)
@@ -29,6 +22,10 @@ def create_app(config: Config | dict | None = None, runtime=None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxies, x_proto=config.trusted_proxies)
-    for name in WEB_PARTS:  # imported here so that `import bot.config` stays light for the CLI
-        importlib.import_module(name).init_app(app)
+    # Each part of the web app registers itself.
+    logging_setup.init_app(app)
+    runtime_setup.init_app(app)
+    health.init_app(app)
+    webhook.init_app(app)
+    miniprogram_api.init_app(app)
     return app

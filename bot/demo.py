@@ -1,25 +1,33 @@
 """Demo content for the embedded default: loaded by `make run`, idempotent."""
 from __future__ import annotations
 
-import logging
+from bot.push.demo import load_demo_followers
+from bot.services.activities import load_demo_activities
+from bot.services.people import OFFICIAL
 
-from bot.registry import resolve
+DEMO_OPENID = "o_demo_member"
+DEMO_FIELDS = {"name": "王小明", "phone": "13900001234", "id_number": "330106199003072319",
+               "employer": "", "no_fixed_employer": True, "city": "杭州", "district": "西湖区",
+               "industry": "交通运输、快递外卖", "occupation": "外卖骑手"}
 
-log = logging.getLogger(__name__)
 
-# "module:function" loaders, each taking the Runtime and safe to run again. Domains add theirs.
-DEMO_LOADERS: list[str] = [
-    "bot.services.activities:load_demo_activities",
-    "bot.membership_commands:load_demo_member",
-    "bot.push.demo:load_demo_followers",
-]
+def load_demo_member(runtime) -> str:
+    """A demo member (openid o_demo_member, a delivery rider in Hangzhou) for trying cards and benefits."""
+    service = runtime.membership
+    person_id = runtime.people.person_id(OFFICIAL, DEMO_OPENID)
+    if service.is_member(person_id):
+        return "demo member already there"
+    application = service.current_application(person_id)
+    if application is None or application.status not in ("submitted", "need_info"):
+        application = service.submit(person_id, DEMO_FIELDS, consent=True, channel="console")
+    service.review(application.application_no, "approve", reviewer="demo", notify=False)  # nobody to tell
+    return f"demo member {DEMO_OPENID} approved"
+
+
+# Loaders taking the Runtime, each safe to run again; in this order (the followers include the demo member).
+DEMO_LOADERS = [load_demo_activities, load_demo_member, load_demo_followers]
 
 
 def load_demo_content(runtime) -> list[str]:
     """Run every demo loader; return what each reported."""
-    done = []
-    for spec in DEMO_LOADERS:
-        loader = resolve(spec)
-        if loader is not None:
-            done.append(f"{spec}: {loader(runtime)}")
-    return done
+    return [f"{loader.__name__}: {loader(runtime)}" for loader in DEMO_LOADERS]

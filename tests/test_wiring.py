@@ -54,3 +54,11 @@ def test_a_numbered_choice_starts_a_form_by_name_and_resumes_a_paused_one(runtim
     turn.state.context.pop("paused_form", None)
     forms.clear(turn)
     assert "没有填到一半" in wiring.resume_paused_form(turn).as_text()
+
+
+def test_records_that_follow_a_person_have_a_person_id():
+    from bot.services.people import MERGEABLE_TABLES
+    from bot.storage.models import Base
+
+    for table in MERGEABLE_TABLES:
+        assert "person_id" in Base.metadata.tables[table].columns, table

@@ -100,13 +100,6 @@ _DEFAULT_TABLE = Path(__file__).resolve().parents[2] / "content" / "nlu" / "corr
 _default_corrections: Corrections | None = None
 
 
-def set_default_corrections(corrections: Corrections) -> None:
-    """Use this table in `normalize` when no table is passed (the matcher sets it from content)."""
-    global _default_corrections
-    _default_corrections = corrections
-    _normalize_cached.cache_clear()
-
-
 @lru_cache(maxsize=4096)
 def _normalize_cached(text: str, corrections: Corrections) -> str:
     text = unicodedata.normalize("NFKC", text).lower()  # full-width letters, digits and spaces to half-width

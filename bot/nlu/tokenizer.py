@@ -94,6 +94,10 @@ class DomainTokenizer:
         """Return the non-blank tokens of text, in order."""
         return [t for t in self._jieba.lcut(text, HMM=True) if t.strip()]
 
+    def words(self, text: str) -> list[str]:
+        """Return the non-blank tokens of text without HMM guessing (what the learned model reads; see boundaries)."""
+        return [t for t in self._jieba.lcut(text, HMM=False) if t.strip()]
+
     def boundaries(self, text: str) -> frozenset[int]:
         """Return the offsets in text where a token starts or ends (0 and len(text) included).
 

@@ -433,7 +433,7 @@ def launch(runtime, campaign_id: int, dispatcher=None) -> None:
                         finished_at=runtime.clock())
             return
     if dispatcher is None:
-        from bot.push.worker import dispatcher_for
+        from bot.push.queue_worker import dispatcher_for
 
         dispatcher = dispatcher_for(runtime)
     dispatcher.enqueue_drain(campaign_id)

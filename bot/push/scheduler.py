@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -21,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.push import campaigns
 from bot.push.delivery import PENDING, worker_name
+from bot.push.reminders import send_reminders_job
 from bot.storage.models import Campaign, Delivery, ProcessLease
 
 log = logging.getLogger(__name__)
@@ -31,21 +33,12 @@ CAMPAIGN_JOB_PREFIX = "campaign:"
 
 @dataclass(frozen=True)
 class PeriodicJob:
-    """A job the scheduler always runs: an importable function and its trigger."""
+    """A job the scheduler always runs: a module-level function (stored by its import path) and its trigger."""
 
     id: str
-    func: str
+    func: Callable[[], None]
     trigger: str  # interval or cron
     options: dict = field(default_factory=dict)  # trigger arguments; values may name a setting
-
-
-# Every periodic job, in one place. Trigger values given as strings name a setting.
-PERIODIC_JOBS = [
-    PeriodicJob("push.sync", "bot.push.scheduler:sync", "interval", {"seconds": "scheduler_poll_seconds"}),
-    PeriodicJob("push.activity_reminders", "bot.push.reminders:send_reminders_job", "cron",
-                {"hour": "push_reminder_hour", "minute": 0}),
-    PeriodicJob("tickets.content_recheck", "bot.push.scheduler:recheck_tickets_job", "interval", {"minutes": 5}),
-]
 
 
 # ---- leadership ----------------------------------------------------------------------------------
@@ -113,7 +106,7 @@ class SchedulerService:
     def dispatcher(self):
         """Where campaigns' fan-out goes (RQ with Redis, threads otherwise)."""
         if self._dispatcher is None:
-            from bot.push.worker import dispatcher_for
+            from bot.push.queue_worker import dispatcher_for
 
             self._dispatcher = dispatcher_for(self.runtime)
         return self._dispatcher
@@ -247,6 +240,14 @@ def sync() -> None:
             scheduler.add_job(fire_campaign, "date", run_date=run_date, args=[campaign_id], id=job_id)
     for campaign_id in sending:
         _resume_if_stalled(runtime, service.dispatcher, campaign_id)
+
+
+# Every periodic job, in one place. Trigger values given as strings name a setting.
+PERIODIC_JOBS = [
+    PeriodicJob("push.sync", sync, "interval", {"seconds": "scheduler_poll_seconds"}),
+    PeriodicJob("push.activity_reminders", send_reminders_job, "cron", {"hour": "push_reminder_hour", "minute": 0}),
+    PeriodicJob("tickets.content_recheck", recheck_tickets_job, "interval", {"minutes": 5}),
+]
 
 
 def _resume_if_stalled(runtime, dispatcher, campaign_id: int) -> None:

@@ -4,7 +4,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from bot.nlu.commands import nlu, unplaced_words
+from bot.cli.nlu import nlu, unplaced_words
 from bot.storage import Database
 from bot.storage.models import MessageLog
 

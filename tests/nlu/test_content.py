@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.nlu import INTENTS, check_content
-from bot.nlu.commands import nlu
+from bot.cli.nlu import nlu
 
 from .conftest import CONTENT_DIR
 

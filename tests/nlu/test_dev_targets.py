@@ -161,7 +161,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.nlu.commands import evaluate
+from bot.cli.nlu import evaluate
 
 DEV_SET = Path(__file__).resolve().parents[3] / "shared" / "eval" / "intents_dev.jsonl"  # shared/ sits beside the repository
 HERE = Path(__file__).parent

@@ -47,9 +47,9 @@ def push_runtime(push_config, database, store):
     """A runtime for push tests (threads for the fan-out: no redis_url in the config)."""
     rt = Runtime(push_config, database, store)
     yield rt
-    from bot.push import worker
+    from bot.push import queue_worker
 
-    dispatcher = worker._dispatchers.pop(id(rt), None)
+    dispatcher = queue_worker._dispatchers.pop(id(rt), None)
     if dispatcher is not None:
         dispatcher.shutdown()
     rt.background.shutdown(wait=True)

@@ -9,10 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import Services, cli
-from bot.cli import _register_groups
 from tests.push.conftest import PROJECT_ROOT, sent_to
-
-_register_groups()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bot.push import campaigns
 from bot.push.delivery import counts
-from bot.push.worker import RQDispatcher, rq_connection
+from bot.push.queue_worker import RQDispatcher, rq_connection
 from bot.runtime import Runtime
 from bot.storage.models import Delivery
 from tests.conftest import wait_until

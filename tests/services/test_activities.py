@@ -394,7 +394,7 @@ def test_cli_create_list_show_close(runtime, service, person):
     services = Services()
     services._config, services._runtime = runtime.config, runtime
     cli = CliRunner()
-    from bot.activities_commands import activities as activities_cli
+    from bot.cli.activities import activities as activities_cli
 
     made = cli.invoke(activities_cli, ["create", "--title", "法律讲座", "--city", "台州", "--starts", "2026-12-03 19:00",
                                        "--hours", "2", "--place", "椒江区职工之家", "--capacity", "2"], obj=services)

@@ -16,7 +16,7 @@ from bot.services.people import OFFICIAL
 from bot.services.tickets import (FLAGGED_PLACEHOLDER, KINDS, MAX_TEXT, TicketRejected, check_content, normalize_mobile,
                                   normalize_number)
 from bot.storage.models import Follower, Ticket, TicketReply
-from bot.tickets_commands import tickets as tickets_cli
+from bot.cli.tickets import tickets as tickets_cli
 
 STORY = "公司拖欠我三个月工资，一共一万二，老板说没钱"
 

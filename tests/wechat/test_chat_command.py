@@ -9,7 +9,7 @@ from werkzeug.serving import make_server
 
 from bot.cli import Services
 from bot.config import load_config
-from bot.wechat.commands import chat
+from bot.cli.wechat import chat
 from bot.wechat.simulator import WeChatSimulator, flask_transport
 from tests.wechat.reference_webhook import AES_KEY, APP_ID, TOKEN, make_reference_webhook
 

@@ -9,7 +9,7 @@ from bot.cli import Services
 from bot.config import PROJECT_ROOT
 from bot.store import MemoryStore
 from bot.wechat.client import WeChatClient
-from bot.wechat.commands import menu
+from bot.cli.wechat import menu
 from bot.wechat.menu import MenuError, build_menu, load_menu
 
 MENU_FILE = PROJECT_ROOT / "content" / "menu.yaml"

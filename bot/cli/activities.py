@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import click
 
-from bot.cli import Services, pass_services
+from bot.cli.context import Services, pass_services
 from bot.security import mask_name, mask_openid, mask_phone
 from bot.services.activities import ActivityNotFound, ActivityView, parse_local, to_local
 

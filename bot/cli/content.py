@@ -5,17 +5,16 @@ import sys
 
 import click
 
-from bot.cli import Services, pass_services
-from bot.registry import resolve
+from bot.cli.context import Services, pass_services
+from bot.content import check_replies
+from bot.nlu.model import check_model
+from bot.services.membership import check_content as check_membership
+from bot.services.tickets import check_content as check_tickets
+from handlers.benefits import check_content as check_benefits
+from handlers.legal import check_content as check_legal
 
-# "module:function" validators taking the content directory; each raises ValueError naming the problem.
-CONTENT_CHECKS: list[str] = [
-    "bot.content:check_replies",
-    "bot.services.membership:check_content",
-    "bot.services.tickets:check_content",
-    "handlers.legal:check_content",
-    "handlers.benefits:check_content",
-]
+# Validators taking the content directory; each raises ValueError naming the problem.
+CONTENT_CHECKS = [check_replies, check_membership, check_tickets, check_legal, check_benefits, check_model]
 
 
 @click.group()
@@ -38,10 +37,7 @@ def check(services: Services) -> None:
 def run_checks(content_dir) -> list[str]:
     """Run every registered content check; return the problems as sentences."""
     problems = []
-    for spec in CONTENT_CHECKS:
-        check = resolve(spec)
-        if check is None:
-            continue
+    for check in CONTENT_CHECKS:
         try:
             check(content_dir)
         except ValueError as exc:

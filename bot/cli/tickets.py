@@ -5,7 +5,7 @@ import json
 
 import click
 
-from bot.cli import Services, pass_services
+from bot.cli.context import Services, pass_services
 from bot.services.tickets import KINDS, STATUSES, TicketRejected, china_iso
 
 

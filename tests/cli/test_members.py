@@ -5,7 +5,8 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import Services
-from bot.membership_commands import DEMO_OPENID, load_demo_member, members
+from bot.cli.members import members
+from bot.demo import DEMO_OPENID, load_demo_member
 from bot.services.people import OFFICIAL
 
 FIELDS = {"name": "张三", "phone": "13812345678", "id_number": "330102199506151232", "employer": "杭州娃哈哈集团有限公司",

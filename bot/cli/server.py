@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 import click
 
-from bot.cli import Services, pass_services
+from bot.cli.context import Services, pass_services
 
 
 def _local_fake_port(config) -> int | None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli import Services, pass_services
+from bot.cli.context import Services, pass_services
 
 
 @click.command("fake-wechat")

@@ -193,3 +193,18 @@ def misses(limit: int, days: int | None) -> None:
     click.echo(f"unplaced messages: {len(texts)}")
     for word, count in unplaced_words(matcher, texts, limit):
         click.echo(f"{count:>6}  {word}")
+
+
+@nlu.command("train")
+@click.option("--data", "extra", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A further labelled JSONL file to train on (the development set); may be repeated.")
+def train_command(extra: tuple[Path, ...]) -> None:
+    """Train the learned second opinion and write content/nlu/model.json (see bot/nlu/training.py)."""
+    from bot.config import load_config
+    from bot.nlu.model import model_path
+    from bot.nlu.training import train
+
+    content_dir = Path(load_config().content_dir)
+    summary = train(content_dir, model_path(content_dir), list(extra))
+    click.echo(f"{model_path(content_dir)}: {summary['examples']} examples, {summary['features']} features, "
+               f"{summary['bytes'] / 1e6:.2f} MB, {summary['seconds']:.0f} s")

@@ -1,4 +1,4 @@
-"""Where the fan-out runs: RQ workers on Redis (`python -m bot worker`), or threads in this process.
+"""Where the fan-out runs: RQ queue workers on Redis (`python -m bot worker`), or threads in this process.
 
 With Redis configured, the scheduler (or the command line) enqueues drain jobs and any
 number of `python -m bot worker` processes, on any machines, share each campaign: the
@@ -14,8 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 from bot.push.delivery import drain
 
 log = logging.getLogger(__name__)
-
-DRAIN_JOB = "bot.push.worker.drain_job"
 
 
 class ThreadDispatcher:
@@ -59,7 +57,7 @@ class RQDispatcher:
     def enqueue_drain(self, campaign_id: int, jobs: int | None = None) -> None:
         """Enqueue enough drain jobs for every worker to take part."""
         for _ in range(jobs or int(self.runtime.config.push_drain_jobs)):
-            self.queue.enqueue(DRAIN_JOB, campaign_id, job_timeout=-1, result_ttl=3600, failure_ttl=86400)
+            self.queue.enqueue(drain_job, campaign_id, job_timeout=-1, result_ttl=3600, failure_ttl=86400)
 
     def shutdown(self) -> None:
         """Nothing to wait for: the workers own the jobs."""

@@ -11,7 +11,7 @@ from datetime import timedelta
 import click
 from sqlalchemy import select
 
-from bot.cli import Services, pass_services
+from bot.cli.context import Services, pass_services
 
 DECISION_KEYS = {"a": "approve", "approve": "approve", "r": "reject", "reject": "reject",
                  "n": "need_info", "need-info": "need_info", "need_info": "need_info"}
@@ -32,7 +32,7 @@ def _line(index: int, view) -> str:
             f"{view.city}{view.district}  {employer}  {view.industry}/{view.occupation}  提交 {_local(view.created_at)}")
 
 
-def _resolve(pending: list, number: str) -> str:
+def _application_number(pending: list, number: str) -> str:
     """An application number, or the index of one in the pending list just shown."""
     number = number.strip()
     if number.isdigit() and len(number) <= 4:
@@ -77,7 +77,7 @@ def review(services: Services, approve_no, reject_no, need_info_no, reason, revi
         number, decision = chosen[0]
         if decision != "approve" and not (reason or "").strip():
             raise click.UsageError("--reason is required to reject or ask for more information")
-        _decide(service, _resolve(pending, number), decision, reason, reviewer)
+        _decide(service, _application_number(pending, number), decision, reason, reviewer)
         return
     if not pending:
         click.echo("没有待审核的入会申请。")
@@ -91,7 +91,7 @@ def review(services: Services, approve_no, reject_no, need_info_no, reason, revi
         number = click.prompt("申请序号或编号（回车结束）", default="", show_default=False)
         if not number.strip():
             return
-        application_no = _resolve(pending, number)
+        application_no = _application_number(pending, number)
         key = click.prompt("决定 a=通过 r=不通过 n=需要补充 s=跳过", default="s").strip().lower()
         if key in ("s", "skip", ""):
             continue
@@ -172,23 +172,3 @@ def delete_data(services: Services, openid: str, yes: bool) -> None:
     runtime.membership.delete_personal_data(person_id)
     click.echo(f"已删除 {mask_openid(openid)} 的入会个人信息（保留匿名统计）。")
 
-
-DEMO_OPENID = "o_demo_member"
-DEMO_FIELDS = {"name": "王小明", "phone": "13900001234", "id_number": "330106199003072319",
-               "employer": "", "no_fixed_employer": True, "city": "杭州", "district": "西湖区",
-               "industry": "交通运输、快递外卖", "occupation": "外卖骑手"}
-
-
-def load_demo_member(runtime) -> str:
-    """A demo member (openid o_demo_member, a delivery rider in Hangzhou) for trying cards and benefits."""
-    from bot.services.people import OFFICIAL
-
-    service = runtime.membership
-    person_id = runtime.people.person_id(OFFICIAL, DEMO_OPENID)
-    if service.is_member(person_id):
-        return "demo member already there"
-    application = service.current_application(person_id)
-    if application is None or application.status not in ("submitted", "need_info"):
-        application = service.submit(person_id, DEMO_FIELDS, consent=True, channel="console")
-    service.review(application.application_no, "approve", reviewer="demo", notify=False)  # nobody to tell
-    return f"demo member {DEMO_OPENID} approved"

@@ -11,7 +11,7 @@ import time
 
 import click
 
-from bot.cli import Services, pass_services
+from bot.cli.context import Services, pass_services
 
 
 def _campaigns():
@@ -255,7 +255,7 @@ def scheduler(services: Services) -> None:
 def worker(services: Services, burst: bool, name: str | None) -> None:
     """Run an RQ worker that sends push campaigns (needs REDIS_URL)."""
     from bot.logging_setup import configure
-    from bot.push.worker import run_worker
+    from bot.push.queue_worker import run_worker
 
     if not services.config.redis_url:
         raise click.ClickException("REDIS_URL is not set: on the embedded default the scheduler sends campaigns "
