@@ -92,7 +92,7 @@ def route_text(text: str, message: Inbound, turn: Turn) -> Outcome:
         kept = state.context["paused_form"]
         form = form_named(kept.get("form"), turn.services)
         if form is not None:
-            return Outcome(forms.resume(form, turn), intent=_form_intent(form.name))
+            return Outcome(forms.resume(form, turn, text), intent=_form_intent(form.name))
         state.context.pop("paused_form", None)
 
     notice = ""

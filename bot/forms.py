@@ -133,11 +133,18 @@ def pause(turn) -> dict | None:
     return kept
 
 
-def resume(form: Form, turn) -> Reply:
-    """Continue a paused form where the worker left it."""
+def resume(form: Form, turn, text: str = "") -> Reply:
+    """Continue a paused form where the worker left it; "嗯继续吧 手机137…" also answers the question."""
     state = turn.state
     kept = state.context.pop("paused_form", None) or {}
     state.form, state.step, state.data = form.name, kept.get("step"), kept.get("data", {})
+    current = _current_field(form, state.step)
+    if text and current is not None and _slots(text, turn).get(SPANS_KEY):
+        try:
+            answered = _answer(form, current, text, turn)
+            return TextReply(turn.say("form_resumed", title=form.title, question=answered.as_text()))
+        except SideQuestion:
+            pass  # more than an answer in it: just ask the question again
     return TextReply(turn.say("form_resumed", title=form.title, question=current_question(form, turn)))
 
 
