@@ -54,11 +54,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
-    from bot.services.identity_checks import Regions
+    from bot.services.places import Regions
     from bot.understanding import Understanding
     start_seconds, start_rss = startup()
     understanding = Understanding.from_content(ROOT / "content")
-    regions = Regions.from_content(yaml.safe_load((ROOT / "content" / "membership.yaml").read_text(encoding="utf-8")))
+    regions = Regions.from_content(yaml.safe_load((ROOT / "content" / "places.yaml").read_text(encoding="utf-8")))
     today = date(2025, 12, 3)
     texts = messages()
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.services.identity_checks import Regions
+from bot.services.places import Regions
 from bot.understanding import Understanding
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,7 +19,7 @@ def understanding():
 
 @pytest.fixture(scope="session")
 def regions():
-    return Regions.from_content(yaml.safe_load((ROOT / "content" / "membership.yaml").read_text(encoding="utf-8")))
+    return Regions.from_content(yaml.safe_load((ROOT / "content" / "places.yaml").read_text(encoding="utf-8")))
 
 
 @pytest.fixture(scope="session")

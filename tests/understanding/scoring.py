@@ -110,11 +110,11 @@ def score(understanding, regions, path: Path = DATA) -> dict[str, Tally]:
 
 def main() -> None:
     """Print the table and the misses."""
-    from bot.services.identity_checks import Regions
+    from bot.services.places import Regions
     from bot.understanding import Understanding
     root = Path(__file__).resolve().parents[2]
     understanding = Understanding.from_content(root / "content")
-    regions = Regions.from_content(yaml.safe_load((root / "content" / "membership.yaml").read_text(encoding="utf-8")))
+    regions = Regions.from_content(yaml.safe_load((root / "content" / "places.yaml").read_text(encoding="utf-8")))
     sets = [a for a in sys.argv[1:] if not a.startswith("-")] or ["labelled"]
     path = Path(__file__).parent / "data" / f"{sets[0]}.yaml"
     tallies = score(understanding, regions, path)

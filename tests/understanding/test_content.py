@@ -22,7 +22,7 @@ def test_a_broken_word_list_names_the_file(tmp_path):
 
 
 def test_every_zhejiang_county_of_jionlp_is_in_content(regions):
-    """content/membership.yaml is typed by hand; jionlp's maintained division data keeps it honest."""
+    """content/places.yaml is typed by hand; jionlp's maintained division data keeps it honest."""
     import contextlib
     import io
     with contextlib.redirect_stdout(io.StringIO()):
