@@ -67,9 +67,9 @@ class Words:
         """Read replies.yaml and slots.yaml from folder; raise ValueError naming the file and key."""
         folder = Path(folder)
         replies_path, slots_path = folder / "replies.yaml", folder / "slots.yaml"
-        replies = yaml.safe_load(replies_path.read_text(encoding="utf-8")) or {}
+        reply_words = yaml.safe_load(replies_path.read_text(encoding="utf-8")) or {}
         slots = yaml.safe_load(slots_path.read_text(encoding="utf-8")) or {}
-        acts_raw = replies.get("acts") or {}
+        acts_raw = reply_words.get("acts") or {}
         missing = [a for a in ACT_NAMES if a not in acts_raw]
         if missing:
             raise ValueError(f"{replies_path}: 'acts' lacks {', '.join(missing)}")
@@ -77,24 +77,24 @@ class Words:
         if unknown:
             raise ValueError(f"{replies_path}: unknown acts {', '.join(unknown)}")
         acts = {a: _words(acts_raw, a, replies_path) for a in ACT_NAMES}
-        weak = {a: _words(replies.get("weak") or {}, a, replies_path) for a in (replies.get("weak") or {})}
-        menu = {str(k): str(v) for k, v in (replies.get("menu") or {}).items()}
+        weak = {a: _words(reply_words.get("weak") or {}, a, replies_path) for a in (reply_words.get("weak") or {})}
+        menu = {str(k): str(v) for k, v in (reply_words.get("menu") or {}).items()}
         if any(v not in ACT_NAMES for v in menu.values()):
             raise ValueError(f"{replies_path}: 'menu' maps to an unknown act")
-        leftover = {str(k): int(v) for k, v in (replies.get("leftover") or {}).items()}
+        leftover = {str(k): int(v) for k, v in (reply_words.get("leftover") or {}).items()}
         if set(leftover) != set(ACT_NAMES):
             raise ValueError(f"{replies_path}: 'leftover' must give a number for every act")
-        fields = {str(k): _words(replies["fields"], k, replies_path) for k in replies.get("fields") or {}}
-        questions = replies.get("questions") or {}
+        fields = {str(k): _words(reply_words["fields"], k, replies_path) for k in reply_words.get("fields") or {}}
+        questions = reply_words.get("questions") or {}
         names, employers = slots.get("names") or {}, slots.get("employers") or {}
         places, wants = slots.get("places") or {}, dict(slots.get("wants") or {})
         refusals = wants.pop("refusals", [])
         return cls(
             acts=acts, weak=weak, menu=menu,
-            neutral=_words(replies, "neutral", replies_path),
-            reasons=_words(replies, "reasons", replies_path),
-            negations="".join(_words(replies, "negations", replies_path)),
-            negation_window=int(replies.get("negation_window") or 4),
+            neutral=_words(reply_words, "neutral", replies_path),
+            reasons=_words(reply_words, "reasons", replies_path),
+            negations="".join(_words(reply_words, "negations", replies_path)),
+            negation_window=int(reply_words.get("negation_window") or 4),
             leftover=leftover, fields=fields,
             question_markers=_words(questions, "markers", replies_path),
             question_openers=_words(questions, "openers", replies_path),
