@@ -7,10 +7,10 @@ from bot.config import Config, load_config
 
 
 def create_app(config: Config | dict | None = None, runtime=None) -> Flask:
-    """Build the web application: the webhook, the health check and the mini-program API."""
+    """Build the web application: the webhook, the health check, the mini-program API and the staff console."""
     # The parts are imported here, not at the top, so that `import bot.config` stays light for the CLI.
     import miniprogram_api
-    from bot import health, logging_setup, runtime_setup, webhook
+    from bot import console, health, logging_setup, runtime_setup, webhook
 
     if not isinstance(config, Config):
         config = load_config(overrides=config)
@@ -28,4 +28,5 @@ def create_app(config: Config | dict | None = None, runtime=None) -> Flask:
     health.init_app(app)
     webhook.init_app(app)
     miniprogram_api.init_app(app)
+    console.init_app(app)
     return app

@@ -166,6 +166,11 @@ SETTINGS: list[Setting] = [
     Setting("human_agent.holidays", "HUMAN_AGENT_HOLIDAYS", (), _holidays),
     Setting("human_agent.kf_account", "HUMAN_AGENT_KF_ACCOUNT", ""),
     Setting("tickets.template_id_answer", "TICKETS_TEMPLATE_ID_ANSWER", "", demo_default="TPL_TICKET_ANSWER"),
+    # The staff console (bot/console): cookie over HTTPS only, idle time-out, lock-out after failed sign-ins.
+    Setting("console.cookie_secure", "CONSOLE_COOKIE_SECURE", True, _bool, demo_default=False),
+    Setting("console.idle_minutes", "CONSOLE_IDLE_MINUTES", 30, _positive_int),
+    Setting("console.max_failed_sign_ins", "CONSOLE_MAX_FAILED_SIGN_INS", 5, _positive_int),
+    Setting("console.lockout_minutes", "CONSOLE_LOCKOUT_MINUTES", 15, _positive_int),
 ]
 
 

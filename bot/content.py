@@ -1,13 +1,18 @@
 """Editor-owned content files (content/*.yaml): loaded once, re-read when an editor changes them."""
 from __future__ import annotations
 
+import ast
 import logging
+import string
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from bot.config import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +81,15 @@ class Replies:
 
     def get(self, key: str, **values: Any) -> str:
         """Return the reply text for key, formatted with values."""
+        text = self.raw(key)
+        return text.format(**values) if values else text
+
+    def raw(self, key: str) -> str:
+        """The sentence for key as an editor wrote it, {placeholders} unfilled."""
         data = self._merged()
         if key not in data:
             raise ContentFileError(f"{self._main.path.parent}: no reply named {key!r} in replies.yaml or replies/")
-        text = str(data[key]).strip()
-        return text.format(**values) if values else text
+        return str(data[key]).strip()
 
     def keys(self) -> list[str]:
         """Return every reply name."""
@@ -100,9 +109,65 @@ class Replies:
 
 REQUIRED_REPLIES = ("welcome", "welcome_back", "help_greeting", "clarify", "clarify_outro", "form_paused", "handler_error", "unsupported_message")
 
+# The code that asks for replies by name; every name it asks for must be in the content.
+CODE_DIRS = tuple(PROJECT_ROOT / name for name in ("bot", "handlers", "miniprogram_api"))
+
+
+@dataclass(frozen=True)
+class ReplyUse:
+    """One place in the code that asks for a reply by name: `say("key", ...)` or `replies.get("key", ...)`."""
+
+    key: str
+    where: str  # "path:line"
+    values: frozenset[str] | None  # the {placeholders} it fills; None when passed as **values (unknown)
+
+
+def reply_uses(directories=CODE_DIRS) -> list[ReplyUse]:
+    """Every literal reply name the Python code under directories asks for."""
+    uses = []
+    for path in sorted(p for directory in directories for p in Path(directory).rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in sorted((n for n in ast.walk(tree) if isinstance(n, ast.Call)), key=lambda n: n.lineno):
+            if not (isinstance(node.func, ast.Attribute) and node.args):
+                continue
+            owner, method = node.func.value, node.func.attr
+            asks = method == "say" or (method == "get" and (
+                isinstance(owner, ast.Name) and owner.id == "replies"
+                or isinstance(owner, ast.Attribute) and owner.attr == "replies"))
+            key = node.args[0]
+            if asks and isinstance(key, ast.Constant) and isinstance(key.value, str):
+                names = [k.arg for k in node.keywords]
+                values = None if None in names else frozenset(names)
+                where = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
+                uses.append(ReplyUse(key.value, f"{where}:{node.lineno}", values))
+    return uses
+
+
+def reply_use_problems(replies: Replies, uses: list[ReplyUse]) -> list[str]:
+    """What would fail at run time: names missing from the content, {placeholders} the code does not fill."""
+    sentences = {key: replies.raw(key) for key in replies.keys()}
+    problems = []
+    for use in uses:
+        if use.key not in sentences:
+            problems.append(f"{use.where} asks for reply {use.key!r}, which is not in the content")
+            continue
+        try:
+            wanted = {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(sentences[use.key])
+                      if name is not None}
+        except ValueError as exc:  # a lone { or }
+            problems.append(f"reply {use.key!r} has a broken placeholder: {exc}")
+            continue
+        if use.values is None:
+            continue
+        unfilled = wanted - use.values  # given no values, get() leaves every {placeholder} as it is
+        if unfilled:
+            problems.append(f"reply {use.key!r} has {', '.join('{' + name + '}' for name in sorted(unfilled))}, "
+                            f"which {use.where} does not fill")
+    return problems
+
 
 def check_replies(content_dir: str | Path) -> None:
-    """Raise ContentFileError when replies.yaml lacks a reply the bot needs."""
+    """Raise ContentFileError when the replies lack a sentence the bot asks for, or name one twice."""
     replies = Replies(content_dir)
     clashes = replies.duplicates()
     if clashes:
@@ -110,6 +175,9 @@ def check_replies(content_dir: str | Path) -> None:
     missing = [key for key in REQUIRED_REPLIES if key not in replies.keys()]
     if missing:
         raise ContentFileError(f"{Path(content_dir) / 'replies.yaml'}: missing replies {', '.join(missing)}")
+    problems = reply_use_problems(replies, reply_uses())
+    if problems:
+        raise ContentFileError(f"{Path(content_dir) / 'replies'}: " + "; ".join(problems))
 
 
 class ReloadingContent:

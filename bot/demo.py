@@ -1,6 +1,7 @@
 """Demo content for the embedded default: loaded by `make run`, idempotent."""
 from __future__ import annotations
 
+from bot.console.demo import load_demo_staff
 from bot.push.demo import load_demo_followers
 from bot.services.activities import load_demo_activities
 from bot.services.people import OFFICIAL
@@ -25,7 +26,7 @@ def load_demo_member(runtime) -> str:
 
 
 # Loaders taking the Runtime, each safe to run again; in this order (the followers include the demo member).
-DEMO_LOADERS = [load_demo_activities, load_demo_member, load_demo_followers]
+DEMO_LOADERS = [load_demo_activities, load_demo_member, load_demo_followers, load_demo_staff]
 
 
 def load_demo_content(runtime) -> list[str]:

@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 
 LAST_BENEFIT_KEY = "last_benefit"
 MORE_LIKE_THIS = 2  # other matching benefits offered by number under an answer
+LIST_SEPARATOR = "、"  # between the items of a list within a sentence (cities, categories, benefits)
 
 
 def handle(turn: Turn) -> Reply:
@@ -50,15 +51,16 @@ def _about(turn: Turn, found: list, is_member: bool, city: str | None) -> TextRe
     best = (named or here or found)[0]
     note = ""
     if best.id not in applicable:
-        where = "、".join(best.cities)
-        note = f"（这项目前只在{where}开展{f'，{city}暂时没有' if city else ''}。）\n"
+        where = LIST_SEPARATOR.join(best.cities)
+        note = (turn.say("benefit_only_in_cities_not_yours", where=where, city=city) if city
+                else turn.say("benefit_only_in_cities", where=where)) + "\n"
     _remember(turn, best)
     others = [b for b in (here or found) if b.id != best.id][:MORE_LIKE_THIS]  # what they can use instead
     options = [(b.name, f"@action:benefit:{b.id}") for b in others]
     if not is_member:
-        options.append(("在线入会", "@intent:join_union"))
-    options.append(("看看全部福利", "@action:benefit:all"))
-    return turn.offer(f"{note}{catalogue.describe(best, is_member=is_member)}\n\n回复数字：", options)
+        options.append((turn.say("option_join_union"), "@intent:join_union"))
+    options.append((turn.say("benefit_option_all"), "@action:benefit:all"))
+    return turn.offer(f"{note}{catalogue.describe(best, is_member=is_member)}\n\n{turn.say('benefit_pick_number')}", options)
 
 
 def _overview(turn: Turn, is_member: bool, city: str | None) -> TextReply:
@@ -68,17 +70,18 @@ def _overview(turn: Turn, is_member: bool, city: str | None) -> TextReply:
     mine = catalogue.for_person(True, city)
     categories = [(c, [b for b in mine if b.category == c]) for c in catalogue.categories()]
     categories = [(c, items) for c, items in categories if items]
-    browse = [(f"{c}（{len(items)}项）", f"@action:benefit:cat:{c}") for c, items in categories]
+    browse = [(turn.say("benefit_option_category", category=c, count=len(items)), f"@action:benefit:cat:{c}")
+              for c, items in categories]
     if is_member:
-        where = f"在{city}" if city else ""
-        head = f"您是工会会员，{where}可以享受这些福利，回复数字看看每一类："
-        return turn.offer(head, browse, "也可以直接问，比如“电影票怎么领”“疗休养怎么报名”。")
+        head = (turn.say("benefits_member_overview_in_city", city=city) if city
+                else turn.say("benefits_member_overview"))
+        return turn.offer(head, browse, turn.say("benefits_member_overview_outro"))
     open_to_all = [b.name for b in catalogue.for_person(False, city)]
-    head = "您还不是工会会员。入会后可以享受这几类会员福利：" + "、".join(c for c, _ in categories) + "。"
+    head = turn.say("benefits_non_member_overview", categories=LIST_SEPARATOR.join(c for c, _ in categories))
     if open_to_all:
-        head += f"\n不是会员也能享受：{'、'.join(open_to_all)}。"
-    options = [("在线入会（几分钟就能办好）", "@intent:join_union")] + browse
-    return turn.offer(head + "\n\n回复数字：", options)
+        head += "\n" + turn.say("benefits_open_to_all", names=LIST_SEPARATOR.join(open_to_all))
+    options = [(turn.say("benefits_option_join_union"), "@intent:join_union")] + browse
+    return turn.offer(head + "\n\n" + turn.say("benefit_pick_number"), options)
 
 
 def _remember(turn: Turn, benefit) -> None:
@@ -107,11 +110,12 @@ def _category(turn: Turn, category: str, is_member: bool, city: str | None) -> T
     items = [b for b in catalogue.for_person(True, city) if b.category == category]
     if not items:
         return _overview(turn, is_member, city)
-    options = [(b.name + ("" if is_member or not b.members_only else "（会员专享）"), f"@action:benefit:{b.id}")
+    mark = turn.say("benefit_members_only_mark")
+    options = [(b.name + ("" if is_member or not b.members_only else mark), f"@action:benefit:{b.id}")
                for b in items]
     if not is_member:
-        options.append(("在线入会", "@intent:join_union"))
-    return turn.offer(f"“{category}”类福利，回复数字看详情：", options)
+        options.append((turn.say("option_join_union"), "@intent:join_union"))
+    return turn.offer(turn.say("benefits_category", category=category), options)
 
 
 # ---- follow-ups recognised by their shape (TEXT_PATTERNS) -------------------------------

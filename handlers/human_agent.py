@@ -13,7 +13,6 @@ from bot.turn import Turn
 
 log = logging.getLogger(__name__)
 
-HOTLINE = "12351"
 # Words that only ask for a person; what remains is the worker's question, if they gave one.
 ASKING_FOR_A_PERSON = re.compile(r"没用|没帮助|转人工|人工客服|人工服务|找人工|要人工|人工|真人|客服|在吗|我要|我想|请|帮我|转|找|[\s\W]")
 RECENT_CALLBACK = timedelta(hours=12)  # a second 转人工 the same evening does not open a second ticket
@@ -35,22 +34,23 @@ def _book_callback(turn: Turn, hours: ServiceHours) -> Reply:
     from bot.services.tickets import TicketRejected
 
     tickets = turn.services.tickets
-    closed = (f"现在不在人工服务时间（{hours.describe()}）。" if hours.ever_open
-              else "人工客服暂时没有开通。")
+    closed = (turn.say("human_agent_closed", hours=hours.describe()) if hours.ever_open
+              else turn.say("human_agent_not_set_up"))
     open_callbacks, _total = tickets.list_for(turn.worker.person_id, kind="callback", limit=1)
     if open_callbacks and open_callbacks[0].status == "open" and turn.now - open_callbacks[0].created_at < RECENT_CALLBACK:
-        return turn.offer(f"{closed}\n您已经预约过人工回复，编号：{open_callbacks[0].number}，工作人员上班后会尽快联系您。\n"
-                         f"急事请拨打职工服务热线 {HOTLINE}。", [("返回服务菜单", "@intent:greeting_help")])
+        return turn.offer(closed + "\n" + turn.say("human_agent_callback_already_booked", number=open_callbacks[0].number),
+                         [(turn.say("option_back_to_menu"), "@intent:greeting_help")])
     question = last_question(turn)
-    text = f"职工请求人工服务。留言：{question}" if question else "职工请求人工服务（未留言）。"
+    text = (turn.say("human_agent_ticket_text", question=question) if question
+            else turn.say("human_agent_ticket_text_no_question"))
     try:
         view = tickets.open(turn.worker.person_id, "callback", text[:MAX_TICKET_TEXT], topic=_legal_topic(turn),
                             channel="chat")
     except TicketRejected as rejected:
         log.warning("callback ticket refused: %s", rejected)
-        return TextReply(f"{closed}\n请拨打职工服务热线 {HOTLINE}，或在服务时间再回复“转人工”。")
+        return TextReply(closed + "\n" + turn.say("human_agent_callback_refused"))
     log.info("callback %s booked outside service hours", view.number)
-    head = f"{closed}急事请拨打职工服务热线 {HOTLINE}。"
+    head = closed + turn.say("human_agent_callback_booked")
     return acknowledge(turn, view, head=head)
 
 

@@ -59,14 +59,14 @@ def handle(turn: Turn) -> Reply:
             # 加班费 alone fits several answers equally well: let the worker pick rather than guess.
             _remember(turn, text, topic or hit.entry.topic, None)
             options = [(h.entry.question, f"@action:faq:{h.entry.id}") for h in close]
-            options.append(("都不是，请工会法律顾问解答", "@action:counsellor:"))
-            return turn.offer(f"关于“{text}”，您想问的是哪一个？回复数字：", options, "也可以把您的具体情况发给我。")
+            options.append((turn.say("legal_option_none_of_these"), "@action:counsellor:"))
+            return turn.offer(turn.say("legal_which_one", text=text), options, turn.say("legal_which_one_outro"))
         log.info("legal answer %s (score %.2f, topic %s)", hit.entry.id, hit.score, topic)
         _remember(turn, text, topic or hit.entry.topic, hit.entry.id)
         return _answer(turn, hit.entry)
     _remember(turn, text, topic, None)
     if len(core) <= SHORT_CORE and topic and faq.by_topic(topic) and topic != turn.services.matcher.default_topic:
-        return _topic_questions(turn, topic, head=f"关于“{faq.topic_title(topic)}”，大家常问这些，回复数字查看：")
+        return _topic_questions(turn, topic, head=turn.say("legal_topic_questions", title=faq.topic_title(topic)))
     log.info("legal question without a fitting answer (topic %s)", topic)
     return _no_answer(turn)
 
@@ -103,34 +103,32 @@ def _question(turn: Turn, fresh_only: bool = True) -> dict | None:
 def _answer(turn: Turn, entry) -> TextReply:
     faq = turn.services.legal_faq
     options = [(r.question, f"@action:faq:{r.id}") for r in faq.related(entry)]
-    options.append(("没解决我的问题，请工会法律顾问解答", "@action:faq_unhelpful:"))
-    options.append(("需要工会出面帮我维权", "@intent:rights_complaint"))
-    return turn.offer(f"{faq.format_answer(entry)}\n\n您可能还想问（回复数字）：", options,
-                     "没有解决您的问题？回复“没用”，我们请工会法律顾问为您解答。")
+    options.append((turn.say("legal_option_not_solved"), "@action:faq_unhelpful:"))
+    options.append((turn.say("legal_option_union_help"), "@intent:rights_complaint"))
+    return turn.offer(f"{faq.format_answer(entry)}\n\n{turn.say('legal_related_questions')}", options,
+                     turn.say("legal_answer_outro"))
 
 
 def _ask_what_happened(turn: Turn) -> TextReply:
     faq = turn.services.legal_faq
     options = [(title, f"@action:faq:topic:{topic}") for topic, title in faq.topics()]
-    return turn.offer("请直接说说您遇到的事，比如“公司拖欠工资三个月了怎么办”，我帮您查法律规定。\n"
-                     "也可以先选一类，看看大家常问的问题：", options)
+    return turn.offer(turn.say("legal_ask_what_happened"), options)
 
 
 def _topic_questions(turn: Turn, topic: str, head: str) -> TextReply:
     faq = turn.services.legal_faq
     entries = faq.by_topic(topic)[:TOPIC_PREVIEW]
     options = [(e.question, f"@action:faq:{e.id}") for e in entries]
-    options.append(("都不是，请工会法律顾问解答", "@action:counsellor:"))
-    return turn.offer(head, options, "也可以直接把您的情况发给我。")
+    options.append((turn.say("legal_option_none_of_these"), "@action:counsellor:"))
+    return turn.offer(head, options, turn.say("legal_topic_questions_outro"))
 
 
 def _no_answer(turn: Turn) -> TextReply:
     days = _consultation_days(turn)
-    options = [(f"转给工会法律顾问（留言，{days}个工作日内答复）", "@action:counsellor:"),
-               ("申请工会法律援助", "@action:legal_aid:"),
-               ("转人工客服", "@intent:human_agent")]
-    return turn.offer("抱歉，这个问题我这里还没有准确的答案，不想给您说错。您可以：", options,
-                     "也可以换个说法再问我，或拨打职工服务热线 12351。")
+    options = [(turn.say("legal_option_counsellor", days=days), "@action:counsellor:"),
+               (turn.say("legal_option_legal_aid"), "@action:legal_aid:"),
+               (turn.say("option_human_agent"), "@intent:human_agent")]
+    return turn.offer(turn.say("legal_no_answer"), options, turn.say("legal_no_answer_outro"))
 
 
 def _consultation_days(turn: Turn) -> int:
@@ -149,7 +147,7 @@ def show_entry(turn: Turn) -> Reply:
         if not faq.by_topic(topic):
             return _ask_what_happened(turn)
         turn.state.last_intent, turn.state.last_topic = "legal_consult", topic
-        return _topic_questions(turn, topic, head=f"“{faq.topic_title(topic)}”常见问题，回复数字查看：")
+        return _topic_questions(turn, topic, head=turn.say("legal_topic_picked", title=faq.topic_title(topic)))
     entry = faq.get(argument)
     if entry is None:  # the FAQ changed since the choice was offered
         return _ask_what_happened(turn)
@@ -164,10 +162,10 @@ def not_helpful(turn: Turn) -> Reply:
     if HUMAN_WORDS.search(turn.text or ""):
         return _to_human_agent(turn)
     days = _consultation_days(turn)
-    options = [(f"转给工会法律顾问（留言，{days}个工作日内答复）", "@action:counsellor:"),
-               ("转人工客服", "@intent:human_agent"),
-               ("申请工会法律援助", "@action:legal_aid:")]
-    return turn.offer("抱歉没能帮上您。您可以：", options, "也可以换个说法，把具体情况再告诉我。")
+    options = [(turn.say("legal_option_counsellor", days=days), "@action:counsellor:"),
+               (turn.say("option_human_agent"), "@intent:human_agent"),
+               (turn.say("legal_option_legal_aid"), "@action:legal_aid:")]
+    return turn.offer(turn.say("legal_not_helpful"), options, turn.say("legal_not_helpful_outro"))
 
 
 def hand_to_counsellor(turn: Turn) -> Reply:
@@ -176,20 +174,18 @@ def hand_to_counsellor(turn: Turn) -> Reply:
 
     asked = _question(turn, fresh_only=False)
     if asked is None:
-        return TextReply("请先把您遇到的问题用一段话发给我（什么事、什么时候、现在怎么样了），"
-                         "我查不到答案时会帮您转给工会法律顾问。")
+        return TextReply(turn.say("legal_counsellor_needs_question"))
     if asked.get("ticket"):
-        return TextReply(f"这个问题已经转给工会法律顾问了，编号：{asked['ticket']}。\n"
-                         f"回复编号即可查看答复；有新情况可以直接发给我。")
+        return TextReply(turn.say("legal_counsellor_already_asked", number=asked["ticket"]))
     faq = turn.services.legal_faq
     text = asked["text"][:MAX_TICKET_TEXT]
     seen = faq.get(asked.get("faq_id") or "")
     if seen is not None:
-        text += f"\n（已看过常见问题“{seen.question}”，未解决）"
+        text += "\n" + turn.say("legal_ticket_faq_seen", question=seen.question)
     try:
         view = turn.services.tickets.open(turn.worker.person_id, "consultation", text, topic=asked.get("topic"), channel="chat")
     except TicketRejected as rejected:
-        return TextReply(f"{rejected}\n请修改后再发给我，或拨打职工服务热线 12351。")
+        return TextReply(turn.say("legal_counsellor_refused", reason=rejected))
     asked["ticket"] = view.number
     turn.state.context[QUESTION_KEY] = asked
     return acknowledge(turn, view)
@@ -208,9 +204,9 @@ def _legal_aid(turn: Turn, start_now: bool) -> Reply:
         # The question they asked us is the dispute: the form need not ask for it again.
         return start_legal_aid(turn, problem=asked["text"] if asked else "")
     turn.state.context["legal_aid_shown"] = turn.now.isoformat(timespec="seconds")
-    options = [("我要申请法律援助", "@action:legal_aid:apply")]
+    options = [(turn.say("legal_aid_option_apply"), "@action:legal_aid:apply")]
     if _question(turn):
-        options.append(("先把问题转给工会法律顾问", "@action:counsellor:"))
+        options.append((turn.say("legal_aid_option_counsellor_first"), "@action:counsellor:"))
     return turn.offer(turn.services.legal_faq.format_legal_aid(), options)
 
 

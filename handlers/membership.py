@@ -12,7 +12,6 @@ from bot.messages import Reply
 from bot.turn import Turn
 
 CARD_WORDS = ("会员卡", "会员证", "电子会员", "会员号", "会员编号", "卡号")
-MENU = ("返回菜单", "@intent:greeting_help")
 
 
 def handle(turn: Turn) -> Reply:
@@ -30,15 +29,15 @@ def handle(turn: Turn) -> Reply:
 def answer(turn: Turn, entry: dict) -> Reply:
     """A general membership question answered from content."""
     return turn.offer(str(entry["text"]).strip(),
-                     [("查看我的入会进度 / 会员卡", "@intent:membership_query"), ("转人工咨询", "@intent:human_agent"),
-                      MENU])
+                     [(turn.say("membership_option_progress_or_card"), "@intent:membership_query"),
+                      _human_agent(turn), _menu(turn)])
 
 
 def card(turn: Turn) -> Reply:
     """The worker's electronic member card, or why they have none yet."""
     member = turn.services.membership.membership(turn.worker.person_id)
     if member is None:
-        return progress(turn, head="您还不是工会会员，暂时没有会员卡。")
+        return progress(turn, head=turn.say("membership_card_not_member"))
     return _card(turn, member)
 
 
@@ -48,55 +47,63 @@ def progress(turn: Turn, head: str = "") -> Reply:
     person_id = turn.worker.person_id
     member = service.membership(person_id)
     if member is not None:
-        return _card(turn, member, head="您已经是工会会员了。")
+        return _card(turn, member, head=turn.say("membership_already_member"))
     application = service.current_application(person_id)
     lead = f"{head}\n" if head else ""
     if application is None:
         paused = turn.state.context.get("paused_form") or {}
         if turn.state.form == "join_union" or paused.get("form") == "join_union":
-            return turn.offer(f"{lead}您的入会申请还没有提交：填到一半的内容已为您保存（保留一天）。",
-                             [("继续填写入会申请", "@action:resume_form:"), MENU])
-        return turn.offer(f"{lead}您还没有提交过入会申请。在线入会免费，约 3 分钟就能填完。",
-                         [("在线入会", "@intent:join_union"), MENU])
-    lines = [f"{lead}您的入会申请 {application.application_no}",
-             f"状态：{application.status_label}"]
+            return turn.offer(lead + turn.say("membership_application_unsubmitted"),
+                             [(turn.say("membership_option_resume_form"), "@action:resume_form:"), _menu(turn)])
+        return turn.offer(lead + turn.say("membership_no_application"),
+                         [(turn.say("option_join_union"), "@intent:join_union"), _menu(turn)])
+    lines = [lead + turn.say("membership_application", number=application.application_no),
+             turn.say("membership_application_status", status=application.status_label)]
     steps = service.history(person_id, application.application_no)
     if steps:
-        lines.append("进度：" + " → ".join(f"{_local(s.created_at):%m-%d %H:%M} {_step_label(s)}" for s in steps[-4:]))
+        lines.append(turn.say("membership_application_steps", steps=" → ".join(
+            f"{_local(s.created_at):%m-%d %H:%M} {_step_label(turn, s)}" for s in steps[-4:])))
+    apply_again = (turn.say("membership_option_apply_again"), "@intent:join_union")
     if application.status == "submitted":
         days = service.content.data.get("review_days", 5)
-        lines.append(f"所在地工会一般在 {days} 个工作日内审核完毕，结果会通过微信通知您。")
-        return turn.offer("\n".join(lines), [("看看会员福利", "@intent:benefit_query"), MENU])
+        lines.append(turn.say("membership_review_days", days=days))
+        return turn.offer("\n".join(lines), [(turn.say("option_member_benefits"), "@intent:benefit_query"), _menu(turn)])
     if application.status == "need_info":
-        lines.append(f"需要补充：{application.reason}")
-        return turn.offer("\n".join(lines), [("修改后重新提交", "@intent:join_union"),
-                                            ("转人工咨询", "@intent:human_agent"), MENU])
+        lines.append(turn.say("membership_need_info", reason=application.reason))
+        return turn.offer("\n".join(lines), [(turn.say("membership_option_resubmit"), "@intent:join_union"),
+                                            _human_agent(turn), _menu(turn)])
     if application.status == "rejected":
-        lines.append(f"原因：{application.reason}")
-        lines.append("如有疑问可转人工或拨打职工服务热线 12351，也可以修改信息后重新申请。")
-        return turn.offer("\n".join(lines), [("重新申请入会", "@intent:join_union"),
-                                            ("转人工咨询", "@intent:human_agent"), MENU])
-    return turn.offer("\n".join(lines), [("重新申请入会", "@intent:join_union"), MENU])
+        lines.append(turn.say("membership_rejected_reason", reason=application.reason))
+        lines.append(turn.say("membership_rejected_next"))
+        return turn.offer("\n".join(lines), [apply_again, _human_agent(turn), _menu(turn)])
+    return turn.offer("\n".join(lines), [apply_again, _menu(turn)])
 
 
 def _card(turn: Turn, member, head: str = "") -> Reply:
     employer = member.employer
     if member.no_fixed_employer:
-        employer = f"无固定单位（{member.employer}）" if member.employer else "无固定单位"
+        employer = (turn.say("membership_no_fixed_employer_named", employer=member.employer) if member.employer
+                    else turn.say("membership_no_fixed_employer"))
     lines = [head] if head else []
-    lines += ["【浙江工会 电子会员卡】",
-              f"姓名：{member.name}",
-              f"会员号：{member.member_no}",
-              f"所在地：{member.city}{member.district}",
-              f"工作单位：{employer}",
-              f"入会日期：{_local(member.joined_at):%Y年%m月%d日}",
+    lines += [turn.say("membership_card", name=member.name, member_no=member.member_no, city=member.city,
+                       district=member.district, employer=employer, joined=_local(member.joined_at)),
               "",
               member.perks.strip()]
-    return turn.offer("\n".join(lines), [("福利查询", "@intent:benefit_query"), ("工会活动", "@intent:activity"), MENU])
+    return turn.offer("\n".join(lines), [(turn.say("membership_card_option_benefits"), "@intent:benefit_query"),
+                                        (turn.say("membership_card_option_activities"), "@intent:activity"),
+                                        _menu(turn)])
 
 
-def _step_label(step) -> str:
-    return "已提交" if step.from_status is None else step.status_label
+def _menu(turn: Turn) -> tuple[str, str]:
+    return turn.say("option_back_to_menu_short"), "@intent:greeting_help"
+
+
+def _human_agent(turn: Turn) -> tuple[str, str]:
+    return turn.say("option_human_agent_question"), "@intent:human_agent"
+
+
+def _step_label(turn: Turn, step) -> str:
+    return turn.say("membership_step_submitted") if step.from_status is None else step.status_label
 
 
 def _local(moment: datetime) -> datetime:

@@ -9,6 +9,7 @@ import click
 
 from bot.cli import activities, campaigns, content, db, members, nlu, server, tickets, wechat
 from bot.cli.context import Services, pass_services
+from bot.console import commands as console_commands
 
 __all__ = ["Services", "cli", "main", "pass_services"]
 
@@ -36,6 +37,7 @@ cli.add_command(tickets.tickets)
 cli.add_command(campaigns.campaigns)
 cli.add_command(campaigns.scheduler)
 cli.add_command(campaigns.worker)
+cli.add_command(console_commands.users)
 
 
 def main() -> None:

@@ -26,6 +26,7 @@ COMMANDS = {
     "campaigns": {"create", "show", "list", "cancel", "pause", "resume", "preview", "test-send", "send"},
     "scheduler": None,
     "worker": None,
+    "users": {"create", "list", "set-password", "unlock"},
 }
 
 

@@ -1,0 +1,81 @@
+"""Administrators: the audit log with filters, and staff accounts (create, unlock, disable)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import flash, redirect, render_template, request, url_for
+
+from bot.console import accounts, audit
+from bot.console.accounts import AccountError
+from bot.console.web import console, now, record, requires, runtime, say
+
+PAGE_SIZE = 100
+
+
+def _day(text: str | None, end: bool = False) -> datetime | None:
+    """A China-time calendar day typed in a filter, as the UTC bound of that day."""
+    try:
+        day = datetime.strptime((text or "").strip(), "%Y-%m-%d")
+    except ValueError:
+        return None
+    return day + timedelta(days=1 if end else 0) - timedelta(hours=8)
+
+
+@console.route("/audit")
+@requires("audit")
+def audit_log():
+    """Who did what and when, newest first; filter by person, action, record and days."""
+    args = request.args
+    page = max(int(args.get("page", "1")) if args.get("page", "1").isdigit() else 1, 1)
+    entries, total = audit.search(runtime().database, actor=args.get("actor") or None,
+                                  action=args.get("action") or None, target=args.get("target") or None,
+                                  since=_day(args.get("since")), until=_day(args.get("until"), end=True),
+                                  offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    return render_template("console/audit.html", entries=entries, total=total, page=page, page_size=PAGE_SIZE,
+                           args=args, actions=audit.actions(runtime().database),
+                           actors=[a.username for a in accounts.list_accounts(runtime().database)])
+
+
+@console.route("/accounts")
+@requires("accounts")
+def accounts_page():
+    """Every staff account with its role, limits and lock state."""
+    return render_template("console/accounts.html", accounts=accounts.list_accounts(runtime().database),
+                           roles=accounts.ROLES, now=now(), form={})
+
+
+@console.route("/accounts", methods=["POST"])
+@requires("accounts")
+def create_account():
+    """Create an account from the form."""
+    form = request.form
+    try:
+        made = accounts.create_account(runtime().database, form.get("username", ""), form.get("password", ""),
+                                       form.get("role", ""), city=form.get("city") or None,
+                                       department=form.get("department") or None, now=now())
+    except AccountError as exc:
+        flash(say(f"console_account_bad_{exc.field}"), "error")
+        return render_template("console/accounts.html", accounts=accounts.list_accounts(runtime().database),
+                               roles=accounts.ROLES, now=now(), form=form), 422
+    record("account.create", made.username, role=made.role, city=made.city, department=made.department)
+    flash(say("console_account_created", username=made.username), "success")
+    return redirect(url_for("console.accounts_page"))
+
+
+@console.route("/accounts/<username>/<action>", methods=["POST"])
+@requires("accounts")
+def account_action(username: str, action: str):
+    """Unlock, disable or enable an account."""
+    database = runtime().database
+    changes = {"unlock": lambda: accounts.unlock(database, username),
+               "disable": lambda: accounts.set_active(database, username, False),
+               "enable": lambda: accounts.set_active(database, username, True)}
+    if action not in changes:
+        return render_template("console/error.html", message=say("console_not_found")), 404
+    try:
+        changes[action]()
+    except AccountError:
+        return render_template("console/error.html", message=say("console_not_found")), 404
+    record(f"account.{action}", username)
+    flash(say(f"console_account_{action}", username=username), "success")
+    return redirect(url_for("console.accounts_page"))
