@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.services.benefits import CITIES, normalize_city
+from bot.services.places import CITIES, normalize_city
 from bot.storage.models import StaffAccount
 
 log = logging.getLogger(__name__)

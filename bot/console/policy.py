@@ -10,7 +10,7 @@ An account limited to a city (or department) sees only the records of that city 
 from __future__ import annotations
 
 from bot.console.accounts import ROLES, Staff
-from bot.services.benefits import normalize_city
+from bot.services.places import normalize_city
 from bot.services.tickets import KINDS
 
 PAGES: dict[str, tuple[str, ...]] = {

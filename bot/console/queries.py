@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 from bot.console.accounts import Staff
 from bot.console.policy import city_forms, may_see_anonymous_reports, may_see_ticket, ticket_kinds
 from bot.security import mask_name, mask_phone
-from bot.services.benefits import normalize_city
+from bot.services.places import normalize_city
 from bot.services.tickets import STATUS_NAMES, normalize_number
 from bot.storage.models import (Activity, Campaign, Member, MembershipApplication, MiniprogramUpload, Ticket,
                                 TicketReply)

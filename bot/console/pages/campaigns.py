@@ -10,7 +10,7 @@ from bot.console.policy import may_target
 from bot.console.web import console, forbidden, now, record, requires, runtime, say, staff
 from bot.push import audience as audiences
 from bot.push import campaigns
-from bot.services.benefits import CITIES
+from bot.services.places import CITIES
 from bot.wechat.client import WeChatError
 
 AUDIENCE_KINDS = ("city", "all", "industry", "tag", "scene", "activity")

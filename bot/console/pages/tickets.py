@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, send_file, url_for
 from bot.console import queries
 from bot.console.policy import may_see_ticket, ticket_kinds
 from bot.console.web import console, forbidden, record, requires, runtime, say, staff
-from bot.services.benefits import CITIES
+from bot.services.places import CITIES
 from bot.services.tickets import STATUS_NAMES, TicketRejected
 
 
