@@ -46,19 +46,19 @@ def handle(turn: Turn) -> Reply:
     person_id = turn.worker.person_id
     member = service.membership(person_id)
     if member is not None:
-        return turn.offer(f"您已经是工会会员了，会员号 {member.member_no}，不用重复申请。",
-                         [("查看会员卡", "@intent:membership_query"), ("看看会员福利", "@intent:benefit_query"),
-                          ("返回菜单", "@intent:greeting_help")])
+        return turn.offer(turn.say("join_already_member", member_no=member.member_no),
+                          [(turn.say("option_member_card"), "@intent:membership_query"),
+                           (turn.say("option_member_benefits"), "@intent:benefit_query"), _back(turn)])
     application = service.current_application(person_id)
     if application is not None and application.status == "submitted":
-        return turn.offer(f"您的入会申请 {application.application_no} 已经提交，正在审核中，不用重复申请。",
-                         [("查看入会进度", "@intent:membership_query"), ("返回菜单", "@intent:greeting_help")])
+        return turn.offer(turn.say("join_already_applied", application_no=application.application_no),
+                          [_progress(turn), _back(turn)])
     if application is not None and application.status == "need_info":
         return start_correction(turn, application)
     paused = turn.state.context.get("paused_form") or {}
     if paused.get("form") == FORM_NAME:
         reply = forms.resume(build_form(turn.services), turn)
-        return TextReply(f"{reply.as_text()}\n（想从头填写，回复“取消”后再发“我要入会”。）")
+        return TextReply(f"{reply.as_text()}\n{turn.say('join_start_over_hint')}")
     return forms.start(build_form(turn.services), turn)
 
 
@@ -66,8 +66,7 @@ def start_correction(turn: Turn, application) -> Reply:
     """Reopen the form with the worker's earlier answers so they can fix what staff asked about."""
     service = turn.services.membership
     fields = service.own_fields(turn.worker.person_id, application.application_no) or {}
-    intro = (f"您的入会申请 {application.application_no} 需要补充信息：{application.reason}\n"
-             f"我们已调出您之前填写的内容，核对时回复“2”修改相应项目后重新提交即可。")
+    intro = turn.say("join_correction_intro", application_no=application.application_no, reason=application.reason)
     reply = forms.start(replace(build_form(turn.services), intro=intro), turn)
     data = turn.state.data
     for name in APPLICATION_FIELDS:
@@ -95,19 +94,25 @@ def submit(turn: Turn) -> Reply:
         else:
             view = service.submit(person_id, fields, consent=bool(data.get("consent")), channel="official")
     except ValidationFailed as failed:
-        raise FieldInvalid("有信息需要修改：" + "；".join(failed.fields.values()) + "\n请回复“2”修改。") from None
+        raise FieldInvalid(turn.say("join_fix_fields", problems="；".join(failed.fields.values()))) from None
     except DuplicateApplication as duplicate:
-        return turn.offer(f"{duplicate.message}", [("查看入会进度", "@intent:membership_query"),
-                                                  ("返回菜单", "@intent:greeting_help")])
+        return turn.offer(f"{duplicate.message}", [_progress(turn), _back(turn)])
     except (ConsentRequired, InvalidDecision) as refused:
-        return turn.offer(str(refused), [("查看入会进度", "@intent:membership_query"),
-                                        ("返回菜单", "@intent:greeting_help")])
+        return turn.offer(str(refused), [_progress(turn), _back(turn)])
     content = service.content
-    head = "已重新提交！" if data.get(RESUBMIT_KEY) else "提交成功！"
+    head = turn.say("join_resubmitted") if data.get(RESUBMIT_KEY) else turn.say("join_submitted")
     days = content.data.get("review_days", 5)
-    return turn.offer(f"{head}您的入会申请编号：{view.application_no}\n{content.text('next_steps', days=days)}",
-                     [("查看入会进度", "@intent:membership_query"), ("看看会员福利", "@intent:benefit_query"),
-                      ("返回菜单", "@intent:greeting_help")])
+    return turn.offer(turn.say("join_application_number", head=head, application_no=view.application_no,
+                               next_steps=content.text("next_steps", days=days)),
+                      [_progress(turn), (turn.say("option_member_benefits"), "@intent:benefit_query"), _back(turn)])
+
+
+def _progress(turn: Turn) -> tuple[str, str]:
+    return turn.say("option_application_progress"), "@intent:membership_query"
+
+
+def _back(turn: Turn) -> tuple[str, str]:
+    return turn.say("option_back_to_menu_short"), "@intent:greeting_help"
 
 
 # ---- the form's checks: the service's rules, plus what only a conversation needs ----------------------
@@ -122,7 +127,7 @@ def _check(name: str):
 def _check_employer(turn: Turn) -> str:
     value = turn.services.membership.check_field("employer", turn.text)
     if not value:
-        raise FieldInvalid("请填写工作单位全称；没有固定单位的回复“无固定单位”。")
+        raise FieldInvalid(turn.say("join_employer_missing"))
     return value
 
 
@@ -131,7 +136,7 @@ def _check_platform(turn: Turn) -> str:
     if answer in NO_PLATFORM_WORDS or answer in turn.services.membership.content.no_fixed_words:
         return ""
     if len(answer) > 50:
-        raise FieldInvalid("平台名称太长了，说个简称就行，如 美团、饿了么、滴滴。")
+        raise FieldInvalid(turn.say("join_platform_too_long"))
     return answer
 
 
