@@ -399,7 +399,7 @@ def _city_in(text: str, turn) -> str | None:
 def _city_words(turn: Turn) -> list[tuple[str, str]]:
     words = [(c, c) for c in CITIES]
     try:
-        listed = (turn.services.content_file("membership.yaml").load() or {}).get("cities") or []
+        listed = (turn.services.content_file("places.yaml").load() or {}).get("cities") or []
     except Exception:  # the membership content is optional here: the 11 city names still work
         listed = []
     for entry in listed:

@@ -366,3 +366,10 @@ def test_the_database_itself_refuses_a_second_open_application(service, person, 
         session.add(MembershipApplication(application_no="RH-BYPASS", person_id=person_id, status="submitted",
                                           channel="console", consent_at=runtime.clock(), consent_version="x",
                                           id_index="another-id"))
+
+
+def test_an_application_number_with_a_nul_byte_is_simply_not_found(service, person):
+    """PostgreSQL refuses NUL in text; a number typed with one is nobody's application, not a server error."""
+    worker = person()
+    assert service.application(worker, "RH2026\x001127-00001") is None
+    assert service.history(worker, "\x00") == []

@@ -394,9 +394,11 @@ class MembershipService:
 
     @staticmethod
     def _owned(session, person_id: int, application_no: str) -> MembershipApplication | None:
+        number = str(application_no or "").strip().upper()
+        if not number or not number.isprintable():  # PostgreSQL refuses NUL in a query; no number holds one
+            return None
         return session.scalar(select(MembershipApplication).where(
-            MembershipApplication.application_no == str(application_no or "").strip().upper(),
-            MembershipApplication.person_id == person_id))
+            MembershipApplication.application_no == number, MembershipApplication.person_id == person_id))
 
     def _history(self, session, application_id: int) -> list[StatusChangeView]:
         content = self.content
