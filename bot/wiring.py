@@ -109,6 +109,7 @@ TEXT_PATTERNS: list[tuple[re.Pattern, Callable[[Turn], Reply | None]]] = [
     (re.compile(r"^(没用|没有用|没啥用|没帮助|没有帮助|没帮上|不是这个|不是我要问的|不是我问的|答非所问|没解决|没有解决)"),
      legal.follow_up_unhelpful),
     (re.compile(r"^(那|那么|还有)?[^，。,？?]{1,12}呢[？?。！!~～]*$"), benefits.follow_up),
+    (activities.FOLLOW_UP_PATTERN, activities.follow_up),  # "第二个", "那排个队吧" right after activities were shown
 ]
 
 # WeChat event (lower case) -> handler

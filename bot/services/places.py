@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from bot.validation import FieldInvalid
@@ -104,6 +104,23 @@ class Regions:
         """The short name of the city a worker means (杭州市 -> 杭州), or None when it is not one of ours."""
         found = self.city(text)
         return found.short if found else None
+
+    @cached_property
+    def _place_words(self) -> list[tuple[str, str]]:
+        """Every word naming a place (杭州, 杭州市, 萧山区, 萧山, 义乌) with its city's short name, longest first."""
+        words = []
+        for city in self.cities:
+            words += [(city.short, city.short), (city.name, city.short)]
+            words += [(alias, city.short) for alias in city.aliases if re.search(r"[\u4e00-\u9fff]", alias)]
+            for district in city.districts:
+                words.append((district, city.short))
+                if len(_stem(district)) >= 2:
+                    words.append((_stem(district), city.short))
+        return sorted(set(words), key=lambda pair: (-len(pair[0]), pair[0]))
+
+    def place_words(self) -> list[tuple[str, str]]:
+        """Every word naming a place (杭州, 杭州市, 萧山区, 萧山, 义乌) with its city's short name, longest first."""
+        return self._place_words
 
     def city_in(self, text: str | None) -> City | None:
         """The city named anywhere in a sentence (我在杭州打工), or the city of the one district it names."""

@@ -138,7 +138,8 @@ def test_a_reviewer_limited_to_a_city_sees_and_decides_only_its_applications(sig
 
 def test_a_counsellor_limited_to_a_department_sees_only_its_tickets(sign_in, ticket):
     wages = ticket("complaint")  # 维权部
-    letter = ticket("mailbox", openid="o_letter", text="建议食堂延长开放时间")  # 办公室·主席信箱
+    letter = ticket("mailbox", openid="o_letter", text="建议食堂延长开放时间",  # 办公室·主席信箱
+                    details={"subject_type": "建议"})
     counsellor = sign_in("counsellor", department="维权部")
     page = counsellor.get("/console/tickets").get_data(as_text=True)
     assert wages in page and letter not in page

@@ -151,3 +151,38 @@ def warm_up_legal_faq(runtime, variables: dict) -> None:
     customer-service message, which is not what a scenario about the form is testing.
     """
     runtime.legal_faq.search("加班费怎么算")
+
+
+def _next_week_day(runtime, weekday: int, hour: int, weeks: int = 1):
+    """Naive UTC of `hour` o'clock China time on `weekday` (0 Monday) of the week `weeks` after this one."""
+    from datetime import datetime, timedelta
+
+    from bot.services.activities import from_local, to_local
+
+    today = to_local(runtime.clock()).date()
+    day = today - timedelta(days=today.weekday()) + timedelta(days=7 * weeks + weekday)
+    return from_local(datetime(day.year, day.month, day.day, hour))
+
+
+def create_book_club_sessions(runtime, variables: dict) -> None:
+    """职工读书会 on the next three Sundays after this week: the first full (a waiting list), the others open."""
+    from datetime import timedelta
+
+    for weeks, capacity in ((1, 1), (2, 20), (3, 20)):
+        starts_at = _next_week_day(runtime, 6, 14, weeks)
+        view = runtime.activities.create(title="职工读书会", city="杭州", place="杭州图书馆二楼报告厅", capacity=capacity,
+                                         starts_at=starts_at, ends_at=starts_at + timedelta(hours=2),
+                                         summary="每月共读一本书，带上您的读后感。")
+        if capacity == 1:
+            runtime.activities.sign_up(runtime.people.person_id("official", "o_book_club_early"), view.id)
+
+
+def create_next_weekend_activities(runtime, variables: dict) -> None:
+    """Next week: Saturday morning in 杭州, Saturday afternoon in 宁波, Sunday morning in 杭州."""
+    from datetime import timedelta
+
+    for title, city, weekday, hour in (("职工羽毛球友谊赛", "杭州", 5, 9), ("职工插花体验课", "宁波", 5, 14),
+                                       ("职工环湖健步走", "杭州", 6, 9)):
+        starts_at = _next_week_day(runtime, weekday, hour)
+        runtime.activities.create(title=title, city=city, place="职工文化中心", capacity=30,
+                                  starts_at=starts_at, ends_at=starts_at + timedelta(hours=2))

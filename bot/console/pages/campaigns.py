@@ -46,7 +46,7 @@ def audience_size():
     """How many people the audience reaches now (htmx fragment beside the form)."""
     spec = _audience_spec(request.form)
     try:
-        parsed = audiences.parse(spec)
+        parsed = audiences.parse(spec, runtime().places)
         size, description, error = audiences.count(runtime(), parsed), parsed.describe(), None
     except (audiences.AudienceError, WeChatError) as exc:
         size, description, error = None, "", str(exc)
