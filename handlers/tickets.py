@@ -7,6 +7,7 @@ so an editor's change applies to the next question asked.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from bot import forms
 from bot.forms import Field, FieldInvalid, Form
@@ -19,16 +20,6 @@ from bot.turn import Turn
 FORM_TITLES = {"complaint": "维权投诉", "report": "举报", "mailbox": "主席信箱来信", "hardship": "困难帮扶申请",
                "legal_aid": "法律援助申请"}
 
-REPORT_IDENTITIES = (("real", "实名", ("实名", "实名举报", "实名的")), ("anonymous", "匿名", ("匿名", "匿名举报", "匿名的")))
-REPORT_SUBJECTS = (("employer", "用人单位违法用工", ("单位", "用人单位", "公司", "违法用工")),
-                   ("cadre", "工会干部违规违纪", ("工会干部", "干部", "违纪")),
-                   ("funds", "工会经费、资产使用问题", ("经费", "资产", "工会经费")),
-                   ("other", "其他", ("其他", "其它")))
-LETTER_TYPES = (("建议", "建议", ("建议",)), ("意见", "意见", ("意见", "批评")), ("表扬", "表扬", ("表扬", "感谢")),
-                ("其他", "其他", ("其他", "其它")))
-AID_TYPES = (("困难职工建档", "困难职工建档", ("建档", "困难职工")), ("大病救助", "大病救助", ("大病", "生病", "住院", "医疗")),
-             ("金秋助学", "金秋助学", ("助学", "上学", "金秋", "学费")), ("送温暖", "送温暖", ("送温暖", "慰问", "节日")),
-             ("其他困难", "其他困难", ("其他", "其它")))
 # Words that only ask for the service; what is left after removing them may describe the problem.
 REQUEST_WORDS = re.compile(r"我要|我想|想要|申请|投诉|维权|举报|请工会|工会|帮我|帮帮我|一下|怎么办|法律援助|[，。！？!?,.\s]")
 PREFILL_MIN_CHARS = 8
@@ -134,10 +125,41 @@ def format_ticket(view: TicketView) -> str:
 # ---- the forms -----------------------------------------------------------------------------------
 
 
+FORM_BUILDERS_BY_KIND = {}  # filled below: kind -> builder, for the content check
+
+
+def check_content(content_dir) -> None:
+    """Content check: every question the ticket forms ask has its wording in content/tickets.yaml."""
+    from bot.content import ContentFile
+
+    data = ContentFile(Path(content_dir) / "tickets.yaml").load() or {}
+    missing = []
+    for kind, build in FORM_BUILDERS_BY_KIND.items():
+        questions = (((data.get("kinds") or {}).get(kind) or {}).get("questions")) or {}
+        form = build(_ContentOnly(questions, kind))
+        missing += [f"{kind}.questions.{f.name}" for f in form.fields if f.asked and not f.prompt]
+    if missing:
+        raise ValueError(f"{Path(content_dir) / 'tickets.yaml'}: no wording for {', '.join(missing)}")
+
+
+class _ContentOnly:
+    """Just enough of the services to build the forms from a content file alone."""
+
+    def __init__(self, questions: dict, kind: str):
+        self.tickets = self
+        self._questions, self._kind = questions, kind
+
+    def kind_settings(self, kind: str) -> dict:
+        return {"questions": self._questions} if kind == self._kind else {}
+
+    def choices(self, kind: str, field: str) -> list:
+        return []
+
+
 def _questions(services, kind: str):
     """The wording of a kind's form questions from content/tickets.yaml, with a default for each."""
     questions = services.tickets.kind_settings(kind).get("questions") or {}
-    return lambda name, default="": str(questions.get(name) or default).strip()
+    return lambda name: str(questions.get(name) or "").strip()
 
 
 def build_complaint_form(services) -> Form:
@@ -146,10 +168,10 @@ def build_complaint_form(services) -> Form:
     return Form(
         name="complaint", title=FORM_TITLES["complaint"], intro=q("intro"), consent_notice=q("consent"),
         fields=(
-            Field("what_happened", q("what_happened", "请说说发生了什么。"), "事情经过", check=_story, display=_short,
+            Field("what_happened", q("what_happened"), "事情经过", check=_story, display=_short,
                   free_text=True),
-            Field("employer", q("employer", "是哪家单位？"), "所在单位", check=_employer, slot="employer", slot_first=False),
-            Field("city", q("city", "这家单位在浙江哪个市或县（区）？"), "单位所在地", check=_city, slot="city"),
+            Field("employer", q("employer"), "所在单位", check=_employer, slot="employer", slot_first=False),
+            Field("city", q("city"), "单位所在地", check=_city, slot="city"),
             Field("district", "", "区县", slot="district", asked=False, check=_district, in_summary=False),
             # The facts staff need to act on it: each is taken from whatever the worker wrote, and
             # when/how much are asked once, together, only if the story did not say.
@@ -157,12 +179,12 @@ def build_complaint_form(services) -> Form:
             Field("amount", "", "涉及金额", slot="money", asked=False, check=_amount, display=_amount_text),
             Field("headcount", "", "涉及人数", slot="headcount", asked=False, check=_headcount,
                   display=_headcount_text),
-            Field("facts", q("facts", "还想了解几点，知道多少说多少：大概从什么时候开始的？涉及多少钱？有几个人？"),
+            Field("facts", q("facts"),
                   "补充情况", check=_fact, display=_short, optional=True,
                   ask_if=lambda data: any(data.get(k) in (None, "") for k in ("since", "amount"))),
-            Field("wants", q("wants", "您希望工会帮您解决什么？比如讨回欠薪、补缴社保、签劳动合同、经济补偿。"), "您的诉求",
+            Field("wants", q("wants"), "您的诉求",
                   slot="wants", check=_wants(services)),
-            Field("contact_phone", q("contact_phone", "请留一个手机号。"), "联系电话", check=_phone, display=mask_phone,
+            Field("contact_phone", q("contact_phone"), "联系电话", check=_phone, display=mask_phone,
                   slot="phone"),
         ),
         prefill=_prefill_story, submit=_submit_complaint)
@@ -174,13 +196,13 @@ def build_report_form(services) -> Form:
     return Form(
         name="report", title=FORM_TITLES["report"], intro=q("intro"), consent_notice=q("consent"),
         fields=(
-            Field("identity", q("identity", "实名还是匿名？"), "举报方式", check=_choice(REPORT_IDENTITIES),
-                  display=_label(REPORT_IDENTITIES)),
-            Field("subject", q("subject", "举报的是哪方面的问题？"), "举报类别", check=_choice(REPORT_SUBJECTS),
-                  display=_label(REPORT_SUBJECTS)),
-            Field("employer", q("employer", "被举报的是哪家单位或哪位人员？"), "被举报对象", check=_employer),
-            Field("what_happened", q("what_happened", "请说说具体情况。"), "具体情况", check=_story, display=_short, free_text=True),
-            Field("contact_phone", q("contact_phone", "请留一个手机号。"), "联系电话", check=_phone, display=mask_phone,
+            Field("identity", q("identity"), "举报方式", check=_choice(services, "report", "identity"),
+                  display=_label(services, "report", "identity")),
+            Field("subject", q("subject"), "举报类别", check=_choice(services, "report", "subject"),
+                  display=_label(services, "report", "subject")),
+            Field("employer", q("employer"), "被举报对象", check=_employer),
+            Field("what_happened", q("what_happened"), "具体情况", check=_story, display=_short, free_text=True),
+            Field("contact_phone", q("contact_phone"), "联系电话", check=_phone, display=mask_phone,
                   slot="phone", ask_if=lambda data: data.get("identity") == "real"),
         ),
         submit=_submit_report)
@@ -192,10 +214,10 @@ def build_mailbox_form(services) -> Form:
     return Form(
         name="mailbox", title=FORM_TITLES["mailbox"], intro=q("intro"), consent_notice=q("consent"),
         fields=(
-            Field("subject_type", q("subject_type", "您这封信是建议、意见、表扬还是其他？"), "来信类型",
-                  check=_choice(LETTER_TYPES)),
-            Field("content", q("content", "请写下您想说的话。"), "来信内容", check=_story, display=_short, free_text=True),
-            Field("contact_phone", q("contact_phone", "方便的话留个手机号，不留请回复“跳过”。"), "联系电话",
+            Field("subject_type", q("subject_type"), "来信类型",
+                  check=_choice(services, "mailbox", "subject_type"), display=_label(services, "mailbox", "subject_type")),
+            Field("content", q("content"), "来信内容", check=_story, display=_short, free_text=True),
+            Field("contact_phone", q("contact_phone"), "联系电话",
                   check=_phone, display=mask_phone, optional=True, slot="phone"),
         ),
         submit=_submit_mailbox)
@@ -207,12 +229,13 @@ def build_hardship_form(services) -> Form:
     return Form(
         name="hardship", title=FORM_TITLES["hardship"], intro=q("intro"), consent_notice=q("consent"),
         fields=(
-            Field("aid_type", q("aid_type", "您需要哪方面的帮扶？"), "帮扶类型", check=_choice(AID_TYPES)),
-            Field("situation", q("situation", "请说说家里的情况。"), "家庭情况", check=_story, display=_short, free_text=True),
-            Field("city", q("city", "您在浙江哪个城市？"), "所在城市", check=_city, slot="city"),
-            Field("employer", q("employer", "您在哪家单位工作？没有请回复“无”。"), "工作单位", check=_employer,
+            Field("aid_type", q("aid_type"), "帮扶类型", check=_choice(services, "hardship", "aid_type"),
+                  display=_label(services, "hardship", "aid_type")),
+            Field("situation", q("situation"), "家庭情况", check=_story, display=_short, free_text=True),
+            Field("city", q("city"), "所在城市", check=_city, slot="city"),
+            Field("employer", q("employer"), "工作单位", check=_employer,
                   optional=True, slot="employer", slot_first=False),
-            Field("contact_phone", q("contact_phone", "请留一个手机号。"), "联系电话", check=_phone, display=mask_phone,
+            Field("contact_phone", q("contact_phone"), "联系电话", check=_phone, display=mask_phone,
                   slot="phone"),
         ),
         submit=_submit_hardship)
@@ -224,9 +247,9 @@ def build_legal_aid_form(services) -> Form:
     return Form(
         name="legal_aid", title=FORM_TITLES["legal_aid"], intro=q("intro"), consent_notice=q("consent"),
         fields=(
-            Field("what_happened", q("what_happened", "请说说您遇到的纠纷。"), "纠纷情况", check=_story, display=_short, free_text=True),
-            Field("employer", q("employer", "和哪家单位发生的纠纷？"), "对方单位", check=_employer, slot="employer", slot_first=False),
-            Field("contact_phone", q("contact_phone", "请留一个手机号。"), "联系电话", check=_phone, display=mask_phone,
+            Field("what_happened", q("what_happened"), "纠纷情况", check=_story, display=_short, free_text=True),
+            Field("employer", q("employer"), "对方单位", check=_employer, slot="employer", slot_first=False),
+            Field("contact_phone", q("contact_phone"), "联系电话", check=_phone, display=mask_phone,
                   slot="phone"),
         ),
         prefill=_prefill_story, submit=_submit_legal_aid)
@@ -339,21 +362,18 @@ def _headcount_text(value) -> str:
     return f"约{value}人" if str(value).isdigit() else str(value)
 
 
-def _choice(options):
-    """A check that takes the option's number, its label or one of its words."""
+def _choice(services, kind: str, field: str):
+    """A check that takes the option's number, its label or one of its words (the ticket service's list)."""
     def check(turn: Turn) -> str:
-        cleaned = turn.text.strip().strip("。.、 ").translate(str.maketrans("１２３４５６７８９", "123456789"))
-        if cleaned.isdigit() and 1 <= int(cleaned) <= len(options):
-            return options[int(cleaned) - 1][0]
-        for key, label, words in options:
-            if cleaned == label or any(word in cleaned for word in words):
-                return key
-        raise FieldInvalid(f"请回复 1 到 {len(options)} 之间的数字。")
+        chosen = services.tickets.choice_for(kind, field, turn.text)
+        if chosen is None:
+            raise FieldInvalid(turn.say("ticket_choice_number", count=len(services.tickets.choices(kind, field))))
+        return chosen.key
     return check
 
 
-def _label(options):
-    labels = {key: label for key, label, _words in options}
+def _label(services, kind: str, field: str):
+    labels = {choice.key: choice.label for choice in services.tickets.choices(kind, field)}
     return lambda value: labels.get(value, str(value))
 
 
@@ -445,3 +465,7 @@ def _my_tickets(turn: Turn, head: str = "") -> Reply:
 def _not_found(turn: Turn, number: str) -> Reply:
     return turn.offer(f"没有找到这个工单（{number}）。请核对编号是否正确；工单只有提交人本人可以查询。",
                      [("我的全部工单", "@action:ticket:mine"), ("返回服务菜单", "@intent:greeting_help")])
+
+
+FORM_BUILDERS_BY_KIND.update(complaint=build_complaint_form, report=build_report_form, mailbox=build_mailbox_form,
+                             hardship=build_hardship_form, legal_aid=build_legal_aid_form)
