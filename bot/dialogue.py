@@ -88,41 +88,72 @@ def route_text(text: str, message: Inbound, turn: Turn) -> Outcome:
             return follow(choices[number - 1], message, turn)
         return Outcome(turn.main_menu(replies.get("choice_expired")), intent="unknown")
 
-    if state.context.get("paused_form") and forms.is_resume(text):
+    if state.context.get("paused_form") and forms.is_resume(text, turn):
         kept = state.context["paused_form"]
         form = form_named(kept.get("form"), turn.services)
         if form is not None:
-            return Outcome(forms.resume(form, turn), intent=_form_intent(form.name))
+            return Outcome(forms.resume(form, turn, text), intent=_form_intent(form.name))
         state.context.pop("paused_form", None)
 
     notice = ""
     if state.form:
         form = form_named(state.form, turn.services)
-        if form is None:
+        if form is None:  # a form of an older release
             forms.clear(turn)
         elif time.time() - (state.updated_at or time.time()) > FORM_IDLE_SECONDS:
             forms.pause(turn)
             notice = replies.get("form_idle", title=form.title)
-        elif not forms.awaits_free_text(form, turn) and not forms.is_cancel(text):
-            # At the consent notice nothing is collected yet and no answer is a field: any clear
-            # request (福利查询, 报名插花课) is answered, and the unstarted form is let go.
-            at_consent = state.step == forms.CONSENT_STEP and not forms.is_consent_answer(text)
-            match = turn.services.matcher.classify(text, in_form=not at_consent)
-            if at_consent and match.confident and match.intent not in INTENTS_OF_FORM.get(form.name, ()) + (
-                    "greeting_help",):
-                forms.clear(turn)
-                turn.match = match
-                return dispatch_intent(match.intent, message, turn, text=text)
-            if not at_consent and match.confident and match.intent not in INTENTS_OF_FORM.get(form.name, ()):
-                forms.pause(turn)
-                turn.match = match
-                outcome = dispatch_intent(match.intent, message, turn, text=text)
-                paused_note = replies.get("form_paused", title=form.title)
-                return replace(outcome, reply=_append(outcome.reply, paused_note))
-        if state.form:
-            return Outcome(forms.advance(form, text, turn), intent=_form_intent(form.name))
+        else:
+            return _in_form(form, text, message, turn)
 
+    outcome = _fresh_text(text, message, turn)
+    if notice:
+        outcome = replace(outcome, reply=_prepend(outcome.reply, notice))
+    return outcome
+
+
+def _in_form(form, text: str, message: Inbound, turn: Turn) -> Outcome:
+    """A message while a form is open: an answer, a way out, or another request answered while the form waits."""
+    state = turn.state
+    if not forms.awaits_free_text(form, turn) and not forms.is_cancel(text, turn):
+        # At the consent notice nothing is collected yet and no answer is a field: any clear
+        # request (福利查询, 报名插花课) is answered, and the unstarted form is let go.
+        at_consent = state.step == forms.CONSENT_STEP and not forms.is_consent_answer(text, turn)
+        match = turn.services.matcher.classify(text, in_form=not at_consent)
+        if at_consent and match.confident and match.intent not in INTENTS_OF_FORM.get(form.name, ()) + (
+                "greeting_help",):
+            forms.clear(turn)
+            turn.match = match
+            return dispatch_intent(match.intent, message, turn, text=text)
+        if not at_consent and match.confident and match.intent not in INTENTS_OF_FORM.get(form.name, ()):
+            return _aside(form, message, turn, lambda: dispatch_intent(match.intent, message, turn, text=text),
+                          match)
+    try:
+        return Outcome(forms.advance(form, text, turn), intent=_form_intent(form.name))
+    except forms.SideQuestion:
+        # "插一句，年假有几天" instead of a phone number: answer it; the form waits for 继续.
+        return _aside(form, message, turn, lambda: _fresh_text(text, message, turn))
+
+
+def _aside(form, message: Inbound, turn: Turn, answer, match=None) -> Outcome:
+    """Answer another request while the form waits; nothing typed so far is lost."""
+    unstarted = turn.state.step == forms.CONSENT_STEP
+    if unstarted:
+        forms.clear(turn)  # nothing was collected: there is nothing to come back to
+    else:
+        forms.pause(turn)
+    turn.match = match
+    outcome = answer()
+    if unstarted:
+        return outcome
+    return replace(outcome, reply=_append(outcome.reply, turn.say("form_paused", title=form.title)))
+
+
+def _fresh_text(text: str, message: Inbound, turn: Turn) -> Outcome:
+    """Text that is not an answer to a form or to numbered choices: patterns first, then the matcher."""
+    state = turn.state
     state.choices = []
+    turn.text = text
     for pattern, handler in TEXT_PATTERNS:
         turn.found = pattern.search(text)
         reply = handler(turn) if turn.found else None
@@ -132,12 +163,8 @@ def route_text(text: str, message: Inbound, turn: Turn) -> Outcome:
     match = turn.services.matcher.classify(text)
     turn.match = match
     if not match.confident:
-        outcome = _clarify(match, turn)
-    else:
-        outcome = dispatch_intent(match.intent, message, turn, text=text)
-    if notice:
-        outcome = replace(outcome, reply=_prepend(outcome.reply, notice))
-    return outcome
+        return _clarify(match, turn)
+    return dispatch_intent(match.intent, message, turn, text=text)
 
 
 def _clarify(match, turn: Turn) -> Outcome:

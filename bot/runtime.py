@@ -97,6 +97,18 @@ class Runtime:
 
         return ReloadingContent(lambda: Regions.load(self.content_dir), lambda: [self.content_dir / CONTENT_FILE])
 
+    @property
+    def understanding(self):
+        """Reading free text: replies to a form's questions, side questions, slots (content/understanding)."""
+        return self._understanding.get()
+
+    @cached_property
+    def _understanding(self):
+        from bot.understanding import Understanding
+
+        return ReloadingContent(lambda: Understanding.from_content(self.content_dir),
+                                lambda: list(self.content_dir.glob("understanding/*.yaml")))
+
     @cached_property
     def people(self):
         """Who is who across the service account and the mini-program."""

@@ -104,6 +104,8 @@ ACTIONS: dict[str, Handler] = {
 TEXT_PATTERNS: list[tuple[re.Pattern, Callable[[Turn], Reply | None]]] = [
     (re.compile(r"(?i)(?<![a-z])(WQ|JB|XX|BF|ZX|YZ|HD)\d{8}-?\d{3,}|^(查询|查看|我的)(工单|投诉|举报|来信)(进度)?$"),
      tickets.show_ticket_by_pattern),
+    (re.compile(r"(单号|工单号|编号|工单).{0,6}(找不到|忘了|忘记|丢了|记不得|不记得|不见了)"
+                r"|(忘了|忘记|找不到|不记得).{0,4}(单号|工单号|编号|工单)"), tickets.forgot_number),
     (re.compile(r"^(没用|没有用|没啥用|没帮助|没有帮助|没帮上|不是这个|不是我要问的|不是我问的|答非所问|没解决|没有解决)"),
      legal.follow_up_unhelpful),
     (re.compile(r"^(那|那么|还有)?[^，。,？?]{1,12}呢[？?。！!~～]*$"), benefits.follow_up),

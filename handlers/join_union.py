@@ -6,6 +6,7 @@ the current content each time it is needed, so the dialogue always runs the curr
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from bot import forms
@@ -28,6 +29,8 @@ RESUBMIT_KEY = "_resubmit"  # the application number being corrected after staff
 # "入会申请通过了吗": asking about an application already made, not asking to make one.
 PROGRESS_WORDS = ("进度", "审核", "通过了", "通过没", "通过吗", "成功没", "成功了吗", "有结果", "结果出来", "到哪",
                   "批了", "批下来", "怎么样了")
+# "我们公司没有工会，我想入会": a request to join, even though it mentions something a content answer covers.
+JOIN_WORDS = re.compile(r"(我要|我想|想要|怎么|申请|帮我)(入会|加入工会|入工会)")
 NO_PLATFORM_WORDS = {"无", "没有", "没", "不用", "没有平台", "不在平台", "无平台", "不是平台", "跳过"}
 
 
@@ -35,25 +38,27 @@ def handle(turn: Turn) -> Reply:
     """我要入会: start the join form, or say where the worker's application or membership stands."""
     service = turn.services.membership
     content = service.content
-    if turn.text and (content.answer_for(turn.text) or any(word in turn.text for word in PROGRESS_WORDS)):
+    asks_to_join = bool(JOIN_WORDS.search(turn.text or ""))
+    if turn.text and not asks_to_join and (content.answer_for(turn.text)
+                                           or any(word in turn.text for word in PROGRESS_WORDS)):
         # "入会证明怎么开", "入会申请通过了吗": a question about membership, not a request to join.
         return membership.handle(turn)
     person_id = turn.worker.person_id
     member = service.membership(person_id)
     if member is not None:
-        return turn.offer(f"您已经是工会会员了，会员号 {member.member_no}，不用重复申请。",
-                         [("查看会员卡", "@intent:membership_query"), ("看看会员福利", "@intent:benefit_query"),
-                          ("返回菜单", "@intent:greeting_help")])
+        return turn.offer(turn.say("join_already_member", member_no=member.member_no),
+                          [(turn.say("option_member_card"), "@intent:membership_query"),
+                           (turn.say("option_member_benefits"), "@intent:benefit_query"), _back(turn)])
     application = service.current_application(person_id)
     if application is not None and application.status == "submitted":
-        return turn.offer(f"您的入会申请 {application.application_no} 已经提交，正在审核中，不用重复申请。",
-                         [("查看入会进度", "@intent:membership_query"), ("返回菜单", "@intent:greeting_help")])
+        return turn.offer(turn.say("join_already_applied", application_no=application.application_no),
+                          [_progress(turn), _back(turn)])
     if application is not None and application.status == "need_info":
         return start_correction(turn, application)
     paused = turn.state.context.get("paused_form") or {}
     if paused.get("form") == FORM_NAME:
         reply = forms.resume(build_form(turn.services), turn)
-        return TextReply(f"{reply.as_text()}\n（想从头填写，回复“取消”后再发“我要入会”。）")
+        return TextReply(f"{reply.as_text()}\n{turn.say('join_start_over_hint')}")
     return forms.start(build_form(turn.services), turn)
 
 
@@ -61,8 +66,7 @@ def start_correction(turn: Turn, application) -> Reply:
     """Reopen the form with the worker's earlier answers so they can fix what staff asked about."""
     service = turn.services.membership
     fields = service.own_fields(turn.worker.person_id, application.application_no) or {}
-    intro = (f"您的入会申请 {application.application_no} 需要补充信息：{application.reason}\n"
-             f"我们已调出您之前填写的内容，核对时回复“2”修改相应项目后重新提交即可。")
+    intro = turn.say("join_correction_intro", application_no=application.application_no, reason=application.reason)
     reply = forms.start(replace(build_form(turn.services), intro=intro), turn)
     data = turn.state.data
     for name in APPLICATION_FIELDS:
@@ -90,19 +94,25 @@ def submit(turn: Turn) -> Reply:
         else:
             view = service.submit(person_id, fields, consent=bool(data.get("consent")), channel="official")
     except ValidationFailed as failed:
-        raise FieldInvalid("有信息需要修改：" + "；".join(failed.fields.values()) + "\n请回复“2”修改。") from None
+        raise FieldInvalid(turn.say("join_fix_fields", problems="；".join(failed.fields.values()))) from None
     except DuplicateApplication as duplicate:
-        return turn.offer(f"{duplicate.message}", [("查看入会进度", "@intent:membership_query"),
-                                                  ("返回菜单", "@intent:greeting_help")])
+        return turn.offer(f"{duplicate.message}", [_progress(turn), _back(turn)])
     except (ConsentRequired, InvalidDecision) as refused:
-        return turn.offer(str(refused), [("查看入会进度", "@intent:membership_query"),
-                                        ("返回菜单", "@intent:greeting_help")])
+        return turn.offer(str(refused), [_progress(turn), _back(turn)])
     content = service.content
-    head = "已重新提交！" if data.get(RESUBMIT_KEY) else "提交成功！"
+    head = turn.say("join_resubmitted") if data.get(RESUBMIT_KEY) else turn.say("join_submitted")
     days = content.data.get("review_days", 5)
-    return turn.offer(f"{head}您的入会申请编号：{view.application_no}\n{content.text('next_steps', days=days)}",
-                     [("查看入会进度", "@intent:membership_query"), ("看看会员福利", "@intent:benefit_query"),
-                      ("返回菜单", "@intent:greeting_help")])
+    return turn.offer(turn.say("join_application_number", head=head, application_no=view.application_no,
+                               next_steps=content.text("next_steps", days=days)),
+                      [_progress(turn), (turn.say("option_member_benefits"), "@intent:benefit_query"), _back(turn)])
+
+
+def _progress(turn: Turn) -> tuple[str, str]:
+    return turn.say("option_application_progress"), "@intent:membership_query"
+
+
+def _back(turn: Turn) -> tuple[str, str]:
+    return turn.say("option_back_to_menu_short"), "@intent:greeting_help"
 
 
 # ---- the form's checks: the service's rules, plus what only a conversation needs ----------------------
@@ -117,7 +127,7 @@ def _check(name: str):
 def _check_employer(turn: Turn) -> str:
     value = turn.services.membership.check_field("employer", turn.text)
     if not value:
-        raise FieldInvalid("请填写工作单位全称；没有固定单位的回复“无固定单位”。")
+        raise FieldInvalid(turn.say("join_employer_missing"))
     return value
 
 
@@ -126,7 +136,7 @@ def _check_platform(turn: Turn) -> str:
     if answer in NO_PLATFORM_WORDS or answer in turn.services.membership.content.no_fixed_words:
         return ""
     if len(answer) > 50:
-        raise FieldInvalid("平台名称太长了，说个简称就行，如 美团、饿了么、滴滴。")
+        raise FieldInvalid(turn.say("join_platform_too_long"))
     return answer
 
 
@@ -161,15 +171,17 @@ def build_form(services) -> Form:
         consent_notice=content.text("consent_notice"),
         submit=submit,
         fields=(
-            Field("name", prompts["name"].strip(), "姓名", check=_check("name")),
-            Field("phone", prompts["phone"].strip(), "手机号", check=_check("phone"), display=mask_phone),
-            Field("id_number", prompts["id_number"].strip(), "身份证号", check=_check("id_number"),
+            Field("name", prompts["name"].strip(), "姓名", check=_check("name"), slot="name"),
+            Field("phone", prompts["phone"].strip(), "手机号", check=_check("phone"), display=mask_phone,
+                  slot="phone"),
+            Field("id_number", prompts["id_number"].strip(), "身份证号", check=_check("id_number"), slot="id_number",
                   display=mask_id_number),
-            Field("employer", prompts["employer"].strip(), "工作单位", check=_check_employer),
+            Field("employer", prompts["employer"].strip(), "工作单位", check=_check_employer, slot="employer",
+                  slot_first=False),
             Field("platform", prompts["platform"].strip(), "接单平台", check=_check_platform, optional=True,
                   ask_if=lambda data: data.get("employer") == NO_FIXED_EMPLOYER),
-            Field("city", prompts["city"].strip(), "所在城市", check=_check_city),
-            Field("district", prompts["district"].strip(), "所在区县", check=_check_district),
+            Field("city", prompts["city"].strip(), "所在城市", check=_check_city, slot="city"),
+            Field("district", prompts["district"].strip(), "所在区县", check=_check_district, slot="district"),
             Field("industry", industry_prompt, "行业", check=_check("industry")),
             Field("occupation", str(prompts["occupation"]).strip().format(examples=examples), "职业",
                   check=_check("occupation")),

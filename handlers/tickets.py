@@ -7,6 +7,7 @@ so an editor's change applies to the next question asked.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from bot import forms
 from bot.forms import Field, FieldInvalid, Form
@@ -19,22 +20,12 @@ from bot.turn import Turn
 FORM_TITLES = {"complaint": "维权投诉", "report": "举报", "mailbox": "主席信箱来信", "hardship": "困难帮扶申请",
                "legal_aid": "法律援助申请"}
 
-REPORT_IDENTITIES = (("real", "实名", ("实名", "实名举报", "实名的")), ("anonymous", "匿名", ("匿名", "匿名举报", "匿名的")))
-REPORT_SUBJECTS = (("employer", "用人单位违法用工", ("单位", "用人单位", "公司", "违法用工")),
-                   ("cadre", "工会干部违规违纪", ("工会干部", "干部", "违纪")),
-                   ("funds", "工会经费、资产使用问题", ("经费", "资产", "工会经费")),
-                   ("other", "其他", ("其他", "其它")))
-LETTER_TYPES = (("建议", "建议", ("建议",)), ("意见", "意见", ("意见", "批评")), ("表扬", "表扬", ("表扬", "感谢")),
-                ("其他", "其他", ("其他", "其它")))
-AID_TYPES = (("困难职工建档", "困难职工建档", ("建档", "困难职工")), ("大病救助", "大病救助", ("大病", "生病", "住院", "医疗")),
-             ("金秋助学", "金秋助学", ("助学", "上学", "金秋", "学费")), ("送温暖", "送温暖", ("送温暖", "慰问", "节日")),
-             ("其他困难", "其他困难", ("其他", "其它")))
-ZHEJIANG_CITIES = ("杭州", "宁波", "温州", "嘉兴", "湖州", "绍兴", "金华", "衢州", "舟山", "台州", "丽水")
 # Words that only ask for the service; what is left after removing them may describe the problem.
 REQUEST_WORDS = re.compile(r"我要|我想|想要|申请|投诉|维权|举报|请工会|工会|帮我|帮帮我|一下|怎么办|法律援助|[，。！？!?,.\s]")
 PREFILL_MIN_CHARS = 8
 SUMMARY_CHARS = 40
 LATEST_ANSWER_CHARS = 300  # about 900 bytes: the whole ticket view stays under WeChat's 2,048
+MAX_DETAIL_TEXT = 200  # one fact of a complaint, as staff read it
 
 
 # ---- entry points ------------------------------------------------------------------------------
@@ -98,6 +89,13 @@ def show_ticket_by_pattern(turn: Turn) -> Reply:
     return _show_ticket(turn, number or "mine")
 
 
+def forgot_number(turn: Turn) -> Reply:
+    """"单号找不到了，我留的电话是…": the worker's own tickets (a phone number never shows anyone else's)."""
+    views, _total = turn.services.tickets.list_for(turn.worker.person_id, limit=1)
+    head = turn.say("ticket_forgot_number") if views else turn.say("ticket_forgot_number_none")
+    return _my_tickets(turn, head=head)
+
+
 def format_ticket(view: TicketView) -> str:
     """A ticket for a phone screen: number, status, department, deadline, the worker's text, answers."""
     lines = [f"{view.kind_name} {view.number}", f"状态：{view.status_name}", f"承办部门：{view.department}",
@@ -127,10 +125,41 @@ def format_ticket(view: TicketView) -> str:
 # ---- the forms -----------------------------------------------------------------------------------
 
 
+FORM_BUILDERS_BY_KIND = {}  # filled below: kind -> builder, for the content check
+
+
+def check_content(content_dir) -> None:
+    """Content check: every question the ticket forms ask has its wording in content/tickets.yaml."""
+    from bot.content import ContentFile
+
+    data = ContentFile(Path(content_dir) / "tickets.yaml").load() or {}
+    missing = []
+    for kind, build in FORM_BUILDERS_BY_KIND.items():
+        questions = (((data.get("kinds") or {}).get(kind) or {}).get("questions")) or {}
+        form = build(_ContentOnly(questions, kind))
+        missing += [f"{kind}.questions.{f.name}" for f in form.fields if f.asked and not f.prompt]
+    if missing:
+        raise ValueError(f"{Path(content_dir) / 'tickets.yaml'}: no wording for {', '.join(missing)}")
+
+
+class _ContentOnly:
+    """Just enough of the services to build the forms from a content file alone."""
+
+    def __init__(self, questions: dict, kind: str):
+        self.tickets = self
+        self._questions, self._kind = questions, kind
+
+    def kind_settings(self, kind: str) -> dict:
+        return {"questions": self._questions} if kind == self._kind else {}
+
+    def choices(self, kind: str, field: str) -> list:
+        return []
+
+
 def _questions(services, kind: str):
     """The wording of a kind's form questions from content/tickets.yaml, with a default for each."""
     questions = services.tickets.kind_settings(kind).get("questions") or {}
-    return lambda name, default="": str(questions.get(name) or default).strip()
+    return lambda name: str(questions.get(name) or "").strip()
 
 
 def build_complaint_form(services) -> Form:
@@ -139,9 +168,24 @@ def build_complaint_form(services) -> Form:
     return Form(
         name="complaint", title=FORM_TITLES["complaint"], intro=q("intro"), consent_notice=q("consent"),
         fields=(
-            Field("what_happened", q("what_happened", "请说说发生了什么。"), "事情经过", check=_story, display=_short, free_text=True),
-            Field("employer", q("employer", "是哪家单位？"), "所在单位", check=_employer),
-            Field("contact_phone", q("contact_phone", "请留一个手机号。"), "联系电话", check=_phone, display=mask_phone),
+            Field("what_happened", q("what_happened"), "事情经过", check=_story, display=_short,
+                  free_text=True),
+            Field("employer", q("employer"), "所在单位", check=_employer, slot="employer", slot_first=False),
+            Field("city", q("city"), "单位所在地", check=_city, slot="city"),
+            Field("district", "", "区县", slot="district", asked=False, check=_district, in_summary=False),
+            # The facts staff need to act on it: each is taken from whatever the worker wrote, and
+            # when/how much are asked once, together, only if the story did not say.
+            Field("since", "", "开始时间", slot="since", asked=False, check=_fact),
+            Field("amount", "", "涉及金额", slot="money", asked=False, check=_amount, display=_amount_text),
+            Field("headcount", "", "涉及人数", slot="headcount", asked=False, check=_headcount,
+                  display=_headcount_text),
+            Field("facts", q("facts"),
+                  "补充情况", check=_fact, display=_short, optional=True,
+                  ask_if=lambda data: any(data.get(k) in (None, "") for k in ("since", "amount"))),
+            Field("wants", q("wants"), "您的诉求",
+                  slot="wants", check=_wants(services)),
+            Field("contact_phone", q("contact_phone"), "联系电话", check=_phone, display=mask_phone,
+                  slot="phone"),
         ),
         prefill=_prefill_story, submit=_submit_complaint)
 
@@ -152,14 +196,14 @@ def build_report_form(services) -> Form:
     return Form(
         name="report", title=FORM_TITLES["report"], intro=q("intro"), consent_notice=q("consent"),
         fields=(
-            Field("identity", q("identity", "实名还是匿名？"), "举报方式", check=_choice(REPORT_IDENTITIES),
-                  display=_label(REPORT_IDENTITIES)),
-            Field("subject", q("subject", "举报的是哪方面的问题？"), "举报类别", check=_choice(REPORT_SUBJECTS),
-                  display=_label(REPORT_SUBJECTS)),
-            Field("employer", q("employer", "被举报的是哪家单位或哪位人员？"), "被举报对象", check=_employer),
-            Field("what_happened", q("what_happened", "请说说具体情况。"), "具体情况", check=_story, display=_short, free_text=True),
-            Field("contact_phone", q("contact_phone", "请留一个手机号。"), "联系电话", check=_phone, display=mask_phone,
-                  ask_if=lambda data: data.get("identity") == "real"),
+            Field("identity", q("identity"), "举报方式", check=_choice(services, "report", "identity"),
+                  display=_label(services, "report", "identity")),
+            Field("subject", q("subject"), "举报类别", check=_choice(services, "report", "subject"),
+                  display=_label(services, "report", "subject")),
+            Field("employer", q("employer"), "被举报对象", check=_employer),
+            Field("what_happened", q("what_happened"), "具体情况", check=_story, display=_short, free_text=True),
+            Field("contact_phone", q("contact_phone"), "联系电话", check=_phone, display=mask_phone,
+                  slot="phone", ask_if=lambda data: data.get("identity") == "real"),
         ),
         submit=_submit_report)
 
@@ -170,11 +214,11 @@ def build_mailbox_form(services) -> Form:
     return Form(
         name="mailbox", title=FORM_TITLES["mailbox"], intro=q("intro"), consent_notice=q("consent"),
         fields=(
-            Field("subject_type", q("subject_type", "您这封信是建议、意见、表扬还是其他？"), "来信类型",
-                  check=_choice(LETTER_TYPES)),
-            Field("content", q("content", "请写下您想说的话。"), "来信内容", check=_story, display=_short, free_text=True),
-            Field("contact_phone", q("contact_phone", "方便的话留个手机号，不留请回复“跳过”。"), "联系电话",
-                  check=_phone, display=mask_phone, optional=True),
+            Field("subject_type", q("subject_type"), "来信类型",
+                  check=_choice(services, "mailbox", "subject_type"), display=_label(services, "mailbox", "subject_type")),
+            Field("content", q("content"), "来信内容", check=_story, display=_short, free_text=True),
+            Field("contact_phone", q("contact_phone"), "联系电话",
+                  check=_phone, display=mask_phone, optional=True, slot="phone"),
         ),
         submit=_submit_mailbox)
 
@@ -185,12 +229,14 @@ def build_hardship_form(services) -> Form:
     return Form(
         name="hardship", title=FORM_TITLES["hardship"], intro=q("intro"), consent_notice=q("consent"),
         fields=(
-            Field("aid_type", q("aid_type", "您需要哪方面的帮扶？"), "帮扶类型", check=_choice(AID_TYPES)),
-            Field("situation", q("situation", "请说说家里的情况。"), "家庭情况", check=_story, display=_short, free_text=True),
-            Field("city", q("city", "您在浙江哪个城市？"), "所在城市", check=_city),
-            Field("employer", q("employer", "您在哪家单位工作？没有请回复“无”。"), "工作单位", check=_employer,
-                  optional=True),
-            Field("contact_phone", q("contact_phone", "请留一个手机号。"), "联系电话", check=_phone, display=mask_phone),
+            Field("aid_type", q("aid_type"), "帮扶类型", check=_choice(services, "hardship", "aid_type"),
+                  display=_label(services, "hardship", "aid_type")),
+            Field("situation", q("situation"), "家庭情况", check=_story, display=_short, free_text=True),
+            Field("city", q("city"), "所在城市", check=_city, slot="city"),
+            Field("employer", q("employer"), "工作单位", check=_employer,
+                  optional=True, slot="employer", slot_first=False),
+            Field("contact_phone", q("contact_phone"), "联系电话", check=_phone, display=mask_phone,
+                  slot="phone"),
         ),
         submit=_submit_hardship)
 
@@ -201,9 +247,10 @@ def build_legal_aid_form(services) -> Form:
     return Form(
         name="legal_aid", title=FORM_TITLES["legal_aid"], intro=q("intro"), consent_notice=q("consent"),
         fields=(
-            Field("what_happened", q("what_happened", "请说说您遇到的纠纷。"), "纠纷情况", check=_story, display=_short, free_text=True),
-            Field("employer", q("employer", "和哪家单位发生的纠纷？"), "对方单位", check=_employer),
-            Field("contact_phone", q("contact_phone", "请留一个手机号。"), "联系电话", check=_phone, display=mask_phone),
+            Field("what_happened", q("what_happened"), "纠纷情况", check=_story, display=_short, free_text=True),
+            Field("employer", q("employer"), "对方单位", check=_employer, slot="employer", slot_first=False),
+            Field("contact_phone", q("contact_phone"), "联系电话", check=_phone, display=mask_phone,
+                  slot="phone"),
         ),
         prefill=_prefill_story, submit=_submit_legal_aid)
 
@@ -237,28 +284,96 @@ def _phone(turn: Turn) -> str:
 
 
 def _city(turn: Turn) -> str:
-    found = next((city for city in ZHEJIANG_CITIES if city in turn.text), None)
-    if found is None:
-        raise FieldInvalid(f"请告诉我浙江省内的城市：{'、'.join(ZHEJIANG_CITIES)}。"
-                           "不在浙江的职工，请联系当地工会或拨打12351。")
-    return found
+    """A Zhejiang city named by its name, a district or a county-level city (乐清 -> 温州)."""
+    regions = turn.services.places
+    text = turn.text.strip()
+    city = regions.city(text)
+    if city is None:
+        found = regions.cities_of_district(text)
+        if len({c.name for c, _district in found}) == 1:
+            city = found[0][0]
+            turn.state.data.setdefault("district", found[0][1])
+    if city is None:
+        city = next((c for c in regions.cities if c.short in text), None)
+    if city is None:
+        raise FieldInvalid(turn.say("ticket_city_unknown", cities="、".join(c.short for c in regions.cities)))
+    return city.short
 
 
-def _choice(options):
-    """A check that takes the option's number, its label or one of its words."""
+def _district(turn: Turn) -> str:
+    found = turn.services.places.cities_of_district(turn.text.strip())
+    if not found:
+        raise FieldInvalid("")
+    return found[0][1]
+
+
+def _fact(turn: Turn) -> str:
+    """Whatever the worker could say about when, how much and how many (parsed into their fields as said)."""
+    text = turn.text.strip()
+    if not text:
+        raise FieldInvalid(turn.say("ticket_fact_empty"))
+    return text[:MAX_DETAIL_TEXT]
+
+
+def _amount(turn: Turn) -> int:
+    try:
+        yuan = int(turn.text)
+    except ValueError:
+        raise FieldInvalid("") from None
+    if not 0 < yuan < 100_000_000:
+        raise FieldInvalid("")
+    return yuan
+
+
+def _headcount(turn: Turn) -> int:
+    try:
+        people = int(turn.text)
+    except ValueError:
+        raise FieldInvalid("") from None
+    if not 0 < people < 100_000:
+        raise FieldInvalid("")
+    return people
+
+
+def _wants(services):
+    labels = _want_labels(services)
+
     def check(turn: Turn) -> str:
-        cleaned = turn.text.strip().strip("。.、 ").translate(str.maketrans("１２３４５６７８９", "123456789"))
-        if cleaned.isdigit() and 1 <= int(cleaned) <= len(options):
-            return options[int(cleaned) - 1][0]
-        for key, label, words in options:
-            if cleaned == label or any(word in cleaned for word in words):
-                return key
-        raise FieldInvalid(f"请回复 1 到 {len(options)} 之间的数字。")
+        text = turn.text.strip()
+        # The slot arrives as the list of recognised keys ("['back_pay', 'social_insurance']"), words as typed.
+        keys = [key for key in labels if key in text]
+        if keys:
+            return "、".join(labels[key] for key in keys)
+        if len(text) < 2:
+            raise FieldInvalid(turn.say("ticket_wants_unclear"))
+        return text[:MAX_DETAIL_TEXT]
     return check
 
 
-def _label(options):
-    labels = {key: label for key, label, _words in options}
+def _want_labels(services) -> dict[str, str]:
+    return {str(k): str(v) for k, v in (services.tickets.kind_settings("complaint").get("wants") or {}).items()}
+
+
+def _amount_text(value) -> str:
+    return f"约{value}元" if str(value).isdigit() else str(value)
+
+
+def _headcount_text(value) -> str:
+    return f"约{value}人" if str(value).isdigit() else str(value)
+
+
+def _choice(services, kind: str, field: str):
+    """A check that takes the option's number, its label or one of its words (the ticket service's list)."""
+    def check(turn: Turn) -> str:
+        chosen = services.tickets.choice_for(kind, field, turn.text)
+        if chosen is None:
+            raise FieldInvalid(turn.say("ticket_choice_number", count=len(services.tickets.choices(kind, field))))
+        return chosen.key
+    return check
+
+
+def _label(services, kind: str, field: str):
+    labels = {choice.key: choice.label for choice in services.tickets.choices(kind, field)}
     return lambda value: labels.get(value, str(value))
 
 
@@ -284,8 +399,14 @@ def _prefill_story(turn: Turn) -> dict:
 
 def _submit_complaint(turn: Turn) -> Reply:
     data = turn.answers
+    facts = {"since": data.get("since") or None,
+             "amount": _amount_text(data["amount"]) if data.get("amount") else None,
+             "headcount": _headcount_text(data["headcount"]) if data.get("headcount") else None,
+             "facts": data.get("facts") or None, "wants": data.get("wants") or None,
+             "city": data.get("city") or None, "district": data.get("district") or None}
     return _open(turn, data, "complaint", data["what_happened"], topic=data.get("topic"), employer=data.get("employer"),
-                 contact_phone=data.get("contact_phone"))
+                 contact_phone=data.get("contact_phone"),
+                 details={key: value for key, value in facts.items() if value not in (None, "")})
 
 
 def _submit_report(turn: Turn) -> Reply:
@@ -328,13 +449,14 @@ def _open(turn: Turn, data: dict, kind: str, text: str, **fields) -> Reply:
 # ---- helpers -------------------------------------------------------------------------------------
 
 
-def _my_tickets(turn: Turn) -> Reply:
+def _my_tickets(turn: Turn, head: str = "") -> Reply:
     views, total = turn.services.tickets.list_for(turn.worker.person_id, limit=5)
+    lead = f"{head.strip()}\n" if head else ""
     if not views:
-        return turn.offer("您还没有提交过工单。需要帮助时可以：",
+        return turn.offer(f"{lead}您还没有提交过工单。需要帮助时可以：",
                          [("我要维权", "@intent:rights_complaint"), ("法律咨询", "@intent:legal_consult"),
                           ("返回服务菜单", "@intent:greeting_help")])
-    head = f"您共有 {total} 个工单" + ("，这是最近的 5 个" if total > 5 else "") + "，回复数字查看详情："
+    head = lead + f"您共有 {total} 个工单" + ("，这是最近的 5 个" if total > 5 else "") + "，回复数字查看详情："
     options = [(f"{v.kind_name} {v.number}（{v.status_name}）", f"@action:ticket:{v.number}") for v in views]
     options.append(("返回服务菜单", "@intent:greeting_help"))
     return turn.offer(head, options)
@@ -343,3 +465,7 @@ def _my_tickets(turn: Turn) -> Reply:
 def _not_found(turn: Turn, number: str) -> Reply:
     return turn.offer(f"没有找到这个工单（{number}）。请核对编号是否正确；工单只有提交人本人可以查询。",
                      [("我的全部工单", "@action:ticket:mine"), ("返回服务菜单", "@intent:greeting_help")])
+
+
+FORM_BUILDERS_BY_KIND.update(complaint=build_complaint_form, report=build_report_form, mailbox=build_mailbox_form,
+                             hardship=build_hardship_form, legal_aid=build_legal_aid_form)

@@ -33,6 +33,7 @@ def test_every_handler_takes_one_turn(handler):
 def test_every_form_is_built_from_the_content_and_each_step_takes_the_turn(runtime, name):
     form = wiring.form_named(name, runtime)
     assert form.name == name and form.fields
+    assert all(field.prompt for field in form.fields if field.asked), "every question asked has its wording"
     for step in [form.submit, *(f.check for f in form.fields), form.guard, form.prefill]:
         if step is not None:
             assert _one_turn(step), f"{name}: {step} must take the turn"

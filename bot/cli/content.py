@@ -12,9 +12,11 @@ from bot.services.membership import check_content as check_membership
 from bot.services.tickets import check_content as check_tickets
 from handlers.benefits import check_content as check_benefits
 from handlers.legal import check_content as check_legal
+from handlers.tickets import check_content as check_ticket_forms
 
 # Validators taking the content directory; each raises ValueError naming the problem.
-CONTENT_CHECKS = [check_replies, check_membership, check_tickets, check_legal, check_benefits, check_model]
+CONTENT_CHECKS = [check_replies, check_membership, check_tickets, check_ticket_forms, check_legal, check_benefits,
+                  check_model]
 
 
 @click.group()

@@ -2,7 +2,7 @@
 
 Places (cities and districts) are checked by bot/services/places.py.
 
-Each check returns the cleaned value or raises bot.forms.FieldInvalid with a hint a worker can
+Each check returns the cleaned value or raises bot.validation.FieldInvalid with a hint a worker can
 act on (位数不对, 校验位不对, 出生日期不对...). The same checks serve the chat form and the
 mini-program, so a number refused in one is refused in the other.
 
@@ -20,7 +20,7 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta, timezone
 
-from bot.forms import FieldInvalid
+from bot.validation import FieldInvalid
 
 MIN_AGE = 16
 MAX_AGE = 70

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from bot.forms import FieldInvalid
+from bot.validation import FieldInvalid
 from bot.services.content_loader import normalize, read_yaml
 from bot.services.identity_checks import fold
 

@@ -164,6 +164,10 @@ _DURATION = re.compile(rf"(?P<n>{NUMERAL}|半)(?P<approx1>多|来)?(?P<ge>个)?(
 _UNITS = {"月": "month", "年": "year", "天": "day", "星期": "week", "周": "week", "礼拜": "week"}
 
 
+_DEDUCTED = re.compile(r"[扣罚赔]")
+_WAGES = re.compile(r"的?(工资|工钱|薪水|薪资)")
+
+
 def find_duration(text: str) -> Found[Duration] | None:
     """A length of time: 三个月, 半年, 一年半, 十来天, 八个多月, 两周 (not 三月 = March, not 2024年)."""
     for m in _DURATION.finditer(text):
@@ -175,6 +179,8 @@ def find_duration(text: str) -> Found[Duration] | None:
             continue  # 三月 is March; a length of months needs 个
         if unit == "day" and text[m.start() - 1:m.start()] in ("今", "明", "后", "昨", "前", "每"):
             continue
+        if _DEDUCTED.search(text[max(0, m.start() - 4):m.start()]) and _WAGES.match(text, m.end()):
+            continue  # 扣了我半个月工资: an amount taken, not how long it has gone on
         token = m.group("n")
         if token == "半":
             value, approx = 0.5, False

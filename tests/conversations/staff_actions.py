@@ -42,6 +42,16 @@ def expect_ticket_anonymous(runtime, variables: dict) -> None:
     assert view.anonymous and view.person_id is None and view.contact_phone == "", view
 
 
+def expect_latest_ticket_details(runtime, variables: dict) -> None:
+    """Staff see the facts the worker told in their own words, not only the story."""
+    view = runtime.tickets.staff_view(variables["ticket"])
+    assert view.details.get("amount") == "约80000元", view.details
+    assert view.details.get("headcount") == "约20人", view.details
+    assert "讨回欠薪" in view.details.get("wants", ""), view.details
+    assert view.details.get("city") == "杭州" and view.details.get("district") == "萧山区", view.details
+    assert view.employer == "杭州恒达纺织有限公司" and view.contact_phone == "158****3345"  # revealed on request only
+
+
 # ---- benefits ------------------------------------------------------------------------------------
 
 

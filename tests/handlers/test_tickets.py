@@ -51,7 +51,8 @@ def test_complaint_from_the_menu_asks_what_happened_and_takes_pictures(say, runt
     outcome = dialogue.respond(runtime, Inbound("o_worker_0001", "image", media_id="m1", picture_url="http://img/1"))
     assert "图片已收到" in outcome.reply.as_text()
     say("工地包工头拖欠工资，我们十几个人都没拿到")
-    say("宁波某建筑公司")
+    assert "从什么时候开始" in say("宁波某建筑公司")  # 宁波 is taken from the name; when and how much are asked
+    assert "手机号" in say("今年九月到现在，大概三万块")
     say("13912345678")
     number = _number(say("确认"))
     view = runtime.tickets.get(runtime.people.person_id("official", "o_worker_0001"), number)
@@ -130,7 +131,10 @@ def test_risky_text_is_never_echoed(say, runtime):
     say("同意")
     say("老板组织工人赌博还扣工资，不给就开除")
     say("某某公司")
-    say("13812345678")
+    assert "已记下" in say("13812345678") and "哪个市" in say("在哪我也说不清")  # a phone where the city was asked
+    say("台州")
+    say("跳过")
+    say("把扣的工资退给我们")
     reply = say("1")
     number = _number(reply)
     assert "赌博" not in reply

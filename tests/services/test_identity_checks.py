@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 import pytest
 
-from bot.forms import FieldInvalid
+from bot.validation import FieldInvalid
 from bot.services import identity_checks as checks
 from functools import partial
 

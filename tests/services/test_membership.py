@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from bot.forms import FieldInvalid
+from bot.validation import FieldInvalid
 from bot.services.identity_checks import id_check_digit
 from bot.services.membership import (
     ConsentRequired,

@@ -107,7 +107,8 @@ def test_durations(read, text, amount, unit):
     assert (found.amount, found.unit) == (amount, unit)
 
 
-@pytest.mark.parametrize("text", ["三月", "2024年", "下周日", "星期三", "明天"])
+@pytest.mark.parametrize("text", ["三月", "2024年", "下周日", "星期三", "明天", "扣了我半个月工资说是罚款",
+                                  "罚了三天的工资"])
 def test_not_durations(read, text):
     assert read(text).duration is None
 

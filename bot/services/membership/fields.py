@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.forms import FieldInvalid
+from bot.validation import FieldInvalid
 from bot.services import identity_checks as checks
 from bot.services.membership.content import NO_FIXED_EMPLOYER, MembershipContent
 from bot.services.membership.errors import ValidationFailed
