@@ -248,7 +248,7 @@ def _checked(current: Field, answer: str, found: dict, turn) -> Any:
         try:
             return _run_check(current, candidate, turn)
         except FieldInvalid as invalid:
-            problem = problem or invalid
+            problem = invalid  # the hint about the most cleaned-up reading ("校验位不对", not "22 位")
     raise problem
 
 

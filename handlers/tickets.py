@@ -284,20 +284,21 @@ def _phone(turn: Turn) -> str:
 
 
 def _city(turn: Turn) -> str:
-    """A Zhejiang city named by its name, a district or a county-level city (乐清 -> 温州)."""
+    """A Zhejiang city named by its name, a district or a county-level city (乐清 -> 温州, 在开化 -> 衢州)."""
     regions = turn.services.places
     text = turn.text.strip()
-    city = regions.city(text)
-    if city is None:
-        found = regions.cities_of_district(text)
-        if len({c.name for c, _district in found}) == 1:
-            city = found[0][0]
-            turn.state.data.setdefault("district", found[0][1])
-    if city is None:
-        city = next((c for c in regions.cities if c.short in text), None)
+    city = regions.city_in(text)
     if city is None:
         raise FieldInvalid(turn.say("ticket_city_unknown", cities="、".join(c.short for c in regions.cities)))
+    district = next((d for word, d in _district_words(city) if word in text), None)
+    if district:
+        turn.state.data.setdefault("district", district)
     return city.short
+
+
+def _district_words(city) -> list[tuple[str, str]]:
+    words = [(d, d) for d in city.districts] + [(d[:-1], d) for d in city.districts if len(d) >= 3]
+    return sorted(words, key=lambda pair: -len(pair[0]))
 
 
 def _district(turn: Turn) -> str:
