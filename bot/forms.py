@@ -148,11 +148,9 @@ def resume(form: Form, turn, text: str = "") -> Reply:
     return TextReply(turn.say("form_resumed", title=form.title, question=current_question(form, turn)))
 
 
-def is_resume(text: str, turn=None) -> bool:
+def is_resume(text: str, turn) -> bool:
     """Does the worker want to continue a paused form (继续 / 接着填 / 嗯继续吧)?"""
-    if turn is not None:
-        return turn.services.understanding.reading_of_reply(text).act is Act.RESUME
-    return _clean(text) in {"继续", "继续填写", "接着填", "恢复"}
+    return turn.services.understanding.reading_of_reply(text).act is Act.RESUME
 
 
 def is_cancel(text: str, turn) -> bool:
