@@ -9,12 +9,12 @@ from typing import Any, Callable, Mapping
 
 import yaml
 
-try:  # Traditional input (加班費) should find the same answers as simplified (加班费).
-    import opencc
+import opencc
 
-    _T2S = opencc.OpenCC("t2s")
-except ImportError:  # pragma: no cover - opencc is in requirements.txt
-    _T2S = None
+from bot.nlu.normalize import Corrections
+
+# Traditional input (加班費) should find the same answers as simplified (加班费).
+_T2S = opencc.OpenCC("t2s")
 
 # {zhejiang_min_wage_tier1} or {zhejiang_min_wage_tier1.effective_date}
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)(?:\.([a-z_]+))?\}")
@@ -88,7 +88,7 @@ def tidy_text(text: str) -> str:
 def normalize(text: str) -> str:
     """Fold text for matching: full-width to half-width, lower case, traditional to simplified."""
     text = unicodedata.normalize("NFKC", text or "").lower()
-    return _T2S.convert(text) if _T2S else text
+    return _T2S.convert(text)
 
 
 def query_normalizer(content_dir: str | Path) -> Callable[[str], str]:
@@ -96,10 +96,6 @@ def query_normalizer(content_dir: str | Path) -> Callable[[str], str]:
 
     Punctuation is kept (unlike the intent matcher's normalisation): it tells jieba where phrases end.
     """
-    try:
-        from bot.nlu.normalize import Corrections
-    except ImportError:  # pragma: no cover - bot.nlu ships with the service
-        return normalize
     corrections = Corrections.from_file(Path(content_dir) / "nlu" / "corrections.txt")
     return lambda text: corrections.apply(normalize(text))
 
