@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 
 from bot.messages import Reply, TextReply
-from bot.services.places import CITIES, normalize_city
 from bot.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -22,7 +21,7 @@ def handle(turn: Turn) -> Reply:
     """福利查询: a named benefit's details, or what this worker is (or would be) entitled to."""
     catalogue = turn.services.benefits
     is_member, city = _who(turn)
-    city = city or _city_in(turn.text)  # a member's benefits follow their membership; a named city only ranks offers
+    city = city or _city_in(turn)  # a member's benefits follow their membership; a named city only ranks offers
     found = catalogue.find(turn.text) if turn.text else []
     if found:
         return _about(turn, found, is_member, city)
@@ -34,12 +33,12 @@ def _who(turn: Turn) -> tuple[bool, str | None]:
     membership = turn.services.membership
     if not membership.is_member(turn.worker.person_id):
         return False, None
-    return True, normalize_city(membership.member_city(turn.worker.person_id))
+    return True, turn.services.places.short_name(membership.member_city(turn.worker.person_id))
 
 
-def _city_in(text: str | None) -> str | None:
+def _city_in(turn: Turn) -> str | None:
     """A Zhejiang city the worker names ("宁波有什么福利"): where a non-member would be asking about."""
-    return next((c for c in CITIES if c in (text or "")), None)
+    return next((c for c in turn.services.places.short_names() if c in (turn.text or "")), None)
 
 
 def _about(turn: Turn, found: list, is_member: bool, city: str | None) -> TextReply:
