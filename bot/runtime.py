@@ -201,6 +201,7 @@ class Runtime:
             self.matcher.classify("你好")
             self.legal_faq.search("拖欠工资")
             self.benefits.find("福利")
+            self.understanding.extract("我叫王芳，手机13812345678，在乐清，下周日", self.now(), self.places)
         except Exception:  # warming is an optimisation: the first message will load what failed here
             log.exception("warm-up failed")
 
