@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Callable
 
 from bot.messages import Reply, TextReply
@@ -38,6 +39,7 @@ EDIT_STEP = "_edit"
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 NO_READING = Reading(Act.NOTHING)
 SPANS_KEY = "_spans"
+CHINA_OFFSET = timedelta(hours=8)  # turn.now is naive UTC; "下周日" and "去年十月" are meant in China time
 # Words that only say what a piece of an answer is ("手机13712349876", "名字王芳").
 LABEL_WORDS = re.compile(r"手机号码|手机号|手机|电话号码|电话|联系方式|身份证号码|身份证号|身份证|姓名是|名字是|姓名|名字|我叫|叫我")
 
@@ -289,7 +291,7 @@ def _slots(text: str, turn) -> dict:
     """The slots of a message as plain values, and their spans under SPANS_KEY (empty when the
     understanding fails: the form still works with each field's own check)."""
     try:
-        extraction = turn.services.understanding.extract(text, turn.now, turn.services.places)
+        extraction = turn.services.understanding.extract(text, turn.now + CHINA_OFFSET, turn.services.places)
         values = extraction.values()
         values[SPANS_KEY] = _spans(extraction)
     except Exception:  # an understanding bug must not lose the answer: the field's own check still runs
