@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from sqlalchemy import delete, func, or_, select, update
 
-from bot.security import mask_phone
+from bot.security import mask_name, mask_phone
 from bot.services.people import MINIPROGRAM, OFFICIAL
 from bot.storage.models import (Activity, ActivitySignUp, AuditEntry, DeliveryReport, Delivery, Follower, Identity, MessageLog,
                                 MiniprogramSession, MiniprogramUpload, Person, SubscribeConsent, Ticket)
@@ -146,7 +146,7 @@ class PersonalData:
         return HeldData(
             channels=sorted({channel_names.get(c, c) for c, _ in identities}),
             phone=mask_phone(self.people.phone(person_id)),
-            application=application_row, member=card.to_dict() if card else None,
+            application=application_row, member={**card.to_dict(), "name": mask_name(card.name)} if card else None,
             tickets=ticket_rows,
             sign_ups=[{"activity": title, "status": status, "created_at": at} for title, status, at in sign_ups],
             subscribe_consents=[{"template_id": c.template_id, "status": c.last_status, "updated_at": c.updated_at}
