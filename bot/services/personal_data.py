@@ -187,8 +187,11 @@ class PersonalData:
                 (self.uploads_dir / upload.stored_name).unlink(missing_ok=True)
                 session.delete(upload)
             counts["uploads"] = len(uploads)
+            # Sign-ins are ended, not deleted: a revoked row is what refresh (and durable revocation) refuses.
             counts["sign_ins"] = session.execute(
-                delete(MiniprogramSession).where(MiniprogramSession.person_id.in_(ids))).rowcount
+                update(MiniprogramSession).where(MiniprogramSession.person_id.in_(ids))
+                .values(openid=pseudonym, session_key_encrypted="", revoked_at=func.coalesce(
+                    MiniprogramSession.revoked_at, now), revoked_reason="erased")).rowcount
             if openids:
                 counts["messages"] = session.execute(
                     update(MessageLog).where(MessageLog.openid.in_(openids))

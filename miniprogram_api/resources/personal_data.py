@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import request
 
 from miniprogram_api.auth import current_member
+from miniprogram_api.dispatch import sessions
 from miniprogram_api.schemas.personal_data import EraseRequest
 from miniprogram_api.services import runtime
 
@@ -15,4 +16,6 @@ def held() -> dict:
 
 def erase(body: EraseRequest) -> None:
     """Erase everything held about the member (their own data only: the person comes from the token)."""
-    runtime().personal_data.erase(current_member().person_id, actor="worker:miniprogram", ip=request.remote_addr)
+    member = current_member()
+    runtime().personal_data.erase(member.person_id, actor="worker:miniprogram", ip=request.remote_addr)
+    sessions().logout(member)  # this very token stops working now, not when it expires
