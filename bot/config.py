@@ -171,6 +171,10 @@ SETTINGS: list[Setting] = [
     Setting("console.idle_minutes", "CONSOLE_IDLE_MINUTES", 30, _positive_int),
     Setting("console.max_failed_sign_ins", "CONSOLE_MAX_FAILED_SIGN_INS", 5, _positive_int),
     Setting("console.lockout_minutes", "CONSOLE_LOCKOUT_MINUTES", 15, _positive_int),
+    # Personal data (PIPL): how long things are kept, enforced by the scheduler's privacy.retention job.
+    Setting("retention.message_text_days", "RETENTION_MESSAGE_TEXT_DAYS", 90, _positive_int),
+    Setting("retention.closed_ticket_days", "RETENTION_CLOSED_TICKET_DAYS", 730, _positive_int),
+    Setting("retention.abandoned_form_hours", "RETENTION_ABANDONED_FORM_HOURS", 24, _positive_int),
 ]
 
 

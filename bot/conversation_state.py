@@ -75,6 +75,23 @@ class ConversationStore:
             log.warning("could not save conversation of %s: %s", mask_openid(openid), exc)
             return False
 
+    def forget_idle_forms(self, idle_before: float) -> int:
+        """Retention: drop forms (in progress or put aside) of followers silent since idle_before (epoch seconds)."""
+        forgotten = 0
+        for key in self.store.keys("conversation:"):
+            openid = key[len("conversation:"):]
+            state = self.load(openid)
+            if state.updated_at >= idle_before or not (state.form or state.data or "paused_form" in state.context):
+                continue
+            state.form = state.step = None
+            state.data = {}
+            state.context.pop("paused_form", None)
+            updated_at = state.updated_at
+            self.save(openid, state)
+            forgotten += 1
+            log.info("abandoned form of %s forgotten (idle since %.0f)", mask_openid(openid), updated_at)
+        return forgotten
+
     def clear(self, openid: str) -> None:
         """Forget the follower's state."""
         try:

@@ -147,6 +147,16 @@ class Runtime:
             self.database, self.now, places=self._places.get, membership=self.membership, notifier=self.notifier,
             background=self.background, promoted_template_id=self.config.get("activities.template_id_promoted"))
 
+    @cached_property
+    def personal_data(self):
+        """A worker's personal data as a whole: what is held, erasure from every door, retention (PIPL)."""
+        from bot.services.personal_data import PersonalData, Retention
+
+        return PersonalData(
+            self.database, self.now, people=self.people, membership=self.membership, tickets=self.tickets,
+            activities=self.activities, conversations=self.conversations,
+            uploads_dir=Path(self.config.var_dir) / "uploads", retention=Retention.from_config(self.config))
+
     # The matcher is heavy: tickets ask it for a topic only when a ticket needs one.
     def _topic_of(self, text: str) -> str | None:
         return self.matcher.topic_of(text)

@@ -70,11 +70,15 @@ def mask_name(name: str | None) -> str:
     return name[0] + "*" * (len(name) - 1)
 
 
-_ID_PATTERN = re.compile(r"(?<![0-9])([1-9][0-9]{5})([0-9]{8})([0-9]{3}[0-9Xx])(?![0-9])")
-_PHONE_PATTERN = re.compile(r"(?<![0-9])(1[3-9][0-9])([0-9]{4})([0-9]{4})(?![0-9])")
+_OPENID_IN_QUERY = re.compile(r"(?i)(openid=)[^&\s\"']+")
+# A WeChat openid: "o" and 27 URL-safe base64 characters.
+_OPENID = re.compile(r"(?<![0-9A-Za-z_-])(o[0-9A-Za-z_-]{3})[0-9A-Za-z_-]{20}([0-9A-Za-z_-]{4})(?![0-9A-Za-z_-])")
 
 
 def mask_text(text: str) -> str:
-    """Mask every ID card or mobile number that appears inside free text (logs)."""
-    text = _ID_PATTERN.sub(lambda m: m.group(1) + "********" + m.group(3), text)
-    return _PHONE_PATTERN.sub(lambda m: m.group(1) + "****" + m.group(3), text)
+    """Mask every ID card or mobile number (in any writing) and every openid inside free text (logs)."""
+    from bot.personal_numbers import mask_numbers  # the finders import forms, which import this module
+
+    text = _OPENID_IN_QUERY.sub(lambda m: m.group(1) + mask_openid(m.group(0)[len(m.group(1)):]), text)
+    text = _OPENID.sub(lambda m: m.group(1) + "…" + m.group(2), text)
+    return mask_numbers(text)

@@ -50,6 +50,10 @@ class Store:
     def ping(self) -> bool:
         raise NotImplementedError
 
+    def keys(self, prefix: str) -> list[str]:
+        """Every live key starting with prefix (retention sweeps; not for request paths)."""
+        raise NotImplementedError
+
     def get_json(self, key: str) -> Any:
         """Return the decoded JSON value of key, or None."""
         raw = self.get(key)
@@ -130,6 +134,10 @@ class MemoryStore(Store):
     def ping(self) -> bool:
         return True
 
+    def keys(self, prefix: str) -> list[str]:
+        with self._mutex:
+            return [k for k in list(self._data) if k.startswith(prefix) and self._live(k) is not None]
+
     def flush(self) -> None:
         """Forget everything (tests)."""
         with self._mutex:
@@ -189,6 +197,10 @@ class RedisStore(Store):
     def ping(self) -> bool:
         with self._guard("ping", ""):
             return bool(self.client.ping())
+
+    def keys(self, prefix: str) -> list[str]:
+        with self._guard("scan", prefix):
+            return [key[len(self.prefix):] for key in self.client.scan_iter(self.prefix + prefix + "*", count=500)]
 
     def flush(self) -> None:
         """Delete every key under our prefix (tests)."""

@@ -17,7 +17,7 @@ from bot import forms
 from bot.forms import Form
 from bot.messages import Reply, TextReply
 from bot.turn import Turn
-from handlers import activities, benefits, events, help, human_agent, join_union, legal, membership, tickets
+from handlers import activities, benefits, events, help, human_agent, join_union, legal, membership, privacy, tickets
 
 Handler = Callable[[Turn], Reply]
 
@@ -97,6 +97,7 @@ ACTIONS: dict[str, Handler] = {
     "start_form": start_named_form,
     "resume_form": resume_paused_form,
     "ticket": tickets.show_ticket,
+    "erase_my_data": privacy.erase_my_data,
 }
 
 # Text recognised by its shape before the intent matcher runs (the match is turn.found). A pattern
@@ -108,6 +109,9 @@ TEXT_PATTERNS: list[tuple[re.Pattern, Callable[[Turn], Reply | None]]] = [
                 r"|(忘了|忘记|找不到|不记得).{0,4}(单号|工单号|编号|工单)"), tickets.forgot_number),
     (re.compile(r"^(没用|没有用|没啥用|没帮助|没有帮助|没帮上|不是这个|不是我要问的|不是我问的|答非所问|没解决|没有解决)"),
      legal.follow_up_unhelpful),
+    (re.compile(r"^(请|请帮我|帮我|我要|我想)?(删除|注销|清除|删掉)(我的)?(全部|所有)?(个人)?(信息|资料|数据)[。！!]?$"),
+     privacy.ask_to_erase),
+    (re.compile(r"^(查看|查询|看看)?我的(个人)?(信息|资料|数据)[？?。]?$"), privacy.show_my_data),
     (re.compile(r"^(那|那么|还有)?[^，。,？?]{1,12}呢[？?。！!~～]*$"), benefits.follow_up),
     (activities.FOLLOW_UP_PATTERN, activities.follow_up),  # "第二个", "那排个队吧" right after activities were shown
 ]

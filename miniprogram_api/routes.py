@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from miniprogram_api import openapi
 from miniprogram_api.dispatch import Route
-from miniprogram_api.resources import activities, auth, benefits, consents, legal, me, membership, tickets, uploads
+from miniprogram_api.resources import (activities, auth, benefits, consents, legal, me, membership, personal_data,
+                                       tickets, uploads)
 from miniprogram_api.schemas import activities as activity_schemas
 from miniprogram_api.schemas import auth as auth_schemas
 from miniprogram_api.schemas import benefits as benefit_schemas
@@ -15,6 +16,7 @@ from miniprogram_api.schemas import consents as consent_schemas
 from miniprogram_api.schemas import legal as legal_schemas
 from miniprogram_api.schemas import me as me_schemas
 from miniprogram_api.schemas import membership as membership_schemas
+from miniprogram_api.schemas import personal_data as personal_data_schemas
 from miniprogram_api.schemas import tickets as ticket_schemas
 from miniprogram_api.schemas import uploads as upload_schemas
 from miniprogram_api.schemas.common import PageQuery
@@ -38,6 +40,11 @@ ROUTES: list[Route] = [
 
     # The member
     Route("GET", "/me", me.me, "我的资料和会员状态", "我的", response=me_schemas.Me),
+    Route("GET", "/me/data", personal_data.held, "我的信息：保存的我的全部个人信息（打码）和同意记录", "我的",
+          response=personal_data_schemas.HeldData),
+    Route("POST", "/me/data/erase", personal_data.erase, "删除我的全部个人信息（不可恢复）", "我的",
+          body=personal_data_schemas.EraseRequest,
+          description="删除入会、会员、工单、报名、聊天记录、上传、登录和订阅设置中的个人信息，只保留匿名统计；随后令牌失效。"),
 
     # Membership
     Route("GET", "/membership/form", membership.form, "入会表单需要的内容（说明、个人信息收集说明、城市、行业）", "入会",

@@ -9,8 +9,6 @@ import sys
 from datetime import timedelta
 
 import click
-from sqlalchemy import select
-
 from bot.cli.context import Services, pass_services
 
 DECISION_KEYS = {"a": "approve", "approve": "approve", "r": "reject", "reject": "reject",
@@ -156,19 +154,19 @@ def list_members(services: Services, city, limit) -> None:
 @members.command("delete-data")
 @click.option("--openid", required=True, help="The worker's service-account (or mini-program) openid.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--actor", default="cli", show_default=True, help="Your name, kept in the audit log.")
 @pass_services
-def delete_data(services: Services, openid: str, yes: bool) -> None:
-    """Erase a worker's membership personal data on their request (PIPL)."""
+def delete_data(services: Services, openid: str, yes: bool, actor: str) -> None:
+    """Erase everything held about a worker on their request (PIPL); anonymous figures stay."""
     from bot.security import mask_openid
-    from bot.storage.models import Identity
 
-    runtime = services.runtime
-    with runtime.database.session() as session:
-        person_id = session.scalar(select(Identity.person_id).where(Identity.openid == openid.strip()))
+    service = services.runtime.personal_data
+    person_id = service.person_of(openid)
     if person_id is None:
         raise click.ClickException(f"no worker with openid {mask_openid(openid)}")
     if not yes:
-        click.confirm(f"删除 {mask_openid(openid)} 的入会申请和会员信息中的姓名、手机号、身份证号？此操作不可恢复", abort=True)
-    runtime.membership.delete_personal_data(person_id)
-    click.echo(f"已删除 {mask_openid(openid)} 的入会个人信息（保留匿名统计）。")
-
+        click.confirm(f"删除 {mask_openid(openid)} 的全部个人信息（入会、会员、工单、报名、消息记录、上传、登录、订阅）？"
+                      "此操作不可恢复", abort=True)
+    erasure = service.erase(person_id, actor=f"cli:{actor}")
+    done = "，".join(f"{k} {v}" for k, v in erasure.counts.items() if v)
+    click.echo(f"已删除 {mask_openid(openid)} 的个人信息（保留匿名统计）。{done}")

@@ -13,6 +13,9 @@ import click
 
 from bot.cli.context import Services, pass_services
 
+# Access log without query strings (the openid), every line masked: bot/gunicorn_conf.py.
+GUNICORN_CONFIG = "python:bot.gunicorn_conf"
+
 
 def _local_fake_port(config) -> int | None:
     """The port of our fake WeChat API when the configuration points at it on this machine."""
@@ -48,7 +51,8 @@ def run(services: Services, no_fake: bool) -> None:
     workers = "1" if not config.redis_url else str(max(2, os.cpu_count() or 2))
     children.append(subprocess.Popen([
         python, "-m", "gunicorn", "bot.wsgi:app", "--bind", f"{config.host}:{config.port}",
-        "--workers", workers, "--threads", "8", "--timeout", "30", "--access-logfile", "-"]))
+        "--workers", workers, "--threads", "8", "--timeout", "30", "--access-logfile", "-",
+        "--config", GUNICORN_CONFIG]))
     _print_banner(config, fake_port)
 
     def stop(*_args):
@@ -101,7 +105,7 @@ def serve(services: Services, workers: int) -> None:
     config = services.config
     os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "bot.wsgi:app",
                               "--bind", f"{config.host}:{config.port}", "--workers", str(workers),
-                              "--threads", "4", "--timeout", "30"])
+                              "--threads", "4", "--timeout", "30", "--config", GUNICORN_CONFIG])
 
 
 @click.command("healthcheck")

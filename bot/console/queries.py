@@ -188,7 +188,8 @@ def ticket_facts(runtime, number: str) -> dict | None:
         cities = _cities_of_people(session, {ticket.person_id} if ticket.person_id and not ticket.anonymous else set())
         return {"number": ticket.number, "kind": ticket.kind, "anonymous": ticket.anonymous,
                 "department": ticket.department, "city": ticket_city(ticket, cities),
-                "has_phone": bool(ticket.contact_phone_encrypted)}
+                "has_phone": bool(ticket.contact_phone_encrypted),
+                "has_story_numbers": bool(ticket.text_numbers_encrypted)}
 
 
 def ticket_departments(runtime, staff: Staff) -> list[str]:

@@ -212,6 +212,11 @@ def recheck_tickets_job() -> None:
         log.info("ticket content re-check: %s", counts)
 
 
+def enforce_retention_job() -> None:
+    """Remove message text, closed tickets' personal data and abandoned forms past their retention (PIPL)."""
+    active().runtime.personal_data.enforce_retention()
+
+
 def sync() -> None:
     """Keep one APScheduler job per scheduled campaign, and resume campaigns whose workers stopped."""
     service = active()
@@ -247,6 +252,7 @@ PERIODIC_JOBS = [
     PeriodicJob("push.sync", sync, "interval", {"seconds": "scheduler_poll_seconds"}),
     PeriodicJob("push.activity_reminders", send_reminders_job, "cron", {"hour": "push_reminder_hour", "minute": 0}),
     PeriodicJob("tickets.content_recheck", recheck_tickets_job, "interval", {"minutes": 5}),
+    PeriodicJob("privacy.retention", enforce_retention_job, "interval", {"hours": 1}),
 ]
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from bot.content import ContentFile
 from bot.messages import outside_chat
+from bot.personal_numbers import seal, shown, unseal
 from bot.security import mask_phone
 from bot.services.people import MINIPROGRAM, OFFICIAL
 from bot.services.places import Regions
@@ -232,6 +233,10 @@ class TicketService:
         """The content of one kind (name, department, deadline, questions...)."""
         return (self.settings().get("kinds") or {}).get(kind) or {}
 
+    def consent_version(self, kind: str) -> str:
+        """The version of the notice a worker agrees to before filing this kind (content/tickets.yaml)."""
+        return str(self.kind_settings(kind).get("consent_version") or self.settings().get("consent_version") or "")
+
     def kind_name(self, kind: str) -> str:
         """The Chinese name of a kind, e.g. 维权投诉."""
         return str(self.kind_settings(kind).get("name") or kind)
@@ -288,13 +293,16 @@ class TicketService:
         now = self.clock()
         department = self.department_for(kind, topic, details)
         due = self.due_at(kind, now)
+        stored_text, text_numbers = seal(text, self.cipher)  # numbers in the story: encrypted, never in clear
         for _attempt in range(5):
             try:
                 with self.database.session() as session:
                     number = self._next_number(session, kind, now)
                     ticket = Ticket(
                         number=number, kind=kind, status="open", person_id=person_id, anonymous=anonymous,
-                        channel=channel, topic=topic, department=department, text=text, employer=employer,
+                        channel=channel, topic=topic, department=department, text=stored_text,
+                        text_numbers_encrypted=text_numbers, employer=employer,
+                        consent_at=now, consent_version=self.consent_version(kind),
                         contact_phone_encrypted=self.cipher.encrypt(phone) if phone else None,
                         contact_phone_masked=mask_phone(phone) if phone else None,
                         details=details, attachments=attachments, check_status=check_status,
@@ -558,23 +566,34 @@ class TicketService:
 
     # ---- personal data -------------------------------------------------------------------
 
-    def delete_personal_data(self, person_id: int) -> None:
+    def delete_personal_data(self, person_id: int) -> int:
         """Erase what the person told us in their tickets and unlink them; numbers and dates stay for statistics."""
         now = self.clock()
         with self.database.session() as session:
             tickets = session.scalars(select(Ticket).where(Ticket.person_id == person_id)).all()
             for ticket in tickets:
-                ticket.person_id = None
-                ticket.text = ""
-                ticket.employer = None
-                ticket.contact_phone_encrypted = ticket.contact_phone_masked = None
-                ticket.details, ticket.attachments = {}, []
-                ticket.erased_at = now
-                if ticket.status != "closed":
-                    ticket.status, ticket.closed_at = "closed", now
-                for reply in ticket.replies:
-                    reply.text = ""  # answers quote the worker's situation
+                _erase(ticket, now)
         log.info("ticket personal data erased for person %s (%d tickets)", person_id, len(tickets))
+        return len(tickets)
+
+    def erase_closed_before(self, moment: datetime, limit: int = 500) -> int:
+        """Retention: erase the personal data of tickets closed before moment; return how many."""
+        now = self.clock()
+        with self.database.session() as session:
+            tickets = session.scalars(select(Ticket).where(
+                Ticket.status == "closed", Ticket.closed_at < moment, Ticket.erased_at.is_(None))
+                .order_by(Ticket.id).limit(limit)).all()
+            for ticket in tickets:
+                _erase(ticket, now)
+        return len(tickets)
+
+    def revealed_story(self, number: str) -> str:
+        """The story with its phone and ID numbers in full (the console's audited reveal only)."""
+        with self.database.session() as session:
+            ticket = self._find(session, number)
+            if ticket.erased_at is not None:
+                return ERASED_PLACEHOLDER
+            return unseal(ticket.text, ticket.text_numbers_encrypted, self.cipher)
 
     # ---- helpers -------------------------------------------------------------------------
 
@@ -592,7 +611,7 @@ class TicketService:
         elif ticket.flagged and not for_staff:
             text = FLAGGED_PLACEHOLDER
         else:
-            text = ticket.text
+            text = shown(ticket.text)
         topic_name = (self.topic_label(ticket.topic) or ticket.topic) if ticket.topic else None
         return TicketView(
             number=ticket.number, kind=ticket.kind, kind_name=self.kind_name(ticket.kind),
@@ -608,6 +627,21 @@ class TicketService:
             check_status=ticket.check_status if for_staff else None,
             person_id=(None if ticket.anonymous else ticket.person_id) if for_staff else None,
             assigned_to=ticket.assigned_to if for_staff else None, erased=erased)
+
+
+def _erase(ticket: Ticket, now: datetime) -> None:
+    """Remove what the worker told us and the link to them; number, kind, department and dates stay for statistics."""
+    ticket.person_id = None
+    ticket.text = ""
+    ticket.text_numbers_encrypted = None
+    ticket.employer = None
+    ticket.contact_phone_encrypted = ticket.contact_phone_masked = None
+    ticket.details, ticket.attachments = {}, []
+    ticket.erased_at = now
+    if ticket.status != "closed":
+        ticket.status, ticket.closed_at = "closed", now
+    for reply in ticket.replies:
+        reply.text = ""  # answers quote the worker's situation
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -699,6 +733,8 @@ def check_content(content_dir) -> None:
         if not isinstance(spec.get("questions") or {}, dict):
             problems.append(f"{kind}: questions must map question names to wording")
         problems += _choice_problems(kind, spec, data.get("choice_titles") or {})
+    if not str(data.get("consent_version") or "").strip():
+        problems.append("consent_version is missing (the version of the consent notices, kept with each ticket)")
     for key in ("holidays", "extra_working_days"):
         for value in data.get(key) or []:
             try:

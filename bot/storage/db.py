@@ -17,7 +17,8 @@ class Database:
 
     def __init__(self, url: str, echo: bool = False):
         self.url = url
-        kwargs: dict = {"echo": echo, "future": True, "pool_pre_ping": True}
+        # hide_parameters: an error trace must not carry openids or what a worker wrote (PIPL).
+        kwargs: dict = {"echo": echo, "future": True, "pool_pre_ping": True, "hide_parameters": True}
         if url.startswith("sqlite"):
             path = url.split("///", 1)[-1]
             if path and path != ":memory:":

@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from bot.console import accounts, audit
 from bot.console.accounts import AccountError
-from bot.console.web import console, now, record, requires, runtime, say
+from bot.console.web import console, now, record, requires, runtime, say, staff
 
 PAGE_SIZE = 100
 
@@ -78,4 +78,20 @@ def account_action(username: str, action: str):
         return render_template("console/error.html", message=say("console_not_found")), 404
     record(f"account.{action}", username)
     flash(say(f"console_account_{action}", username=username), "success")
+    return redirect(url_for("console.accounts_page"))
+
+
+@console.route("/people/erase", methods=["POST"])
+@requires("accounts")
+def erase_person():
+    """Erase everything held about a worker on their request (PIPL), through the one PersonalData service; audited."""
+    service = runtime().personal_data
+    person_id = service.person_of(request.form.get("openid", ""))
+    if person_id is None or request.form.get("confirm") != "1":
+        flash(say("console_person_not_found"), "error")
+        return redirect(url_for("console.accounts_page"))
+    me = staff()
+    # The service writes the audit entry (person.erase, with counts) for every door, this one included.
+    service.erase(person_id, actor=me.username, actor_role=me.role, ip=request.remote_addr)
+    flash(say("console_person_erased", person=person_id), "success")
     return redirect(url_for("console.accounts_page"))

@@ -53,13 +53,16 @@ def ticket(number: str):
 @console.route("/tickets/<number>/reveal", methods=["POST"])
 @requires("tickets")
 def reveal_ticket_phone(number: str):
-    """The full contact phone, so staff can call back; written to the audit log."""
+    """The full contact phone and the numbers written in the story, so staff can call back; written to the audit log."""
     facts, refusal = _facts_or_refusal(number)
     if refusal:
         return refusal
     phone = queries.reveal_ticket_phone(runtime(), facts["number"])
-    record("ticket.reveal_phone", facts["number"])
-    return render_template("console/_revealed.html", values=[("联系电话", phone or "—")])
+    values = [("联系电话", phone or "—")]
+    if facts["has_story_numbers"]:
+        values.append(("职工陈述（含完整号码）", runtime().tickets.revealed_story(facts["number"])))
+    record("ticket.reveal_phone", facts["number"], story_numbers=facts["has_story_numbers"] or None)
+    return render_template("console/_revealed.html", values=values)
 
 
 @console.route("/tickets/<number>/answer", methods=["POST"])

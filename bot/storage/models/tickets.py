@@ -29,7 +29,10 @@ class Ticket(Base):
     channel: Mapped[str] = mapped_column(String(16), default="chat", nullable=False)  # chat, miniprogram, staff
     topic: Mapped[str | None] = mapped_column(String(32))
     department: Mapped[str] = mapped_column(String(64), nullable=False)
+    # The story with each phone or ID number masked and marked; the numbers themselves only in
+    # text_numbers_encrypted (bot/personal_numbers.py), for the console's audited reveal.
     text: Mapped[str] = mapped_column(Text, nullable=False)
+    text_numbers_encrypted: Mapped[str | None] = mapped_column(Text)
     employer: Mapped[str | None] = mapped_column(String(200))
     contact_phone_encrypted: Mapped[str | None] = mapped_column(Text)
     contact_phone_masked: Mapped[str | None] = mapped_column(String(16))  # for lists, without decrypting
@@ -45,6 +48,9 @@ class Ticket(Base):
     answered_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     erased_at: Mapped[datetime | None] = mapped_column(DateTime)  # personal data deleted on request
+    # When the worker agreed to the notice of this kind of ticket, and which version of it they read.
+    consent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    consent_version: Mapped[str | None] = mapped_column(String(32))
 
     replies: Mapped[list["TicketReply"]] = relationship(
         back_populates="ticket", order_by="TicketReply.id", cascade="all, delete-orphan", lazy="selectin")
