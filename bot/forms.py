@@ -39,6 +39,7 @@ EDIT_STEP = "_edit"
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 NO_READING = Reading(Act.NOTHING)
 SPANS_KEY = "_spans"
+PERSONAL_SLOTS = frozenset({"name", "phone", "id_number"})
 CHINA_OFFSET = timedelta(hours=8)  # turn.now is naive UTC; "下周日" and "去年十月" are meant in China time
 # Words that only say what a piece of an answer is ("手机13712349876", "名字王芳").
 LABEL_WORDS = re.compile(r"手机号码|手机号|手机|电话号码|电话|联系方式|身份证号码|身份证号|身份证|姓名是|名字是|姓名|名字|我叫|叫我")
@@ -102,7 +103,7 @@ def start(form: Form, turn) -> Reply:
     if form.prefill is not None:
         state.data.update(form.prefill(turn) or {})
     if turn.text:  # "我要维权，乐清的厂欠我们二十几个人三万多": what it already says is not asked again
-        _fill_others(form, None, turn.text, _slots(turn.text, turn), turn)
+        _fill_others(form, None, turn.text, _slots(turn.text, turn), turn, personal=False)
     head = "\n".join(p for p in (form.intro.strip(), form.consent_notice.strip()) if p)
     if form.consent_notice:
         state.step = CONSENT_STEP
@@ -225,7 +226,7 @@ def _answer(form: Form, current: Field, answer: str, turn) -> Reply:
     state.context["wrong_answers"] = 0
     state.data[current.name] = value
     editing = state.context.pop("editing", None)
-    noted = [] if editing else _fill_others(form, current, answer, found, turn)
+    noted = [] if editing else _fill_others(form, current, answer, found, turn, personal=not current.free_text)
     question = _ask_next(form, turn)
     if noted:
         return TextReply(f"{turn.say('form_noted', items='、'.join(noted))}\n{question}")
@@ -271,12 +272,16 @@ def _run_check(current: Field, text: str, turn) -> Any:
         turn.text = asked
 
 
-def _fill_others(form: Form, current: Field, answer: str, found: dict, turn) -> list[str]:
-    """Other questions this message answered too ("手机13712349876，在乐清"): filled, and said back."""
+def _fill_others(form: Form, current: Field | None, answer: str, found: dict, turn, personal: bool = True) -> list[str]:
+    """Other questions this message answered too ("手机13712349876，在乐清"): filled, and said back.
+
+    A story or the opening message never fills a name, phone or ID number: "老板的电话是139…" is
+    someone else's, and personal numbers are collected only when asked for, after consent.
+    """
     data, noted = turn.state.data, []
     for other in _pending_fields(form, data, include_unasked=True):
         value = found.get(other.slot) if other.slot else None
-        if other is current or value in (None, "") or other.free_text:
+        if other is current or value in (None, "") or other.free_text or (not personal and other.slot in PERSONAL_SLOTS):
             continue
         try:
             data[other.name] = _run_check(other, str(value), turn)
