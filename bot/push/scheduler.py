@@ -261,7 +261,8 @@ def _resume_if_stalled(runtime, dispatcher, campaign_id: int) -> None:
             return  # still materialising
         claimable = session.scalar(select(func.count()).select_from(Delivery).where(
             Delivery.campaign_id == campaign_id, Delivery.status == PENDING,
-            (Delivery.lease_until.is_(None)) | (Delivery.lease_until < now)))
+            (Delivery.lease_until.is_(None)) | (Delivery.lease_until < now),
+            (Delivery.retry_at.is_(None)) | (Delivery.retry_at <= now)))
         if campaign.materialized_at is not None and not claimable:
             from bot.push.delivery import finish_if_done
 
