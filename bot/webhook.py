@@ -3,7 +3,9 @@
 WeChat waits 5 seconds for an answer and then retries the same message up to three times.
 Each message is claimed once in the message log (by MsgId, or follower + time + event), so a
 retry is never processed twice and gets the reply of the first delivery. A handler that runs
-past the deadline keeps running; the worker then gets its reply by customer-service message.
+past the deadline keeps running; the worker then gets its reply by customer-service message,
+and if that fails the reply is kept (bot/late_replies.py): retried later, or brought by the
+worker's next message.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from flask import Blueprint, Response, current_app, request
 from wechatpy import replies as wx_replies
 
-from bot import dialogue
+from bot import dialogue, late_replies
 from bot.messages import (DeferredReply, Inbound, NewsReply, NoReply, Outcome, Reply, TextReply,
                           TransferToAgentReply, reply_from_dict)
 from bot.security import mask_openid
@@ -150,6 +152,9 @@ def deliver(runtime, inbound: Inbound) -> Reply:
                 "deferred", started)
         runtime.background.submit(_run_deferred, runtime, row_id, inbound, job)
         return NoReply()
+    reply = late_replies.with_owed(runtime, inbound.openid, outcome.reply)
+    if reply is not outcome.reply:
+        outcome = Outcome(reply, outcome.intent, outcome.topic, outcome.score)
     _finish(runtime, row_id, inbound.openid, outcome, status, started)
     return outcome.reply
 
@@ -188,7 +193,7 @@ def _finish_late(runtime, row_id: int, inbound: Inbound, future, started: float)
     reply = outcome.reply
     if isinstance(reply, DeferredReply):
         reply = _run_job(runtime, inbound, reply.job)
-    sent = send_by_customer_service(runtime, inbound.openid, reply)
+    sent = _send_or_owe(runtime, row_id, inbound.openid, reply)
     _finish(runtime, row_id, inbound.openid, Outcome(reply, outcome.intent, outcome.topic, outcome.score),
             "sent_late" if sent else "late_send_failed", started)
 
@@ -203,13 +208,30 @@ def _run_job(runtime, inbound: Inbound, job) -> Reply:
 
 def _run_deferred(runtime, row_id: int, inbound: Inbound, job) -> None:
     reply = _run_job(runtime, inbound, job)
-    sent = send_by_customer_service(runtime, inbound.openid, reply)
+    sent = _send_or_owe(runtime, row_id, inbound.openid, reply)
     message_log.set_outcome(runtime.database, row_id, "sent_deferred" if sent else "deferred_send_failed")
+
+
+def _send_or_owe(runtime, row_id: int, openid: str, reply: Reply) -> bool:
+    """Send a late reply; when it cannot be sent, keep it for a later try or the worker's next message."""
+    result = deliver_by_customer_service(runtime, openid, reply)
+    if result != "sent":
+        try:
+            late_replies.owe(runtime.database, openid, row_id, reply, runtime.clock(), f"customer service {result}",
+                             resend=result == "failed")
+        except Exception:
+            log.exception("late reply to %s lost: could not keep it", mask_openid(openid))
+    return result == "sent"
 
 
 def send_by_customer_service(runtime, openid: str, reply: Reply) -> bool:
     """Send a reply outside the webhook response (customer-service message API, 48-hour window)."""
-    from bot.wechat.client import WeChatError
+    return deliver_by_customer_service(runtime, openid, reply) == "sent"
+
+
+def deliver_by_customer_service(runtime, openid: str, reply: Reply) -> str:
+    """Send a reply by customer-service message: 'sent', 'failed' or 'unknown' (timed out, may have arrived)."""
+    from bot.wechat.client import WeChatError, WeChatTimeout
 
     try:
         if isinstance(reply, TextReply):
@@ -219,12 +241,15 @@ def send_by_customer_service(runtime, openid: str, reply: Reply) -> bool:
                         for a in reply.articles]
             runtime.wechat.send_custom_message(openid, "news", {"articles": articles[:1]})
         else:
-            return True
+            return "sent"
+    except WeChatTimeout as exc:
+        log.warning("customer-service message to %s timed out (may have arrived): %s", mask_openid(openid), exc)
+        return "unknown"
     except WeChatError as exc:
         log.warning("customer-service message to %s failed: %s", mask_openid(openid), exc)
-        return False
+        return "failed"
     message_log.record_outbound(runtime.database, openid, reply, "sent", runtime.clock())
-    return True
+    return "sent"
 
 
 def _fallback(runtime) -> Reply:

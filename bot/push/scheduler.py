@@ -212,6 +212,16 @@ def recheck_tickets_job() -> None:
         log.info("ticket content re-check: %s", counts)
 
 
+def retry_late_replies_job() -> None:
+    """Send again the late replies whose customer-service message failed (bot/late_replies.py)."""
+    from bot import late_replies
+    from bot.webhook import deliver_by_customer_service
+
+    counts = late_replies.retry_due(active().runtime, deliver_by_customer_service)
+    if any(counts.values()):
+        log.info("late replies tried again: %s", counts)
+
+
 def sync() -> None:
     """Keep one APScheduler job per scheduled campaign, and resume campaigns whose workers stopped."""
     service = active()
@@ -247,6 +257,7 @@ PERIODIC_JOBS = [
     PeriodicJob("push.sync", sync, "interval", {"seconds": "scheduler_poll_seconds"}),
     PeriodicJob("push.activity_reminders", send_reminders_job, "cron", {"hour": "push_reminder_hour", "minute": 0}),
     PeriodicJob("tickets.content_recheck", recheck_tickets_job, "interval", {"minutes": 5}),
+    PeriodicJob("webhook.late_replies", retry_late_replies_job, "interval", {"seconds": 30}),
 ]
 
 

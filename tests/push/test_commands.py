@@ -106,4 +106,4 @@ def test_the_real_command_line_prints_the_id_for_scripts(processes, database):
     show = subprocess.run([sys.executable, "-m", "bot", "campaigns", "show", campaign_id, "--json"],
                           cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60)
     data = json.loads(show.stdout)
-    assert data["state"] == "scheduled" and set(data["counts"]) == {"pending", "sent", "failed", "skipped"}
+    assert data["state"] == "scheduled" and set(data["counts"]) == {"pending", "sent", "failed", "skipped", "unknown"}
