@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import time
 from concurrent.futures import TimeoutError as FutureTimeout
 
@@ -90,15 +91,40 @@ def _refuse_replayed_nonce(runtime, envelope: Envelope, nonce: str, timestamp: s
         log.warning("nonce check skipped, store unavailable: %s", exc)
 
 
+# WeChat's documented sizes (openids are 28 characters, event keys at most 128 bytes, scene
+# strings 64, text messages a few thousand characters). Longer values are cut, with a log line,
+# so that a signed message is answered rather than failing on a column that is too narrow.
+FIELD_LIMITS = {"ToUserName": 64, "MsgId": 64, "MsgType": 16, "Event": 32, "EventKey": 128, "MediaId": 128,
+                "Content": 4000, "Recognition": 4000, "PicUrl": 1024, "Url": 1024, "Title": 256, "Label": 256,
+                "Location_X": 32, "Location_Y": 32, "Latitude": 32, "Longitude": 32, "Status": 64, "MsgID": 64}
+OPENID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _within_limits(fields: dict[str, str]) -> dict[str, str]:
+    cut = {}
+    for name, value in fields.items():
+        limit = FIELD_LIMITS.get(name, 4000)
+        if isinstance(value, str) and len(value) > limit:
+            log.warning("callback field %s cut from %d to %d characters", name, len(value), limit)
+            value = value[:limit]
+        cut[name] = value
+    return cut
+
+
 def to_inbound(fields: dict[str, str]) -> Inbound:
     """Turn the XML fields of a callback into an Inbound; raise Malformed."""
+    fields = _within_limits(fields)
     openid, msg_type = fields.get("FromUserName"), (fields.get("MsgType") or "").lower()
     if not openid or not msg_type:
         raise Malformed("FromUserName or MsgType missing")
+    if not OPENID.fullmatch(openid):
+        raise Malformed("FromUserName is not an openid")
     try:
         create_time = int(fields.get("CreateTime") or 0)
     except ValueError:
         raise Malformed("CreateTime is not a number") from None
+    if not 0 <= create_time < 2**40:
+        raise Malformed("CreateTime out of range")
     common = dict(openid=openid, msg_id=fields.get("MsgId") or "", create_time=create_time, raw=fields)
     if msg_type == "text":
         return Inbound(kind="text", text=fields.get("Content", ""), **common)

@@ -1,6 +1,7 @@
 """Repository of followers and the message log."""
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime
 
@@ -19,7 +20,7 @@ def claim_inbound(database: Database, inbound: Inbound, now: datetime) -> tuple[
     try:
         with database.session() as session:
             row = MessageLog(direction="in", openid=inbound.openid, kind=inbound.kind,
-                             event=inbound.event or None, dedup_key=inbound.dedup_key,
+                             event=(inbound.event or "")[:32] or None, dedup_key=_dedup_key(inbound),
                              text=mask_text(inbound.text)[:2000] or None, outcome="processing", created_at=now)
             session.add(row)
             if inbound.kind != "event":
@@ -28,8 +29,14 @@ def claim_inbound(database: Database, inbound: Inbound, now: datetime) -> tuple[
             return row.id, None
     except IntegrityError:
         with database.session() as session:
-            existing = session.scalar(select(MessageLog).where(MessageLog.dedup_key == inbound.dedup_key))
+            existing = session.scalar(select(MessageLog).where(MessageLog.dedup_key == _dedup_key(inbound)))
             return None, existing
+
+
+def _dedup_key(inbound: Inbound) -> str:
+    # An event's key joins several fields: past the column's size, a digest stands for it.
+    key = inbound.dedup_key
+    return key if len(key) <= 200 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
 def load_inbound(database: Database, row_id: int) -> MessageLog | None:
@@ -86,7 +93,7 @@ def record_subscription(database: Database, openid: str, scene: str | None, now:
         follower.unsubscribed_at = None
         follower.last_message_at = now
         if scene:
-            follower.source_scene = scene
+            follower.source_scene = scene[:64]
         session.flush()
         return follower
 
