@@ -194,11 +194,16 @@ def _process(runtime, inbound: Inbound) -> tuple[Outcome, str]:
 
 
 def _finish(runtime, row_id: int, openid: str, outcome: Outcome, status: str, started: float) -> None:
-    try:
-        message_log.finish_inbound(runtime.database, row_id, openid, outcome, status,
-                                   (time.perf_counter() - started) * 1000, runtime.clock())
-    except Exception:
-        log.exception("could not record the reply to message %s", row_id)
+    # Tried twice: a connection cut under us is replaced by the pool (pre-ping) on the second try.
+    # A row still 'processing' after both is reclaimed by the scheduler (message_log.reclaim_stale).
+    for attempt in (1, 2):
+        try:
+            message_log.finish_inbound(runtime.database, row_id, openid, outcome, status,
+                                       (time.perf_counter() - started) * 1000, runtime.clock())
+            return
+        except Exception:
+            if attempt == 2:
+                log.exception("could not record the reply to message %s", row_id)
 
 
 def _replay(runtime, first) -> Reply:

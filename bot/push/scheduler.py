@@ -222,6 +222,20 @@ def retry_late_replies_job() -> None:
         log.info("late replies tried again: %s", counts)
 
 
+# A message whose handler ended (or passed the deadline and was marked 'late') long before this.
+STALE_PROCESSING = timedelta(minutes=2)
+
+
+def reclaim_stale_messages_job() -> None:
+    """Close message-log rows left 'processing' when a process or its database connection died."""
+    from bot.storage import messages as message_log
+
+    runtime = active().runtime
+    reclaimed = message_log.reclaim_stale(runtime.database, runtime.clock() - STALE_PROCESSING)
+    if reclaimed:
+        log.warning("%d message-log rows left processing were marked abandoned", reclaimed)
+
+
 def sync() -> None:
     """Keep one APScheduler job per scheduled campaign, and resume campaigns whose workers stopped."""
     service = active()
@@ -258,6 +272,7 @@ PERIODIC_JOBS = [
     PeriodicJob("push.activity_reminders", send_reminders_job, "cron", {"hour": "push_reminder_hour", "minute": 0}),
     PeriodicJob("tickets.content_recheck", recheck_tickets_job, "interval", {"minutes": 5}),
     PeriodicJob("webhook.late_replies", retry_late_replies_job, "interval", {"seconds": 30}),
+    PeriodicJob("webhook.reclaim_stale", reclaim_stale_messages_job, "interval", {"minutes": 1}),
 ]
 
 

@@ -68,6 +68,14 @@ def record_outbound(database: Database, openid: str, reply: Reply, outcome: str,
                                text=mask_text(reply.as_text())[:2000], outcome=outcome, created_at=now))
 
 
+def reclaim_stale(database: Database, older_than: datetime) -> int:
+    """Mark inbound rows still 'processing' since before older_than as 'abandoned' (their finish was lost)."""
+    with database.session() as session:
+        return session.execute(update(MessageLog).where(
+            MessageLog.direction == "in", MessageLog.outcome == "processing", MessageLog.created_at < older_than)
+            .values(outcome="abandoned")).rowcount
+
+
 def set_outcome(database: Database, row_id: int, status: str) -> None:
     """Change the outcome of a message-log row."""
     with database.session() as session:
