@@ -94,6 +94,37 @@ def check_rate(subject: str) -> None:
         raise ApiError(429, "rate_limited", "操作太频繁了，请稍后再试。", headers={"Retry-After": str(retry_after)})
 
 
+def _minute(runtime) -> tuple[float, int]:
+    now = runtime.clock().replace(tzinfo=timezone.utc).timestamp()
+    return now, int(now // 60)
+
+
+def _auth_failures_key(runtime) -> str:
+    return f"api:auth-failures:{request.remote_addr or 'unknown'}:{_minute(runtime)[1]}"
+
+
+def check_auth_failures() -> None:
+    """Raise 429 when this address already failed authentication too often this minute (fail open)."""
+    runtime = current_app.extensions["zgzj"]
+    try:
+        failures = int(runtime.store.get(_auth_failures_key(runtime)) or 0)
+    except StoreUnavailable:
+        return
+    if failures >= int(runtime.config.api_auth_failures_per_minute):
+        now, _ = _minute(runtime)
+        raise ApiError(429, "rate_limited", "操作太频繁了，请稍后再试。",
+                       headers={"Retry-After": str(max(1, 60 - int(now % 60)))})
+
+
+def count_auth_failure() -> None:
+    """Count one failed sign-in or refused token for this address."""
+    runtime = current_app.extensions["zgzj"]
+    try:
+        runtime.store.incr(_auth_failures_key(runtime), 1, ttl=61)
+    except StoreUnavailable as exc:
+        log.warning("store unavailable, failed authentication not counted: %s", exc)
+
+
 def _parse_body(route: Route) -> BaseModel:
     raw = request.get_data(cache=True) or b"{}"
     try:
@@ -121,7 +152,13 @@ def make_view(route: Route) -> Callable[..., Any]:
             token = bearer_token()
             if token is None:
                 raise ApiError(401, "token_missing", "请先登录。", headers={"WWW-Authenticate": "Bearer"})
-            g.api_member = sessions().authenticate(token)
+            check_auth_failures()
+            try:
+                g.api_member = sessions().authenticate(token)
+            except ApiError as exc:
+                if exc.status == 401:
+                    count_auth_failure()
+                raise
             check_rate(f"p{g.api_member.person_id}")
         else:
             check_rate(f"ip:{request.remote_addr or 'unknown'}")
@@ -133,7 +170,16 @@ def make_view(route: Route) -> Callable[..., Any]:
             kwargs["query"] = _parse_query(route)
         if route.body is not None:
             kwargs["body"] = _parse_body(route)
-        result = route.view(**kwargs)
+        if route.path.startswith("/auth/"):
+            check_auth_failures()  # login and refresh: a code or refresh token guessed over and over
+            try:
+                result = route.view(**kwargs)
+            except ApiError as exc:
+                if exc.status == 401:
+                    count_auth_failure()
+                raise
+        else:
+            result = route.view(**kwargs)
         if route.raw_media:
             return result
         if route.response is None:
