@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import date, timezone
 from typing import Any, Callable
 
 from flask import current_app, g, jsonify, request
@@ -23,6 +23,8 @@ from miniprogram_api.errors import DEFAULTS, ApiError, field_hints, not_found
 log = logging.getLogger(__name__)
 
 MAX_DATABASE_ID = 2**31 - 1
+# Dates a member can mean; outside them China-time arithmetic would overflow the calendar.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 
@@ -125,7 +127,37 @@ def count_auth_failure() -> None:
         log.warning("store unavailable, failed authentication not counted: %s", exc)
 
 
+def _refuse_unusable(model: BaseModel) -> BaseModel:
+    """Raise 422 for values the schema lets through but nothing can store or compute with."""
+    problems: dict[str, str] = {}
+
+    def visit(value: Any, where: str) -> None:
+        if isinstance(value, str) and "\x00" in value:
+            problems[where] = "不能包含空字符。"  # PostgreSQL cannot store NUL in text
+        elif isinstance(value, date) and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+            problems[where] = f"日期应在 {EARLIEST_YEAR} 年到 {LATEST_YEAR} 年之间。"
+        elif isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                visit(getattr(value, name), f"{where}.{name}" if where else name)
+        elif isinstance(value, (list, tuple)):
+            for index, item in enumerate(value):
+                visit(item, f"{where}.{index}")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                visit(key, where)
+                visit(item, f"{where}.{key}")
+
+    visit(model, "")
+    if problems:
+        raise ApiError(422, "validation_failed", DEFAULTS[422][1], problems)
+    return model
+
+
 def _parse_body(route: Route) -> BaseModel:
+    return _refuse_unusable(_parse_body_model(route))
+
+
+def _parse_body_model(route: Route) -> BaseModel:
     raw = request.get_data(cache=True) or b"{}"
     try:
         return route.body.model_validate_json(raw)
@@ -138,7 +170,7 @@ def _parse_body(route: Route) -> BaseModel:
 
 def _parse_query(route: Route) -> BaseModel:
     try:
-        return route.query.model_validate(request.args.to_dict())
+        return _refuse_unusable(route.query.model_validate(request.args.to_dict()))
     except ValidationError as exc:
         raise ApiError(422, "validation_failed", DEFAULTS[422][1], field_hints(exc)) from None
 
