@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import requests  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from bench.common import PG_URL, ROOT, free_port, python, start, stop  # noqa: E402
+from bench.common import PG_URL, ROOT, free_port, python, stop  # noqa: E402
 from bot.config import DEMO_AES_KEY, DEMO_APP_ID, DEMO_TOKEN  # noqa: E402
 from bot.wechat.simulator import WeChatSimulator  # noqa: E402
 
@@ -77,6 +77,8 @@ class Traffic:
         self.retries = 0
         self.retries_differing = 0
         self.api_requests = 0
+        self.began = time.monotonic()
+        self.error_times: list[float] = []  # seconds into the run
         self.threads = [threading.Thread(target=self._follower, args=(n,), daemon=True) for n in range(clients)]
         self.threads.append(threading.Thread(target=self._member, daemon=True))
 
@@ -97,6 +99,7 @@ class Traffic:
             self.latencies.append(((time.perf_counter() - started) * 1000, what))
             if status >= 500 or status == 0:
                 self.errors[f"HTTP {status}"] += 1
+                self.error_times.append(time.monotonic() - self.began)
             elif status >= 400:
                 self.errors[f"HTTP {status}"] += 1
             if APOLOGY in body:
@@ -160,7 +163,33 @@ class Traffic:
                 self.latencies.append(((time.perf_counter() - started) * 1000, "api"))
                 if status >= 500 or status == 0:
                     self.errors[f"API HTTP {status}"] += 1
+                    self.error_times.append(time.monotonic() - self.began)
             time.sleep(0.2)
+
+
+LOG_DIR = ROOT / "var" / "soak"
+
+
+def start(args: list[str], env: dict, health_url: str | None = None, timeout: float = 60) -> subprocess.Popen:
+    """Start a process logging to var/soak/<name>.log (a pipe nobody reads would block it), wait until healthy."""
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    name = next((a for a in args if a in ("gunicorn", "fake-wechat", "scheduler", "worker")), "process")
+    log_file = open(LOG_DIR / f"{name}.log", "ab")
+    process = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log_file)
+    deadline = time.monotonic() + timeout
+    while health_url and time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{args} exited; see {log_file.name}")
+        try:
+            if requests.get(health_url, timeout=1).status_code < 500:
+                return process
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    if health_url:
+        process.kill()
+        raise RuntimeError(f"{args} did not become healthy; see {log_file.name}")
+    return process
 
 
 def _prepare_database(url: str) -> None:
@@ -240,9 +269,11 @@ def main() -> int:
     traffic = Traffic(web_url, args.clients)
     events: list[str] = []
     try:
-        # Warm up (jieba, the FAQ index), then measure memory from here.
-        WeChatSimulator(DEMO_TOKEN, DEMO_APP_ID, DEMO_AES_KEY, openid="o_soak_warm", url=web_url + "/wechat",
-                        account_id="gh_zgzj").send_text("你好")
+        # Warm up every web worker (jieba, the matcher, the FAQ index), then measure memory from here.
+        warm = WeChatSimulator(DEMO_TOKEN, DEMO_APP_ID, DEMO_AES_KEY, openid="o_soak_warm", url=web_url + "/wechat",
+                               account_id="gh_zgzj")
+        for line in CHAT * 4:
+            warm.send_text(line)
         memory_start = {pid: _rss_mb(pid) for pid in _workers(web.pid)}
         created = subprocess.run([python(), "-m", "bot", "campaigns", "create", "--title", "职工运动会",
                                   "--text", "本周六上午九点，西湖文化广场", "--channel", "template",
@@ -250,8 +281,8 @@ def main() -> int:
                                  env=env, cwd=ROOT, check=True, capture_output=True, text=True)
         campaign_id = created.stdout.strip().splitlines()[-1]
         events.append(f"campaign {campaign_id} created (template, all followers)")
+        traffic.began = began = time.monotonic()
         traffic.start()
-        began = time.monotonic()
         redis_done = cut_done = False
         while time.monotonic() - began < duration:
             elapsed = time.monotonic() - began
@@ -311,7 +342,13 @@ def main() -> int:
     engine.dispose()
     lost_messages = [m for m in traffic.sent if f"msg:{m}" not in logged]
     accepted = Counter(c["json"]["touser"] for c in calls if c.get("errcode") == 0 and c.get("json"))
-    duplicated = sum(1 for n in accepted.values() if n > 1)
+    # A repeat after a crash carries the same client_msg_id: WeChat drops it (the fake does not, so count it apart).
+    keys = {}
+    for c in calls:
+        if c.get("errcode") == 0 and c.get("json"):
+            keys.setdefault(c["json"]["touser"], set()).add(c["json"].get("client_msg_id"))
+    repeats = sum(n - 1 for n in accepted.values() if n > 1)
+    duplicated = sum(1 for touser, n in accepted.items() if n > 1 and (len(keys[touser]) > 1 or None in keys[touser]))
     lost_deliveries = int(recipients or 0) - len(accepted)
     latencies = sorted(traffic.latencies, reverse=True)
     growth = {pid: memory_end.get(pid, 0) - memory_start.get(pid, 0) for pid in memory_start}
@@ -323,13 +360,17 @@ def main() -> int:
     print(f"\nmessages sent                {len(traffic.sent)}  (+{traffic.retries} WeChat retries, "
           f"{traffic.api_requests} API requests)")
     print(f"server errors / refused      {sum(traffic.errors.values())}  {dict(traffic.errors) or ''}")
+    if traffic.error_times:
+        buckets = Counter(int(t // 10) * 10 for t in traffic.error_times)
+        print("  errors by time              " + ", ".join(f"{b}s: {n}" for b, n in sorted(buckets.items())))
     print(f"apologies                    {traffic.apologies}")
     print(f"lost messages (no log row)   {len(lost_messages)}")
     print(f"message-log outcomes         {outcomes}")
     print(f"retries answered differently {traffic.retries_differing} of {traffic.retries}")
     print(f"late replies still owed      {owed}")
     print(f"campaign                     {report.get('state')} {report.get('counts')}")
-    print(f"deliveries lost / duplicated {lost_deliveries} / {duplicated}  (of {recipients} recipients)")
+    print(f"deliveries lost / duplicated {lost_deliveries} / {duplicated}  (of {recipients} recipients; "
+          f"{repeats} repeats after the worker died carried WeChat's client_msg_id, which WeChat drops)")
     print(f"RQ worker restarts           {worker_restarts}")
     print(f"memory of web workers        " + ", ".join(
         f"{memory_start[p]:.0f} -> {memory_end.get(p, 0):.0f} MiB" for p in memory_start)
