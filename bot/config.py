@@ -160,6 +160,7 @@ SETTINGS: list[Setting] = [
     Setting("api.token_ttl_seconds", "API_TOKEN_TTL_SECONDS", 7200, _positive_int),
     Setting("api.refresh_ttl_seconds", "API_REFRESH_TTL_SECONDS", 30 * 86400, _positive_int),
     Setting("api.rate_limit_per_minute", "API_RATE_LIMIT_PER_MINUTE", 120, _positive_int),
+    Setting("api.auth_failures_per_minute", "API_AUTH_FAILURES_PER_MINUTE", 30, _positive_int),
     Setting("api.upload_max_bytes", "API_UPLOAD_MAX_BYTES", 5 * 1024 * 1024, _positive_int),
     # The human agent (转人工): service hours in China time, closed days, the customer-service account.
     Setting("human_agent.hours", "HUMAN_AGENT_HOURS", "周一至周五 09:00-17:30", _service_hours),

@@ -28,7 +28,9 @@ def respond(runtime, message: Inbound) -> Outcome:
     state = runtime.conversations.load(message.openid)
     turn = Turn.begin(runtime, message, state, text="")
     outcome = route(message, turn)
-    runtime.conversations.save(message.openid, turn.state)
+    if not runtime.conversations.save(message.openid, turn.state) and (turn.state.form or outcome.intent == "unknown"):
+        # The store is down: a form's next answer would be forgotten (or already was). Say so plainly.
+        return Outcome(TextReply(runtime.replies.get("form_briefly_unavailable")), intent=outcome.intent)
     return outcome
 
 

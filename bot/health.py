@@ -26,12 +26,13 @@ def check(runtime) -> dict:
         except Exception as exc:  # a health check reports every failure, whatever its kind
             report[name] = {"ok": False, "error": f"{exc.__class__.__name__}: {exc}"[:300]}
     report["store"]["kind"] = type(runtime.store).__name__
-    report["ok"] = all(v["ok"] for v in report.values() if isinstance(v, dict))
+    report["down"] = [name for name, value in report.items() if isinstance(value, dict) and not value["ok"]]
+    report["ok"] = not report["down"]
     return report
 
 
 @blueprint.get("/healthz")
 def healthz():
-    """Report the dependencies; 503 when one is down."""
+    """Report the dependencies; 503 when one is down, naming it in `down`."""
     report = check(current_app.extensions["zgzj"])
     return jsonify(report), (200 if report["ok"] else 503)

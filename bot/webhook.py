@@ -3,20 +3,23 @@
 WeChat waits 5 seconds for an answer and then retries the same message up to three times.
 Each message is claimed once in the message log (by MsgId, or follower + time + event), so a
 retry is never processed twice and gets the reply of the first delivery. A handler that runs
-past the deadline keeps running; the worker then gets its reply by customer-service message.
+past the deadline keeps running; the worker then gets its reply by customer-service message,
+and if that fails the reply is kept (bot/late_replies.py): retried later, or brought by the
+worker's next message.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
+import re
 import time
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from flask import Blueprint, Response, current_app, request
 from wechatpy import replies as wx_replies
 
-from bot import dialogue
+from bot import dialogue, late_replies
 from bot.messages import (DeferredReply, Inbound, NewsReply, NoReply, Outcome, Reply, TextReply,
                           TransferToAgentReply, reply_from_dict)
 from bot.security import mask_openid
@@ -88,15 +91,40 @@ def _refuse_replayed_nonce(runtime, envelope: Envelope, nonce: str, timestamp: s
         log.warning("nonce check skipped, store unavailable: %s", exc)
 
 
+# WeChat's documented sizes (openids are 28 characters, event keys at most 128 bytes, scene
+# strings 64, text messages a few thousand characters). Longer values are cut, with a log line,
+# so that a signed message is answered rather than failing on a column that is too narrow.
+FIELD_LIMITS = {"ToUserName": 64, "MsgId": 64, "MsgType": 16, "Event": 32, "EventKey": 128, "MediaId": 128,
+                "Content": 4000, "Recognition": 4000, "PicUrl": 1024, "Url": 1024, "Title": 256, "Label": 256,
+                "Location_X": 32, "Location_Y": 32, "Latitude": 32, "Longitude": 32, "Status": 64, "MsgID": 64}
+OPENID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _within_limits(fields: dict[str, str]) -> dict[str, str]:
+    cut = {}
+    for name, value in fields.items():
+        limit = FIELD_LIMITS.get(name, 4000)
+        if isinstance(value, str) and len(value) > limit:
+            log.warning("callback field %s cut from %d to %d characters", name, len(value), limit)
+            value = value[:limit]
+        cut[name] = value
+    return cut
+
+
 def to_inbound(fields: dict[str, str]) -> Inbound:
     """Turn the XML fields of a callback into an Inbound; raise Malformed."""
+    fields = _within_limits(fields)
     openid, msg_type = fields.get("FromUserName"), (fields.get("MsgType") or "").lower()
     if not openid or not msg_type:
         raise Malformed("FromUserName or MsgType missing")
+    if not OPENID.fullmatch(openid):
+        raise Malformed("FromUserName is not an openid")
     try:
         create_time = int(fields.get("CreateTime") or 0)
     except ValueError:
         raise Malformed("CreateTime is not a number") from None
+    if not 0 <= create_time < 2**40:
+        raise Malformed("CreateTime out of range")
     common = dict(openid=openid, msg_id=fields.get("MsgId") or "", create_time=create_time, raw=fields)
     if msg_type == "text":
         return Inbound(kind="text", text=fields.get("Content", ""), **common)
@@ -150,6 +178,9 @@ def deliver(runtime, inbound: Inbound) -> Reply:
                 "deferred", started)
         runtime.background.submit(_run_deferred, runtime, row_id, inbound, job)
         return NoReply()
+    reply = late_replies.with_owed(runtime, inbound.openid, outcome.reply)
+    if reply is not outcome.reply:
+        outcome = Outcome(reply, outcome.intent, outcome.topic, outcome.score)
     _finish(runtime, row_id, inbound.openid, outcome, status, started)
     return outcome.reply
 
@@ -163,11 +194,16 @@ def _process(runtime, inbound: Inbound) -> tuple[Outcome, str]:
 
 
 def _finish(runtime, row_id: int, openid: str, outcome: Outcome, status: str, started: float) -> None:
-    try:
-        message_log.finish_inbound(runtime.database, row_id, openid, outcome, status,
-                                   (time.perf_counter() - started) * 1000, runtime.clock())
-    except Exception:
-        log.exception("could not record the reply to message %s", row_id)
+    # Tried twice: a connection cut under us is replaced by the pool (pre-ping) on the second try.
+    # A row still 'processing' after both is reclaimed by the scheduler (message_log.reclaim_stale).
+    for attempt in (1, 2):
+        try:
+            message_log.finish_inbound(runtime.database, row_id, openid, outcome, status,
+                                       (time.perf_counter() - started) * 1000, runtime.clock())
+            return
+        except Exception:
+            if attempt == 2:
+                log.exception("could not record the reply to message %s", row_id)
 
 
 def _replay(runtime, first) -> Reply:
@@ -188,7 +224,7 @@ def _finish_late(runtime, row_id: int, inbound: Inbound, future, started: float)
     reply = outcome.reply
     if isinstance(reply, DeferredReply):
         reply = _run_job(runtime, inbound, reply.job)
-    sent = send_by_customer_service(runtime, inbound.openid, reply)
+    sent = _send_or_owe(runtime, row_id, inbound.openid, reply)
     _finish(runtime, row_id, inbound.openid, Outcome(reply, outcome.intent, outcome.topic, outcome.score),
             "sent_late" if sent else "late_send_failed", started)
 
@@ -203,13 +239,30 @@ def _run_job(runtime, inbound: Inbound, job) -> Reply:
 
 def _run_deferred(runtime, row_id: int, inbound: Inbound, job) -> None:
     reply = _run_job(runtime, inbound, job)
-    sent = send_by_customer_service(runtime, inbound.openid, reply)
+    sent = _send_or_owe(runtime, row_id, inbound.openid, reply)
     message_log.set_outcome(runtime.database, row_id, "sent_deferred" if sent else "deferred_send_failed")
+
+
+def _send_or_owe(runtime, row_id: int, openid: str, reply: Reply) -> bool:
+    """Send a late reply; when it cannot be sent, keep it for a later try or the worker's next message."""
+    result = deliver_by_customer_service(runtime, openid, reply)
+    if result != "sent":
+        try:
+            late_replies.owe(runtime.database, openid, row_id, reply, runtime.clock(), f"customer service {result}",
+                             resend=result == "failed")
+        except Exception:
+            log.exception("late reply to %s lost: could not keep it", mask_openid(openid))
+    return result == "sent"
 
 
 def send_by_customer_service(runtime, openid: str, reply: Reply) -> bool:
     """Send a reply outside the webhook response (customer-service message API, 48-hour window)."""
-    from bot.wechat.client import WeChatError
+    return deliver_by_customer_service(runtime, openid, reply) == "sent"
+
+
+def deliver_by_customer_service(runtime, openid: str, reply: Reply) -> str:
+    """Send a reply by customer-service message: 'sent', 'failed' or 'unknown' (timed out, may have arrived)."""
+    from bot.wechat.client import WeChatError, WeChatTimeout
 
     try:
         if isinstance(reply, TextReply):
@@ -219,12 +272,15 @@ def send_by_customer_service(runtime, openid: str, reply: Reply) -> bool:
                         for a in reply.articles]
             runtime.wechat.send_custom_message(openid, "news", {"articles": articles[:1]})
         else:
-            return True
+            return "sent"
+    except WeChatTimeout as exc:
+        log.warning("customer-service message to %s timed out (may have arrived): %s", mask_openid(openid), exc)
+        return "unknown"
     except WeChatError as exc:
         log.warning("customer-service message to %s failed: %s", mask_openid(openid), exc)
-        return False
+        return "failed"
     message_log.record_outbound(runtime.database, openid, reply, "sent", runtime.clock())
-    return True
+    return "sent"
 
 
 def _fallback(runtime) -> Reply:

@@ -16,5 +16,12 @@ def init_app(app) -> None:
     for route in ROUTES:
         blueprint.add_url_rule(route.path, endpoint=route.endpoint, view_func=make_view(route), methods=[route.method])
     errors.init_app(app, blueprint)
+
+    @blueprint.after_request
+    def no_sniffing(response):
+        """Browsers must take every answer (JSON, images) as the type it says it is."""
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
     app.register_blueprint(blueprint)
     app.extensions["zgzj_api"] = {}

@@ -7,8 +7,11 @@
 - The refresh token is 32 random bytes; only its SHA-256 is stored. Each refresh replaces it
   (rotation); presenting a replaced one again (later than a few seconds, which is a duplicate
   request) means it was copied, and ends that sign-in.
-- Logging out, or a merge that moves the sign-in to another person, sets a per-sign-in floor in
-  the store: access tokens issued before it are refused, so the mini-program refreshes.
+- Logging out, or a merge that moves the sign-in to another person, is written to the sign-in's
+  row in the database (revoked_at, tokens_valid_after_ms) before anything else: access tokens
+  of a revoked sign-in, or issued before the floor, are refused. Redis only caches that row's
+  verdict (a revocation until the tokens expire, "still signed in" for SESSION_CACHE_SECONDS),
+  so a Redis outage falls back to the database and a Redis restart cannot revive a token.
 - People are found through PeopleService: the unionid links the mini-program openid to the
   service-account openid; a verified phone number (getPhoneNumber code) links them too.
 """
@@ -37,6 +40,9 @@ FLOOR_KEY = "api:session-floor:{sid}"
 REVOKED = "revoked"
 # A replaced refresh token presented again this soon after the refresh is a duplicate request, not a copy.
 REUSE_GRACE = timedelta(seconds=10)
+# How long the cache may answer "still signed in" without asking the database. A logout whose
+# cache update failed (Redis down) is seen by every process within this time at the latest.
+SESSION_CACHE_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -100,22 +106,49 @@ class MemberSessions:
             raise ApiError(401, "token_invalid", "登录信息无效，请重新登录。") from None
         if _epoch(self.runtime.clock()) >= float(expires):
             raise ApiError(401, "token_expired", "登录已过期，请重新登录。")
-        try:
-            floor = self.runtime.store.get(FLOOR_KEY.format(sid=sid))
-        except StoreUnavailable as exc:  # revocation cannot be checked: the token's expiry still bounds it
-            log.warning("store unavailable, access token revocation not checked: %s", exc)
-            floor = None
+        floor = self._sign_in_state(sid)
         if floor == REVOKED:
             raise ApiError(401, "token_revoked", "您已退出登录，请重新登录。")
-        if floor is not None and float(issued) < float(floor):
+        if float(issued) < float(floor):
             raise ApiError(401, "token_expired", "登录已过期，请重新登录。")
         return Member(person_id, sid)
 
+    def _sign_in_state(self, sid: str) -> str:
+        """'revoked', or the floor (epoch ms) of the sign-in's access tokens: from the cache, else the database."""
+        key = FLOOR_KEY.format(sid=sid)
+        store_up = True
+        try:
+            cached = self.runtime.store.get(key)
+        except StoreUnavailable as exc:
+            log.warning("store unavailable, sign-in %s checked in the database: %s", sid, exc)
+            cached, store_up = None, False
+        if cached is not None:
+            return cached
+        with self.runtime.database.session() as session:
+            row = session.execute(select(MiniprogramSession.revoked_at, MiniprogramSession.tokens_valid_after_ms)
+                                  .where(MiniprogramSession.public_id == sid)).first()
+        if row is None or row.revoked_at is not None:
+            state = REVOKED  # a sign-in that no longer exists (erased, merged away) is revoked too
+        else:
+            state = str(row.tokens_valid_after_ms or 0)
+        if store_up:
+            ttl = self.config.api_token_ttl_seconds + 60 if state == REVOKED else SESSION_CACHE_SECONDS
+            try:
+                self.runtime.store.set(key, state, ttl=ttl)
+            except StoreUnavailable:
+                pass  # the database answered; the next request asks it again
+        return state
+
     def _set_floor(self, sid: str, value: str) -> None:
+        # The database row is already changed (durable); this only refreshes the cache.
         try:
             self.runtime.store.set(FLOOR_KEY.format(sid=sid), value, ttl=self.config.api_token_ttl_seconds + 60)
         except StoreUnavailable as exc:
-            log.warning("store unavailable, access tokens of sign-in %s stay valid until they expire: %s", sid, exc)
+            log.warning("store unavailable, sign-in %s cache not updated (the database holds it): %s", sid, exc)
+            try:
+                self.runtime.store.delete(FLOOR_KEY.format(sid=sid))
+            except StoreUnavailable:
+                pass
 
     # ---- login, refresh, logout -----------------------------------------------------------
     def login(self, code: str) -> TokenPair:
@@ -210,11 +243,13 @@ class MemberSessions:
             return None
         # This sign-in's person was merged into an older one: move the sign-in, cut its old tokens.
         refresh_token = secrets.token_urlsafe(32)
+        floor = round(_epoch(self.runtime.clock()) * 1000)
         with self.runtime.database.session() as session:
             session.execute(update(MiniprogramSession)
                             .where(MiniprogramSession.public_id == member.sid)
-                            .values(person_id=survivor, refresh_hash=_hash(refresh_token), previous_refresh_hash=None))
-        self._set_floor(member.sid, str(round(_epoch(self.runtime.clock()) * 1000)))
+                            .values(person_id=survivor, refresh_hash=_hash(refresh_token), previous_refresh_hash=None,
+                                    tokens_valid_after_ms=floor))
+        self._set_floor(member.sid, str(floor))
         return self._pair(survivor, member.sid, refresh_token)
 
 

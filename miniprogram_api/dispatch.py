@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import date, timezone
 from typing import Any, Callable
 
 from flask import current_app, g, jsonify, request
@@ -23,6 +23,8 @@ from miniprogram_api.errors import DEFAULTS, ApiError, field_hints, not_found
 log = logging.getLogger(__name__)
 
 MAX_DATABASE_ID = 2**31 - 1
+# Dates a member can mean; outside them China-time arithmetic would overflow the calendar.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 
@@ -94,7 +96,68 @@ def check_rate(subject: str) -> None:
         raise ApiError(429, "rate_limited", "操作太频繁了，请稍后再试。", headers={"Retry-After": str(retry_after)})
 
 
+def _minute(runtime) -> tuple[float, int]:
+    now = runtime.clock().replace(tzinfo=timezone.utc).timestamp()
+    return now, int(now // 60)
+
+
+def _auth_failures_key(runtime) -> str:
+    return f"api:auth-failures:{request.remote_addr or 'unknown'}:{_minute(runtime)[1]}"
+
+
+def check_auth_failures() -> None:
+    """Raise 429 when this address already failed authentication too often this minute (fail open)."""
+    runtime = current_app.extensions["zgzj"]
+    try:
+        failures = int(runtime.store.get(_auth_failures_key(runtime)) or 0)
+    except StoreUnavailable:
+        return
+    if failures >= int(runtime.config.api_auth_failures_per_minute):
+        now, _ = _minute(runtime)
+        raise ApiError(429, "rate_limited", "操作太频繁了，请稍后再试。",
+                       headers={"Retry-After": str(max(1, 60 - int(now % 60)))})
+
+
+def count_auth_failure() -> None:
+    """Count one failed sign-in or refused token for this address."""
+    runtime = current_app.extensions["zgzj"]
+    try:
+        runtime.store.incr(_auth_failures_key(runtime), 1, ttl=61)
+    except StoreUnavailable as exc:
+        log.warning("store unavailable, failed authentication not counted: %s", exc)
+
+
+def _refuse_unusable(model: BaseModel) -> BaseModel:
+    """Raise 422 for values the schema lets through but nothing can store or compute with."""
+    problems: dict[str, str] = {}
+
+    def visit(value: Any, where: str) -> None:
+        if isinstance(value, str) and "\x00" in value:
+            problems[where] = "不能包含空字符。"  # PostgreSQL cannot store NUL in text
+        elif isinstance(value, date) and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+            problems[where] = f"日期应在 {EARLIEST_YEAR} 年到 {LATEST_YEAR} 年之间。"
+        elif isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                visit(getattr(value, name), f"{where}.{name}" if where else name)
+        elif isinstance(value, (list, tuple)):
+            for index, item in enumerate(value):
+                visit(item, f"{where}.{index}")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                visit(key, where)
+                visit(item, f"{where}.{key}")
+
+    visit(model, "")
+    if problems:
+        raise ApiError(422, "validation_failed", DEFAULTS[422][1], problems)
+    return model
+
+
 def _parse_body(route: Route) -> BaseModel:
+    return _refuse_unusable(_parse_body_model(route))
+
+
+def _parse_body_model(route: Route) -> BaseModel:
     raw = request.get_data(cache=True) or b"{}"
     try:
         return route.body.model_validate_json(raw)
@@ -107,7 +170,7 @@ def _parse_body(route: Route) -> BaseModel:
 
 def _parse_query(route: Route) -> BaseModel:
     try:
-        return route.query.model_validate(request.args.to_dict())
+        return _refuse_unusable(route.query.model_validate(request.args.to_dict()))
     except ValidationError as exc:
         raise ApiError(422, "validation_failed", DEFAULTS[422][1], field_hints(exc)) from None
 
@@ -121,7 +184,13 @@ def make_view(route: Route) -> Callable[..., Any]:
             token = bearer_token()
             if token is None:
                 raise ApiError(401, "token_missing", "请先登录。", headers={"WWW-Authenticate": "Bearer"})
-            g.api_member = sessions().authenticate(token)
+            check_auth_failures()
+            try:
+                g.api_member = sessions().authenticate(token)
+            except ApiError as exc:
+                if exc.status == 401:
+                    count_auth_failure()
+                raise
             check_rate(f"p{g.api_member.person_id}")
         else:
             check_rate(f"ip:{request.remote_addr or 'unknown'}")
@@ -133,7 +202,16 @@ def make_view(route: Route) -> Callable[..., Any]:
             kwargs["query"] = _parse_query(route)
         if route.body is not None:
             kwargs["body"] = _parse_body(route)
-        result = route.view(**kwargs)
+        if route.path.startswith("/auth/"):
+            check_auth_failures()  # login and refresh: a code or refresh token guessed over and over
+            try:
+                result = route.view(**kwargs)
+            except ApiError as exc:
+                if exc.status == 401:
+                    count_auth_failure()
+                raise
+        else:
+            result = route.view(**kwargs)
         if route.raw_media:
             return result
         if route.response is None:

@@ -63,7 +63,8 @@ def _print_report(data: dict) -> None:
     click.echo(f"推送 {data['id']}「{data['title']}」 {data['state_text']}")
     click.echo(f"  渠道 {data['channel']}  受众 {data['audience']}（{data['audience_size']} 人）")
     click.echo(f"  发送时间 {data['send_at'] or '-'}{'  周期 ' + data['cron'] if data['cron'] else ''}")
-    click.echo(f"  待发 {counts['pending']}  已发 {counts['sent']}  失败 {counts['failed']}  跳过 {counts['skipped']}")
+    click.echo(f"  待发 {counts['pending']}  已发 {counts['sent']}  失败 {counts['failed']}  跳过 {counts['skipped']}"
+               f"  超时未知 {counts['unknown']}")
     for failure in data["failures"]:
         code = f"错误码 {failure['errcode']} " if failure.get("errcode") is not None else ""
         click.echo(f"    {failure['count']} 人：{code}{failure['description']}")
@@ -142,6 +143,23 @@ def pause(services: Services, campaign_id: int) -> None:
 def resume(services: Services, campaign_id: int) -> None:
     """继续已暂停的推送。"""
     _change(services, campaign_id, "resume")
+
+
+@campaigns.command("retry")
+@click.argument("campaign_id", type=int)
+@click.option("--reason", "reasons", multiple=True, required=True,
+              help="按失败原因重发，例如 gave_up；timeout_unknown（超时、可能已送达）需明确指定")
+@pass_services
+def retry(services: Services, campaign_id: int, reasons: tuple[str, ...]) -> None:
+    """Send again the deliveries that failed for the given reasons."""
+    module = _campaigns()
+    runtime = services.runtime
+    dispatcher = None if runtime.config.redis_url else _Foreground()
+    try:
+        campaign = module.retry(runtime, campaign_id, tuple(reasons), dispatcher)
+    except module.CampaignError as exc:
+        raise _fail(exc) from None
+    click.echo(f"推送 {campaign.id}：{module.STATES.get(campaign.state, campaign.state)}")
 
 
 @campaigns.command("preview")

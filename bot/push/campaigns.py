@@ -16,8 +16,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.push import audience as audiences
-from bot.push.delivery import (DUPLICATE_CLIENTMSGID, FAILED, PENDING, REASONS, SENT, SERVICE_WINDOW, SKIPPED,
-                               Claimed, Sender, counts, mass_clientmsgid, materialize, message_text,
+from bot.push.delivery import (DUPLICATE_CLIENTMSGID, FAILED, PENDING, REASONS, RETRYABLE_REASONS, SENT,
+                               SERVICE_WINDOW, SKIPPED, STATUSES, UNKNOWN, Claimed, Sender, counts, mass_clientmsgid, materialize, message_text,
                                subscribe_message, template_message)
 from bot.storage.models import Campaign, Delivery, Follower, SubscribeConsent
 from bot.wechat.client import TRANSIENT_ERRORS, WeChatError
@@ -216,7 +216,7 @@ def _is_fanned_out_by_wechat(campaign: Campaign) -> bool:
 
 
 def report(runtime, campaign_id: int) -> dict:
-    """State, counts (pending, sent, failed, skipped) and why the others did not receive it."""
+    """State, counts (pending, sent, failed, skipped, unknown) and why the others did not (yet) receive it."""
     campaign = get(runtime, campaign_id)
     runs = []
     if campaign.cron:
@@ -228,16 +228,16 @@ def report(runtime, campaign_id: int) -> dict:
         if campaign.state == "done":
             sent = campaign.report_sent if campaign.report_sent is not None else size
             failed = campaign.report_failed or 0
-            numbers = {PENDING: 0, SENT: sent, FAILED: failed, SKIPPED: 0}
+            numbers = {**dict.fromkeys(STATUSES, 0), SENT: sent, FAILED: failed}
         elif campaign.state == "failed":
-            numbers = {PENDING: 0, SENT: 0, FAILED: size, SKIPPED: 0}
+            numbers = {**dict.fromkeys(STATUSES, 0), FAILED: size}
         else:
-            numbers = {PENDING: size if campaign.state != "cancelled" else 0, SENT: 0, FAILED: 0, SKIPPED: 0}
+            numbers = {**dict.fromkeys(STATUSES, 0), PENDING: size if campaign.state != "cancelled" else 0}
         failures = [{"errcode": None, "reason": "wechat_report", "count": numbers[FAILED],
                      "description": campaign.error or "微信群发报告中的失败人数"}] if numbers[FAILED] else []
     else:
         ids = runs or [campaign.id]
-        numbers = {PENDING: 0, SENT: 0, FAILED: 0, SKIPPED: 0}
+        numbers = dict.fromkeys(STATUSES, 0)
         for one in ids:
             for key, value in counts(runtime.database, one).items():
                 numbers[key] += value
@@ -258,7 +258,8 @@ def _failures(runtime, campaign_ids: list[int]) -> list[dict]:
     with runtime.database.session() as session:
         rows = session.execute(
             select(Delivery.status, Delivery.errcode, Delivery.reason, func.count())
-            .where(Delivery.campaign_id.in_(campaign_ids), Delivery.status.in_((FAILED, SKIPPED)))
+            .where(Delivery.campaign_id.in_(campaign_ids),
+                   Delivery.status.in_((FAILED, SKIPPED, UNKNOWN)) | (Delivery.reason == "retrying"))
             .group_by(Delivery.status, Delivery.errcode, Delivery.reason)
             .order_by(func.count().desc())).all()
     return [{"status": status, "errcode": errcode, "reason": reason, "count": int(number),
@@ -374,8 +375,10 @@ def pause(runtime, campaign_id: int) -> Campaign:
 
 
 def resume(runtime, campaign_id: int, dispatcher=None) -> Campaign:
-    """Resume a paused campaign: sending again, or waiting for its time (at once if that passed)."""
+    """Resume a paused campaign, or send again what WeChat could not take (busy, quota, unreachable)."""
     campaign = get(runtime, campaign_id)
+    if campaign.state in ("done", "sending") and retryable(runtime, campaign_id, RETRYABLE_REASONS):
+        return retry(runtime, campaign_id, RETRYABLE_REASONS, dispatcher)
     if campaign.state != "paused":
         raise CampaignError(f"推送 {campaign_id} 当前{STATES.get(campaign.state, campaign.state)}，无需继续")
     back = campaign.paused_from or "scheduled"
@@ -385,6 +388,35 @@ def resume(runtime, campaign_id: int, dispatcher=None) -> Campaign:
         launch(runtime, campaign_id, dispatcher)
     elif not campaign.cron and campaign.send_at and campaign.send_at <= runtime.clock():
         start(runtime, campaign_id, dispatcher)  # its time passed while paused
+    return get(runtime, campaign_id)
+
+
+def retryable(runtime, campaign_id: int, reasons: tuple[str, ...]) -> int:
+    """How many deliveries of a campaign failed (or wait) for one of these reasons."""
+    with runtime.database.session() as session:
+        return int(session.scalar(select(func.count()).select_from(Delivery).where(
+            Delivery.campaign_id == campaign_id, Delivery.reason.in_(reasons),
+            Delivery.status.in_((FAILED, UNKNOWN, PENDING)))) or 0)
+
+
+def retry(runtime, campaign_id: int, reasons: tuple[str, ...], dispatcher=None) -> Campaign:
+    """Send again, now, the deliveries that failed for these reasons (e.g. gave_up; timeout_unknown by choice)."""
+    campaign = get(runtime, campaign_id)
+    if _is_fanned_out_by_wechat(campaign) or campaign.state not in ("done", "sending"):
+        raise CampaignError(f"推送 {campaign_id} 当前{STATES.get(campaign.state, campaign.state)}，不能按原因重发")
+    unknown = [r for r in reasons if r not in REASONS]
+    if unknown:
+        raise CampaignError(f"没有这种失败原因：{', '.join(unknown)}（可选：{', '.join(sorted(REASONS))}）")
+    with runtime.database.session() as session:
+        moved = session.execute(update(Delivery).where(
+            Delivery.campaign_id == campaign_id, Delivery.reason.in_(reasons),
+            Delivery.status.in_((FAILED, UNKNOWN, PENDING)))
+            .values(status=PENDING, retry_at=None, attempts=0, lease_owner=None, lease_until=None)).rowcount
+    if not moved:
+        raise CampaignError(f"推送 {campaign_id} 没有因为这些原因未送达的消息")
+    log.info("campaign %s: %d deliveries sent again (%s)", campaign_id, moved, ", ".join(reasons))
+    _transition(runtime, campaign_id, ("done",), state="sending", finished_at=None)
+    launch(runtime, campaign_id, dispatcher)
     return get(runtime, campaign_id)
 
 

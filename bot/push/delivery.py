@@ -8,6 +8,12 @@ leaves its rows pending; once the lease expires any worker claims them again. Ea
 sends concurrently from a thread pool under the shared rate limit and records results in
 small groups, so a crash repeats at most the sends in flight; those carry WeChat's
 idempotency key (client_msg_id, clientmsgid) so WeChat itself drops the repeat.
+
+WeChat-side failures (system busy, quota, unreachable) are retried a few times at once, then
+the delivery stays pending with a `retry_at` that backs off over hours (RETRY_AFTER): a long
+WeChat outage delays a campaign, it does not fail it. A customer-service or subscribe message
+whose call timed out may have been delivered and WeChat offers no idempotency key for them:
+it is recorded as `unknown`, shown in the report, and never sent again on its own.
 """
 from __future__ import annotations
 
@@ -35,11 +41,19 @@ from bot.push.audience import STREAM_CHUNK, Audience, followers_query, openids, 
 from bot.push.ratelimit import bucket_for
 from bot.storage.models import Campaign, Delivery, Follower, SubscribeConsent
 from bot.wechat.client import (TRANSIENT_ERRORS, AccessTokenInvalid, FollowerUnsubscribed, NoSubscribeConsent,
-                               OutsideServiceWindow, WeChatError)
+                               OutsideServiceWindow, WeChatError, WeChatTimeout)
 
 log = logging.getLogger(__name__)
 
-PENDING, SENT, FAILED, SKIPPED = "pending", "sent", "failed", "skipped"
+PENDING, SENT, FAILED, SKIPPED, UNKNOWN = "pending", "sent", "failed", "skipped", "unknown"
+STATUSES = (PENDING, SENT, FAILED, SKIPPED, UNKNOWN)
+# Waits before each later try of a delivery WeChat could not take (about seven hours in all);
+# past the last one the delivery fails as "gave_up" and `campaigns retry --reason gave_up` can send it again.
+RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(minutes=30),
+               timedelta(hours=1), timedelta(hours=2), timedelta(hours=3))
+# Channels where WeChat drops a repeat of the same message (client_msg_id, clientmsgid): a timeout may be retried.
+IDEMPOTENT_CHANNELS = ("template", "mass")
+RETRYABLE_REASONS = ("gave_up", "retrying")  # what `campaigns resume` sends again; never timeout_unknown
 SERVICE_WINDOW = timedelta(hours=48)
 DUPLICATE_CLIENTMSGID = 45065  # WeChat refused a repeat of a mass send: the first one went out
 MASS_OPENIDS_MAX = 10000  # WeChat's limit of openids per mass/send call
@@ -50,6 +64,8 @@ REASONS = {
     "no_consent": "未同意接收订阅消息",
     "unsubscribed": "已取消关注",
     "gave_up": "多次重试仍失败",
+    "retrying": "微信暂时无法发送，稍后自动重试",
+    "timeout_unknown": "微信超时未答复，可能已送达，未自动重发",
     "wechat_error": "微信返回错误",
     "campaign_cancelled": "推送已取消",
     "user_block": "用户拒收（微信送达报告）",
@@ -129,7 +145,8 @@ def claim(database, campaign_id: int, owner: str, limit: int, lease_seconds: flo
     sending = select(campaigns.c.id).where(campaigns.c.id == campaign_id, campaigns.c.state == "sending").exists()
     claimable = (select(table.c.id)
                  .where(table.c.campaign_id == campaign_id, table.c.status == PENDING,
-                        or_(table.c.lease_until.is_(None), table.c.lease_until < now), sending)
+                        or_(table.c.lease_until.is_(None), table.c.lease_until < now),
+                        or_(table.c.retry_at.is_(None), table.c.retry_at <= now), sending)
                  .order_by(table.c.id).limit(limit))
     if not database.is_sqlite:
         claimable = claimable.with_for_update(skip_locked=True)
@@ -173,6 +190,7 @@ class Outcome:
     reason: str | None = None
     msg_id: str | None = None
     consent_used: bool = False
+    retry_at: datetime | None = None
 
 
 def message_text(campaign: Campaign) -> str:
@@ -257,7 +275,11 @@ class Sender:
         if channel == "subscribe" and item.openid not in self.consented:
             return Outcome(item.id, item.openid, SKIPPED, reason="no_consent")
         try:
-            answer = self._with_retries(lambda: self._call(item.openid))
+            answer = self._with_retries(lambda: self._call(item.openid), idempotent=channel in IDEMPOTENT_CHANNELS)
+        except WeChatTimeout as exc:
+            if channel not in IDEMPOTENT_CHANNELS:
+                return Outcome(item.id, item.openid, UNKNOWN, exc.errcode, "timeout_unknown")
+            return self._later(item, exc)
         except FollowerUnsubscribed as exc:
             return Outcome(item.id, item.openid, FAILED, exc.errcode, "unsubscribed")
         except NoSubscribeConsent as exc:
@@ -265,20 +287,30 @@ class Sender:
         except OutsideServiceWindow as exc:
             return Outcome(item.id, item.openid, SKIPPED, exc.errcode, "outside_48h")
         except TRANSIENT_ERRORS + (AccessTokenInvalid,) as exc:
-            return Outcome(item.id, item.openid, FAILED, exc.errcode, "gave_up")
+            return self._later(item, exc)
         except WeChatError as exc:
             return Outcome(item.id, item.openid, FAILED, exc.errcode, "wechat_error")
         msg_id = answer.get("msgid") or answer.get("msg_id")
         return Outcome(item.id, item.openid, SENT, msg_id=str(msg_id) if msg_id else None,
                        consent_used=channel == "subscribe")
 
+    def _later(self, item: Claimed, exc: WeChatError) -> Outcome:
+        """Keep the delivery pending for a later try (backing off over hours), or give up after the last."""
+        if item.attempts > len(RETRY_AFTER):
+            return Outcome(item.id, item.openid, FAILED, exc.errcode, "gave_up")
+        retry_at = self.runtime.clock() + RETRY_AFTER[item.attempts - 1] * random.uniform(1.0, 1.2)
+        return Outcome(item.id, item.openid, PENDING, exc.errcode, "retrying", retry_at=retry_at)
+
     def _no_consent(self, item: Claimed, exc: WeChatError) -> Outcome:
         # WeChat says the follower did not consent: fall back to a customer-service message
         # when they wrote within 48 hours, otherwise skip them.
         if item.openid in self.in_window:
             try:
-                self._with_retries(lambda: self.wechat.send_text(item.openid, message_text(self.campaign)))
+                self._with_retries(lambda: self.wechat.send_text(item.openid, message_text(self.campaign)),
+                                   idempotent=False)
                 return Outcome(item.id, item.openid, SENT, exc.errcode, "fallback_customer")
+            except WeChatTimeout as timeout:
+                return Outcome(item.id, item.openid, UNKNOWN, timeout.errcode, "timeout_unknown")
             except WeChatError as fallback_error:
                 return Outcome(item.id, item.openid, SKIPPED, fallback_error.errcode, "no_consent")
         return Outcome(item.id, item.openid, SKIPPED, exc.errcode, "no_consent")
@@ -316,19 +348,20 @@ class Sender:
             msg_id, reason = str(answer.get("msg_id") or ""), None
         except WeChatError as exc:
             if exc.errcode != DUPLICATE_CLIENTMSGID:
-                reason = "gave_up" if isinstance(exc, TRANSIENT_ERRORS) else "wechat_error"
-                return [Outcome(c.id, c.openid, FAILED, exc.errcode, reason) for c in batch]
+                if isinstance(exc, TRANSIENT_ERRORS + (AccessTokenInvalid,)):
+                    return [self._later(c, exc) for c in batch]
+                return [Outcome(c.id, c.openid, FAILED, exc.errcode, "wechat_error") for c in batch]
             msg_id, reason = None, "duplicate_refused"
         return [Outcome(c.id, c.openid, SENT, reason=reason, msg_id=msg_id or None) for c in batch]
 
-    def _with_retries(self, call: Callable[[], dict]) -> dict:
+    def _with_retries(self, call: Callable[[], dict], idempotent: bool = True) -> dict:
         attempt = 1
         while True:
             self.bucket.acquire()
             try:
                 return call()
             except TRANSIENT_ERRORS + (AccessTokenInvalid,) as exc:
-                if attempt >= self.max_attempts:
+                if attempt >= self.max_attempts or (isinstance(exc, WeChatTimeout) and not idempotent):
                     raise
                 delay = self.backoff * (2 ** (attempt - 1)) * random.uniform(0.8, 1.2)
                 log.info("transient WeChat error %s, retry %d in %.2fs", exc.errcode, attempt, delay)
@@ -344,7 +377,7 @@ _RECORD = (update(Delivery.__table__)
            .where(Delivery.__table__.c.id == bindparam("b_id"), _RECORDABLE)
            .values(status=bindparam("b_status"), errcode=bindparam("b_errcode"), reason=bindparam("b_reason"),
                    wechat_msg_id=bindparam("b_msg_id"), sent_at=bindparam("b_sent_at"),
-                   lease_until=None))  # lease_owner stays: which worker sent it
+                   retry_at=bindparam("b_retry_at"), lease_until=None))  # lease_owner stays: which worker sent it
 
 
 def _record_sent_postgres(connection, sent: list[tuple[int, str | None, str | None]], now: datetime) -> None:
@@ -352,7 +385,7 @@ def _record_sent_postgres(connection, sent: list[tuple[int, str | None, str | No
     table = Delivery.__table__
     connection.execute(update(table).where(table.c.id == rows.c.id, _RECORDABLE).values(
         status=SENT, wechat_msg_id=rows.c.msg_id, reason=rows.c.reason, errcode=None, sent_at=now,
-        lease_until=None))
+        retry_at=None, lease_until=None))
 
 
 def record(runtime, outcomes: Iterable[Outcome], template_id: str | None = None) -> None:
@@ -362,7 +395,8 @@ def record(runtime, outcomes: Iterable[Outcome], template_id: str | None = None)
         return
     now = runtime.clock()
     params = [{"b_id": o.id, "b_status": o.status, "b_errcode": o.errcode, "b_reason": o.reason,
-               "b_msg_id": o.msg_id, "b_sent_at": now if o.status == SENT else None} for o in outcomes]
+               "b_msg_id": o.msg_id, "b_sent_at": now if o.status == SENT else None, "b_retry_at": o.retry_at}
+              for o in outcomes]
     gone = [o.openid for o in outcomes if o.reason == "unsubscribed"]
     used = [o.openid for o in outcomes if o.consent_used]
     with runtime.database.engine.begin() as connection:
@@ -389,14 +423,21 @@ def record(runtime, outcomes: Iterable[Outcome], template_id: str | None = None)
 # ---- the loop every worker runs ----------------------------------------------------------------
 
 def counts(database, campaign_id: int) -> dict[str, int]:
-    """Deliveries of a campaign by status: pending, sent, failed, skipped."""
-    result = {PENDING: 0, SENT: 0, FAILED: 0, SKIPPED: 0}
+    """Deliveries of a campaign by status: pending, sent, failed, skipped, unknown (timed out)."""
+    result = dict.fromkeys(STATUSES, 0)
     with database.session() as session:
         for status, number in session.execute(
                 select(Delivery.status, func.count()).where(Delivery.campaign_id == campaign_id)
                 .group_by(Delivery.status)):
             result[status] = int(number)
     return result
+
+
+def next_retry(database, campaign_id: int) -> datetime | None:
+    """When the earliest delivery waiting for a later try is due, or None if none waits."""
+    with database.session() as session:
+        return session.scalar(select(func.min(Delivery.retry_at)).where(
+            Delivery.campaign_id == campaign_id, Delivery.status == PENDING, Delivery.retry_at.is_not(None)))
 
 
 def finish_if_done(runtime, campaign_id: int) -> bool:
@@ -492,8 +533,10 @@ def drain(runtime, campaign_id: int, owner: str | None = None,
           progress: Callable[[int], None] | None = None, patience: float | None = None) -> str:
     """Send a campaign's pending deliveries until none is left; return why it stopped.
 
-    Stops with 'done', 'paused' or 'cancelled' (the campaign's state), or 'waiting' when the
-    rows left are leased by another worker for longer than `patience` seconds.
+    Stops with 'done', 'paused' or 'cancelled' (the campaign's state), 'retrying' when only
+    deliveries waiting for a later try are left (the scheduler starts a drain again when they
+    are due), or 'waiting' when the rows left are leased by another worker for longer than
+    `patience` seconds.
     """
     config = runtime.config
     owner = owner or worker_name()
@@ -569,6 +612,15 @@ def drain(runtime, campaign_id: int, owner: str | None = None,
                 return state
             if finish_if_done(runtime, campaign_id):
                 return "done"
+            due = next_retry(runtime.database, campaign_id)
+            if due is not None and due > runtime.clock():
+                # Only later tries are left: the scheduler's sync starts a drain again when they are due.
+                claimable = claim(runtime.database, campaign_id, owner, 1, lease, runtime.clock())
+                if not claimable:
+                    return "retrying"
+                sender.prepare(claimable)
+                waiting.extend(claimable)
+                continue
             # What is left is leased by someone else (maybe a worker that died): wait for the lease.
             idle_since = idle_since or time.monotonic()
             if time.monotonic() - idle_since > patience:

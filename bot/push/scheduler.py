@@ -217,6 +217,30 @@ def enforce_retention_job() -> None:
     active().runtime.personal_data.enforce_retention()
 
 
+def retry_late_replies_job() -> None:
+    """Send again the late replies whose customer-service message failed (bot/late_replies.py)."""
+    from bot import late_replies
+    from bot.webhook import deliver_by_customer_service
+
+    counts = late_replies.retry_due(active().runtime, deliver_by_customer_service)
+    if any(counts.values()):
+        log.info("late replies tried again: %s", counts)
+
+
+# A message whose handler ended (or passed the deadline and was marked 'late') long before this.
+STALE_PROCESSING = timedelta(minutes=2)
+
+
+def reclaim_stale_messages_job() -> None:
+    """Close message-log rows left 'processing' when a process or its database connection died."""
+    from bot.storage import messages as message_log
+
+    runtime = active().runtime
+    reclaimed = message_log.reclaim_stale(runtime.database, runtime.clock() - STALE_PROCESSING)
+    if reclaimed:
+        log.warning("%d message-log rows left processing were marked abandoned", reclaimed)
+
+
 def sync() -> None:
     """Keep one APScheduler job per scheduled campaign, and resume campaigns whose workers stopped."""
     service = active()
@@ -253,6 +277,8 @@ PERIODIC_JOBS = [
     PeriodicJob("push.activity_reminders", send_reminders_job, "cron", {"hour": "push_reminder_hour", "minute": 0}),
     PeriodicJob("tickets.content_recheck", recheck_tickets_job, "interval", {"minutes": 5}),
     PeriodicJob("privacy.retention", enforce_retention_job, "interval", {"hours": 1}),
+    PeriodicJob("webhook.late_replies", retry_late_replies_job, "interval", {"seconds": 30}),
+    PeriodicJob("webhook.reclaim_stale", reclaim_stale_messages_job, "interval", {"minutes": 1}),
 ]
 
 
@@ -267,7 +293,8 @@ def _resume_if_stalled(runtime, dispatcher, campaign_id: int) -> None:
             return  # still materialising
         claimable = session.scalar(select(func.count()).select_from(Delivery).where(
             Delivery.campaign_id == campaign_id, Delivery.status == PENDING,
-            (Delivery.lease_until.is_(None)) | (Delivery.lease_until < now)))
+            (Delivery.lease_until.is_(None)) | (Delivery.lease_until < now),
+            (Delivery.retry_at.is_(None)) | (Delivery.retry_at <= now)))
         if campaign.materialized_at is not None and not claimable:
             from bot.push.delivery import finish_if_done
 

@@ -1,6 +1,7 @@
 """Repository of followers and the message log."""
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime
 
@@ -19,7 +20,7 @@ def claim_inbound(database: Database, inbound: Inbound, now: datetime) -> tuple[
     try:
         with database.session() as session:
             row = MessageLog(direction="in", openid=inbound.openid, kind=inbound.kind,
-                             event=inbound.event or None, dedup_key=inbound.dedup_key,
+                             event=(inbound.event or "")[:32] or None, dedup_key=_dedup_key(inbound),
                              text=mask_text(inbound.text)[:2000] or None, outcome="processing", created_at=now)
             session.add(row)
             if inbound.kind != "event":
@@ -28,8 +29,14 @@ def claim_inbound(database: Database, inbound: Inbound, now: datetime) -> tuple[
             return row.id, None
     except IntegrityError:
         with database.session() as session:
-            existing = session.scalar(select(MessageLog).where(MessageLog.dedup_key == inbound.dedup_key))
+            existing = session.scalar(select(MessageLog).where(MessageLog.dedup_key == _dedup_key(inbound)))
             return None, existing
+
+
+def _dedup_key(inbound: Inbound) -> str:
+    # An event's key joins several fields: past the column's size, a digest stands for it.
+    key = inbound.dedup_key
+    return key if len(key) <= 200 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
 def load_inbound(database: Database, row_id: int) -> MessageLog | None:
@@ -61,6 +68,14 @@ def record_outbound(database: Database, openid: str, reply: Reply, outcome: str,
                                text=mask_text(reply.as_text())[:2000], outcome=outcome, created_at=now))
 
 
+def reclaim_stale(database: Database, older_than: datetime) -> int:
+    """Mark inbound rows still 'processing' since before older_than as 'abandoned' (their finish was lost)."""
+    with database.session() as session:
+        return session.execute(update(MessageLog).where(
+            MessageLog.direction == "in", MessageLog.outcome == "processing", MessageLog.created_at < older_than)
+            .values(outcome="abandoned")).rowcount
+
+
 def set_outcome(database: Database, row_id: int, status: str) -> None:
     """Change the outcome of a message-log row."""
     with database.session() as session:
@@ -86,7 +101,7 @@ def record_subscription(database: Database, openid: str, scene: str | None, now:
         follower.unsubscribed_at = None
         follower.last_message_at = now
         if scene:
-            follower.source_scene = scene
+            follower.source_scene = scene[:64]
         session.flush()
         return follower
 

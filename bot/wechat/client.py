@@ -94,6 +94,10 @@ class WeChatUnavailable(WeChatError):
         super().__init__(UNAVAILABLE_ERRCODE, errmsg, api)
 
 
+class WeChatTimeout(WeChatUnavailable):
+    """WeChat did not answer in time after receiving the request: it may have acted on it."""
+
+
 UNAVAILABLE_ERRCODE = -2  # our own code; WeChat never sends it
 
 ERROR_CLASSES: dict[int, type[WeChatError]] = {
@@ -289,6 +293,8 @@ class WeChatClient:
         try:
             response = self.http.request(method, self.base_url + path, params=query, data=data,
                                          headers=headers, timeout=self.timeout)
+        except requests.ReadTimeout as exc:  # sent, but no answer: the outcome is unknown
+            raise self._fail(WeChatTimeout(_redact(f"{type(exc).__name__}: {exc}"), api), openid)
         except requests.RequestException as exc:
             raise self._fail(WeChatUnavailable(_redact(f"{type(exc).__name__}: {exc}"), api), openid)
         if response.status_code >= 500:

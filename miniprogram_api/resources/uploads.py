@@ -114,4 +114,11 @@ def show(upload_id: str) -> dict:
 def content(upload_id: str):
     """Send the image itself (only to the member who uploaded it)."""
     row = _own(upload_id)
-    return send_from_directory(upload_dir(), row.stored_name, mimetype=row.content_type, max_age=3600)
+    # Only the image types we recognised at upload are served as such; anything else as opaque bytes.
+    known = {content_type for _magic, _at, content_type, _ext in SIGNATURES}
+    mimetype = row.content_type if row.content_type in known else "application/octet-stream"
+    response = send_from_directory(upload_dir(), row.stored_name, mimetype=mimetype, max_age=3600)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Disposition"] = "inline"
+    return response

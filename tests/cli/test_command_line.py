@@ -23,7 +23,7 @@ COMMANDS = {
     "members": {"review", "show", "applications", "list", "delete-data"},
     "activities": {"create", "list", "show", "close", "cancel"},
     "tickets": {"list", "show", "answer", "assign", "recheck"},
-    "campaigns": {"create", "show", "list", "cancel", "pause", "resume", "preview", "test-send", "send"},
+    "campaigns": {"create", "show", "list", "cancel", "pause", "resume", "retry", "preview", "test-send", "send"},
     "scheduler": None,
     "worker": None,
     "users": {"create", "list", "set-password", "unlock"},

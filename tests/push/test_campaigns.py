@@ -144,7 +144,7 @@ def test_test_send_reaches_only_the_editor_and_is_not_counted(push_runtime, add_
     sent = [c["json"]["touser"] for c in fake_wechat.calls("/cgi-bin/message/template/send")]
     assert sent == ["editor_openid"]
     assert campaigns.report(push_runtime, campaign.id)["counts"] == {"pending": 4, "sent": 0, "failed": 0,
-                                                                     "skipped": 0}
+                                                                     "skipped": 0, "unknown": 0}
 
 
 def test_pause_resume_and_cancel(push_runtime, add_followers):

@@ -41,7 +41,7 @@ def test_create_prints_only_the_new_id_last(run, add_followers):
     shown = _show(run, campaign_id)
     assert shown["state"] == "scheduled"
     assert shown["send_at"] == "2031-06-01 09:00"
-    assert shown["counts"] == {"pending": 8, "sent": 0, "failed": 0, "skipped": 0}
+    assert shown["counts"] == {"pending": 8, "sent": 0, "failed": 0, "skipped": 0, "unknown": 0}
 
 
 def test_pause_resume_cancel_and_list(run, add_followers):
@@ -87,7 +87,7 @@ def test_show_explains_why_some_did_not_receive_it(run, add_followers):
                       "--audience", "all").stdout.split()[-1]
     run("campaigns", "send", campaign_id)
     shown = _show(run, campaign_id)
-    assert shown["counts"] == {"pending": 0, "sent": 2, "failed": 0, "skipped": 3}
+    assert shown["counts"] == {"pending": 0, "sent": 2, "failed": 0, "skipped": 3, "unknown": 0}
     assert shown["failures"] == [{"status": "skipped", "errcode": None, "reason": "outside_48h", "count": 3,
                                   "description": "超过 48 小时未互动，客服消息无法送达"}]
     assert "3 人：超过 48 小时未互动" in run("campaigns", "show", campaign_id).stdout
@@ -106,4 +106,4 @@ def test_the_real_command_line_prints_the_id_for_scripts(processes, database):
     show = subprocess.run([sys.executable, "-m", "bot", "campaigns", "show", campaign_id, "--json"],
                           cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60)
     data = json.loads(show.stdout)
-    assert data["state"] == "scheduled" and set(data["counts"]) == {"pending", "sent", "failed", "skipped"}
+    assert data["state"] == "scheduled" and set(data["counts"]) == {"pending", "sent", "failed", "skipped", "unknown"}

@@ -32,7 +32,7 @@ def test_template_campaign_reaches_exactly_its_audience_once(push_runtime, inlin
     add_followers(10, prefix="left", subscribed=False)
     report = _send(push_runtime, inline)
     assert report["state"] == "done"
-    assert report["counts"] == {"pending": 0, "sent": 120, "failed": 0, "skipped": 0}
+    assert report["counts"] == {"pending": 0, "sent": 120, "failed": 0, "skipped": 0, "unknown": 0}
     assert sorted(sent_to(fake_wechat)) == fans
     calls = fake_wechat.calls(TEMPLATE)
     assert calls[0]["json"]["template_id"] == "TPL_ACTIVITY_NOTICE"
@@ -68,17 +68,26 @@ def test_a_transient_error_that_never_clears_is_recorded_with_its_code(push_runt
     add_followers(1)
     fake_wechat.inject(TEMPLATE, errcode=45009, times=None)
     report = _send(push_runtime, inline)
-    assert report["counts"] == {"pending": 0, "sent": 0, "failed": 1, "skipped": 0}
+    assert report["counts"]["pending"] == 1 and report["failures"][0]["reason"] == "retrying"
+    # Tried again, backing off over hours, until the last try gives up.
+    started = push_runtime.clock()
+    for _ in delivery.RETRY_AFTER:
+        due = delivery.next_retry(push_runtime.database, report["id"])
+        push_runtime.clock = lambda due=due: due + timedelta(seconds=1)
+        delivery.drain(push_runtime, report["id"])
+    assert push_runtime.clock() - started > timedelta(hours=7)
+    report = campaigns.report(push_runtime, report["id"])
+    assert report["counts"] == {"pending": 0, "sent": 0, "failed": 1, "skipped": 0, "unknown": 0}
     assert report["failures"][0]["errcode"] == 45009
     assert report["failures"][0]["reason"] == "gave_up"
-    assert len(fake_wechat.calls(TEMPLATE)) == push_runtime.config.push_max_attempts
+    assert len(fake_wechat.calls(TEMPLATE)) == push_runtime.config.push_max_attempts * (len(delivery.RETRY_AFTER) + 1)
 
 
 def test_a_follower_who_left_is_marked_unsubscribed(push_runtime, inline, add_followers, fake_wechat):
     add_followers(3)
     gone = add_followers(2, prefix="unsub")  # the fake answers 43004 for these
     report = _send(push_runtime, inline)
-    assert report["counts"] == {"pending": 0, "sent": 3, "failed": 2, "skipped": 0}
+    assert report["counts"] == {"pending": 0, "sent": 3, "failed": 2, "skipped": 0, "unknown": 0}
     assert report["failures"] == [{"status": "failed", "errcode": 43004, "reason": "unsubscribed", "count": 2,
                                    "description": "已取消关注"}]
     with push_runtime.database.session() as session:
@@ -116,7 +125,7 @@ def test_customer_messages_only_within_48_hours(push_runtime, inline, add_follow
     add_followers(2, prefix="old", wrote_hours_ago=49)
     add_followers(2, prefix="never")
     report = _send(push_runtime, inline, channel="customer")
-    assert report["counts"] == {"pending": 0, "sent": 3, "failed": 0, "skipped": 4}
+    assert report["counts"] == {"pending": 0, "sent": 3, "failed": 0, "skipped": 4, "unknown": 0}
     assert report["failures"][0]["reason"] == "outside_48h"
     assert sorted(c["json"]["touser"] for c in fake_wechat.calls(CUSTOM)) == recent
 
@@ -125,7 +134,7 @@ def test_the_48_hour_window_is_checked_for_every_batch(push_runtime, inline, add
     push_runtime.config = push_runtime.config.with_overrides(push_batch_size=4, push_concurrency=2)
     recent = add_followers(21, prefix="recent", wrote_hours_ago=1)
     report = _send(push_runtime, inline, channel="customer")
-    assert report["counts"] == {"pending": 0, "sent": 21, "failed": 0, "skipped": 0}
+    assert report["counts"] == {"pending": 0, "sent": 21, "failed": 0, "skipped": 0, "unknown": 0}
     assert sorted(c["json"]["touser"] for c in fake_wechat.calls(CUSTOM)) == recent
 
 
@@ -205,7 +214,7 @@ def test_cancelling_skips_what_was_not_sent(push_runtime, add_followers, fake_we
     campaigns.cancel(push_runtime, campaign.id)
     assert delivery.drain(push_runtime, campaign.id) == "cancelled"
     report = campaigns.report(push_runtime, campaign.id)
-    assert report["counts"] == {"pending": 0, "sent": 0, "failed": 0, "skipped": 15}
+    assert report["counts"] == {"pending": 0, "sent": 0, "failed": 0, "skipped": 15, "unknown": 0}
     assert report["failures"][0]["description"] == "推送已取消"
 
 

@@ -33,7 +33,7 @@ def test_template_reports_update_each_delivery(push_runtime, add_followers, clie
     assert (rows["fan00001"].status, rows["fan00001"].reason) == ("failed", "user_block")
     assert rows["fan00002"].report is None
     report = campaigns.report(push_runtime, campaign.id)
-    assert report["counts"] == {"pending": 0, "sent": 2, "failed": 1, "skipped": 0}
+    assert report["counts"] == {"pending": 0, "sent": 2, "failed": 1, "skipped": 0, "unknown": 0}
     assert report["failures"][0]["description"] == "用户拒收（微信送达报告）"
 
 
@@ -47,7 +47,7 @@ def test_mass_send_report_gives_the_numbers_reached(push_runtime, add_followers,
         "<FilterCount>5</FilterCount><SentCount>4</SentCount><ErrorCount>1</ErrorCount>"))
     assert post(client, DEMO_TOKEN, xml).status_code == 200
     report = campaigns.report(push_runtime, campaign.id)
-    assert report["counts"] == {"pending": 0, "sent": 4, "failed": 1, "skipped": 0}
+    assert report["counts"] == {"pending": 0, "sent": 4, "failed": 1, "skipped": 0, "unknown": 0}
 
 
 def _consent_event(openid: str, event: str, template_id: str, status: str, runtime) -> None:

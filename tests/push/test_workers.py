@@ -54,7 +54,7 @@ def test_a_worker_killed_mid_campaign_is_resumed_with_no_one_missed_or_sent_twic
     _start_workers(processes, rq_runtime, 1)
     wait_until(lambda: campaigns.get(rq_runtime, campaign.id).state == "done", timeout=30)
 
-    assert counts(rq_runtime.database, campaign.id) == {"pending": 0, "sent": 300, "failed": 0, "skipped": 0}
+    assert counts(rq_runtime.database, campaign.id) == {"pending": 0, "sent": 300, "failed": 0, "skipped": 0, "unknown": 0}
     accepted = [c for c in fake_wechat.calls(TEMPLATE) if c["errcode"] == 0]
     keys: dict[str, set[str]] = defaultdict(set)
     for call in accepted:

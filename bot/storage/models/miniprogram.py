@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.models.base import Base, utcnow
@@ -26,6 +26,9 @@ class MiniprogramSession(Base):
     revoked_reason: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     refreshed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Access tokens issued before this (epoch milliseconds) are refused: set when a merge moves the sign-in.
+    # Kept here, not only in Redis, so a Redis restart or outage cannot revive them.
+    tokens_valid_after_ms: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class MiniprogramUpload(Base):

@@ -49,7 +49,7 @@ class Campaign(Base):
 
 
 class Delivery(Base):
-    """One recipient of one campaign: pending, sent, failed (WeChat errcode) or skipped (reason)."""
+    """One recipient of one campaign: pending, sent, failed (WeChat errcode), skipped (reason) or unknown (timed out)."""
 
     __tablename__ = "push_deliveries"
     __table_args__ = (
@@ -69,6 +69,8 @@ class Delivery(Base):
     wechat_msg_id: Mapped[str | None] = mapped_column(String(64), index=True)
     report: Mapped[str | None] = mapped_column(String(64))  # WeChat's delivery report, when it came
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # A WeChat-side failure (busy, quota, unreachable) is tried again from this time, backing off over hours.
+    retry_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class SubscribeConsent(Base):
