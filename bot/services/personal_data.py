@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, or_, select, update
 from bot.security import mask_name, mask_phone
 from bot.services.people import MINIPROGRAM, OFFICIAL
 from bot.storage.models import (Activity, ActivitySignUp, AuditEntry, DeliveryReport, Delivery, Follower, Identity, MessageLog,
-                                MiniprogramSession, MiniprogramUpload, Person, SubscribeConsent, Ticket)
+                                MiniprogramSession, MiniprogramUpload, PendingLateReply, Person, SubscribeConsent, Ticket)
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +201,7 @@ class PersonalData:
                 counts["subscribe_consents"] = session.execute(
                     delete(SubscribeConsent).where(SubscribeConsent.openid.in_(openids))).rowcount
                 session.execute(delete(Follower).where(Follower.openid.in_(openids)))
+                session.execute(delete(PendingLateReply).where(PendingLateReply.openid.in_(openids)))
             counts["identities"] = session.execute(delete(Identity).where(Identity.person_id.in_(ids))).rowcount
             # The person rows stay as empty shells: past sign-ups keep activity figures right.
             session.execute(update(Person).where(Person.id.in_(ids))

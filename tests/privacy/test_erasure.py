@@ -113,3 +113,20 @@ def test_erasure_from_the_console_is_for_admins_and_audited(app, runtime, client
     with runtime.database.session() as session:
         [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "person.erase")).all()
     assert entry.actor == "li-admin" and entry.role == "admin" and OPENID not in str(entry.detail)
+
+
+def test_erasure_removes_late_replies_still_owed(runtime):
+    """A late reply kept for the worker's next message (it may hold a ticket number) goes with the rest."""
+    from sqlalchemy import func, select
+
+    from bot import late_replies
+    from bot.messages import TextReply
+    from bot.services.people import OFFICIAL
+    from bot.storage.models import PendingLateReply
+
+    person_id = runtime.people.person_id(OFFICIAL, "o_owed_a_reply")
+    late_replies.owe(runtime.database, "o_owed_a_reply", None, TextReply("工单号 WQ20261203-001"), runtime.clock(),
+                     "customer-service send failed")
+    runtime.personal_data.erase(person_id, actor="test")
+    with runtime.database.session() as session:
+        assert session.scalar(select(func.count()).select_from(PendingLateReply)) == 0

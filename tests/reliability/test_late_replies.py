@@ -24,7 +24,7 @@ def _say(client, text, msg_id):
 
 def _file_a_slow_complaint(client, runtime, monkeypatch):
     """Fill in a complaint; its submission takes longer than WeChat's deadline; return the ticket number."""
-    for n, text in enumerate(["我要维权，公司已经拖欠我三个月工资了", "同意", "杭州某某电子有限公司", "13812345678"]):
+    for n, text in enumerate(["我要维权，公司已经拖欠我三个月工资了", "同意", "杭州某某电子有限公司", "跳过", "13812345678"]):
         _say(client, text, 7700 + n)
     runtime.config = runtime.config.with_overrides(wechat_reply_deadline_seconds=0.3)
     tickets = runtime.tickets
