@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.push import campaigns
 from bot.push.delivery import PENDING, worker_name
 from bot.push.reminders import send_reminders_job
+from bot.stats.aggregate import aggregate_yesterday_job
 from bot.storage.models import Campaign, Delivery, ProcessLease
 
 log = logging.getLogger(__name__)
@@ -247,6 +248,7 @@ PERIODIC_JOBS = [
     PeriodicJob("push.sync", sync, "interval", {"seconds": "scheduler_poll_seconds"}),
     PeriodicJob("push.activity_reminders", send_reminders_job, "cron", {"hour": "push_reminder_hour", "minute": 0}),
     PeriodicJob("tickets.content_recheck", recheck_tickets_job, "interval", {"minutes": 5}),
+    PeriodicJob("stats.aggregate", aggregate_yesterday_job, "cron", {"minute": 10}),  # hourly: yesterday and today
 ]
 
 

@@ -10,3 +10,4 @@ from bot.storage.models.tickets import Ticket, TicketCounter, TicketReply  # noq
 from bot.storage.models.staff import AuditEntry, StaffAccount  # noqa: F401
 
 __all__ = ["Base", "Follower", "MessageLog", "DeliveryReport", "Identity", "Person", "MiniprogramSession", "MiniprogramUpload"]
+from bot.storage.models.stats import DailyFigure, QrChannel, StatsRun  # noqa: F401,E402

@@ -1,0 +1,63 @@
+"""daily figures for the dashboard, QR channels, and an index for counting active followers
+
+Revision ID: 0010_stats
+Revises: 0008_console
+Create Date: 2026-12-03 13:15:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0010_stats'
+down_revision = '0008_console'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('stats_daily',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('metric', sa.String(length=40), nullable=False),
+    sa.Column('city', sa.String(length=16), nullable=False),
+    sa.Column('dim', sa.String(length=64), nullable=False),
+    sa.Column('dim2', sa.String(length=64), nullable=False),
+    sa.Column('value', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('metric', 'day', 'city', 'dim', 'dim2', name='pk_stats_daily')
+    )
+    with op.batch_alter_table('stats_daily', schema=None) as batch_op:
+        batch_op.create_index('ix_stats_daily_day', ['day'], unique=False)
+    op.create_table('stats_runs',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('finished_at', sa.DateTime(), nullable=False),
+    sa.Column('milliseconds', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('day', name=op.f('pk_stats_runs'))
+    )
+    op.create_table('qr_channels',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('scene', sa.String(length=64), nullable=False),
+    sa.Column('city', sa.String(length=16), nullable=True),
+    sa.Column('ticket', sa.String(length=200), nullable=True),
+    sa.Column('url', sa.String(length=300), nullable=True),
+    sa.Column('welcome', sa.Text(), nullable=True),
+    sa.Column('created_by', sa.String(length=64), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_qr_channels')),
+    sa.UniqueConstraint('scene', name=op.f('uq_qr_channels_scene'))
+    )
+    with op.batch_alter_table('qr_channels', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_qr_channels_city'), ['city'], unique=False)
+    with op.batch_alter_table('message_log', schema=None) as batch_op:
+        batch_op.create_index('ix_message_log_created_openid', ['created_at', 'openid'], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('message_log', schema=None) as batch_op:
+        batch_op.drop_index('ix_message_log_created_openid')
+    with op.batch_alter_table('qr_channels', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_qr_channels_city'))
+    op.drop_table('qr_channels')
+    op.drop_table('stats_runs')
+    with op.batch_alter_table('stats_daily', schema=None) as batch_op:
+        batch_op.drop_index('ix_stats_daily_day')
+    op.drop_table('stats_daily')
