@@ -20,6 +20,7 @@ PAGES: dict[str, tuple[str, ...]] = {
     "activities": ("admin", "editor"),
     "campaigns": ("admin", "editor"),
     "dashboard": ("admin", "editor"),
+    "channels": ("admin", "editor"),
     "audit": ("admin",),
     "accounts": ("admin",),
 }

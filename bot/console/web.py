@@ -34,6 +34,7 @@ NAVIGATION = [
     ("activities", "console.activities", "活动"),
     ("campaigns", "console.campaigns_page", "推送"),
     ("dashboard", "console.dashboard", "数据"),
+    ("channels", "console.channels", "渠道"),
     ("accounts", "console.accounts_page", "账号"),
     ("audit", "console.audit_log", "操作日志"),
 ]

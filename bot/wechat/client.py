@@ -15,6 +15,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import requests
@@ -396,6 +397,22 @@ class WeChatClient:
     def get_menu(self) -> dict:
         """Return the published custom menu."""
         return self._call("GET", "/cgi-bin/menu/get", api="menu.get", app=self.official)
+
+    # ---- official account: parametric QR codes and the data cube -------------------------
+
+    def create_qrcode(self, scene: str, expire_seconds: int | None = None) -> dict:
+        """Create a QR code whose scans carry `scene` (permanent, or temporary for expire_seconds); return ticket, url."""
+        body: dict[str, Any] = {"action_name": "QR_LIMIT_STR_SCENE" if expire_seconds is None else "QR_STR_SCENE",
+                                "action_info": {"scene": {"scene_str": scene}}}
+        if expire_seconds is not None:
+            body["expire_seconds"] = int(expire_seconds)
+        return self._call("POST", "/cgi-bin/qrcode/create", api="qrcode.create", app=self.official, body=body)
+
+    def data_cube(self, kind: str, begin: date, end: date) -> list[dict]:
+        """One data-cube report (usersummary, usercumulate, articlesummary...) for begin..end; return its rows."""
+        answer = self._call("POST", f"/datacube/get{kind}", api=f"datacube.get{kind}", app=self.official,
+                            body={"begin_date": begin.isoformat(), "end_date": end.isoformat()})
+        return list(answer.get("list") or [])
 
     # ---- content security ---------------------------------------------------------------
 
