@@ -282,7 +282,15 @@ def aggregate_yesterday_job() -> None:
     """The scheduler's daily job: aggregate yesterday, and today so far, so the dashboard is current."""
     from bot.push.scheduler import active
 
-    aggregator = aggregator_for(active().runtime)
+    from bot.stats import wechat_cube
+    from bot.wechat.client import WeChatError
+
+    runtime = active().runtime
+    aggregator = aggregator_for(runtime)
     yesterday = aggregator.yesterday()
     aggregator.rebuild(yesterday, yesterday + timedelta(days=1))
+    try:  # WeChat's own figures of yesterday; a failure here must not lose ours, and the next run retries
+        wechat_cube.fetch(runtime.database, runtime.wechat, yesterday, yesterday)
+    except WeChatError as error:
+        log.warning("stats: WeChat's data cube for %s not fetched: %s", yesterday, error)
 
