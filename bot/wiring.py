@@ -17,7 +17,7 @@ from bot import forms
 from bot.forms import Form
 from bot.messages import Reply, TextReply
 from bot.turn import Turn
-from handlers import activities, benefits, events, help, human_agent, join_union, legal, membership, tickets
+from handlers import activities, benefits, events, help, human_agent, join_union, legal, membership, satisfaction, tickets
 
 Handler = Callable[[Turn], Reply]
 
@@ -102,6 +102,8 @@ ACTIONS: dict[str, Handler] = {
 # Text recognised by its shape before the intent matcher runs (the match is turn.found). A pattern
 # handler returns None when the text is not its business after all, and routing goes on.
 TEXT_PATTERNS: list[tuple[re.Pattern, Callable[[Turn], Reply | None]]] = [
+    # Before the ticket number: "评价 WQ20261127-001 5" rates the ticket rather than showing it.
+    (re.compile(satisfaction.PATTERN, re.IGNORECASE), satisfaction.rate),
     (re.compile(r"(?i)(?<![a-z])(WQ|JB|XX|BF|ZX|YZ|HD)\d{8}-?\d{3,}|^(查询|查看|我的)(工单|投诉|举报|来信)(进度)?$"),
      tickets.show_ticket_by_pattern),
     (re.compile(r"^(没用|没有用|没啥用|没帮助|没有帮助|没帮上|不是这个|不是我要问的|不是我问的|答非所问|没解决|没有解决)"),

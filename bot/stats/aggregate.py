@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from bot.services.places import normalize_city
 from bot.storage.db import Database
 from bot.storage.models import (Activity, ActivitySignUp, Campaign, DailyFigure, Delivery, Follower, Member,
-                                MembershipApplication, MessageLog, StatsRun, Ticket, TicketReply)
+                                MembershipApplication, MessageLog, StatsRun, Ticket, TicketRating, TicketReply)
 from bot.storage.models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -207,6 +207,15 @@ def answers(session: Session, day: date) -> list[Figure]:
     return rows
 
 
+def satisfaction(session: Session, day: date) -> list[Figure]:
+    """Ratings given that day, by the ticket's city and department, and by score."""
+    start, end = day_bounds(day)
+    rated = (select(_ticket_city(), Ticket.department, TicketRating.score).select_from(TicketRating)
+             .join(Ticket, Ticket.id == TicketRating.ticket_id).where(_in(TicketRating.rated_at, start, end)).subquery())
+    query = select(rated.c.city, rated.c.department, rated.c.score, func.count()).group_by(*rated.c)
+    return [("satisfaction.score", _city(c), department, str(score), n) for c, department, score, n in session.execute(query)]
+
+
 def campaign_delivery(session: Session, day: date) -> list[Figure]:
     """Deliveries of campaigns started that day by status, and WeChat's reports of mass sends."""
     start, end = day_bounds(day)
@@ -236,7 +245,8 @@ class Aggregator:
         """Every local figure of the day (without storing them)."""
         with self.database.session() as session:
             rows = (followers(session, day) + activity(session, day) + messages(session, day, self.threshold, self.words)
-                    + services(session, day) + answers(session, day) + campaign_delivery(session, day))
+                    + services(session, day) + answers(session, day) + satisfaction(session, day)
+                    + campaign_delivery(session, day))
         return _merge(rows)
 
     def run_day(self, day: date) -> int:

@@ -18,8 +18,9 @@ from bot.storage.db import Database
 from bot.storage.models import Campaign, DailyFigure, QrChannel, StatsRun
 
 TABLES = ("overview", "followers_by_channel", "activity", "messages_by_intent", "messages_by_hour", "unplaced_words",
-          "applications", "tickets", "answers", "signups", "campaigns", "wechat_users", "wechat_articles")
-CITY_TABLES = frozenset({"applications", "tickets", "answers", "signups"})
+          "applications", "tickets", "answers", "satisfaction", "signups", "campaigns", "wechat_users",
+          "wechat_articles")
+CITY_TABLES = frozenset({"applications", "tickets", "answers", "satisfaction", "signups"})
 
 
 @dataclass
@@ -82,6 +83,7 @@ class Dashboard:
                 "applications": self._applications(session, first, last, city),
                 "tickets": self._tickets(session, first, last, city),
                 "answers": self._answers(session, first, last, city),
+                "satisfaction": self._satisfaction(session, first, last, city),
                 "signups": self._signups(session, first, last, city),
                 "campaigns": self._campaigns(session, first, last),
                 "wechat_users": self._wechat_users(session, first, last),
@@ -166,6 +168,19 @@ class Dashboard:
         rows.sort(key=lambda row: (-row[3], -row[5], row[0]))
         return Table("answers", ["department", "answered", "late", "late_share", "average_hours", "overdue_now"],
                      rows, by_city=True)
+
+    def _satisfaction(self, session, first: date, last: date, city: str | None) -> Table:
+        scores: dict[str, list[int]] = {}
+        for department, score, n in self._sum(session, "satisfaction.score", first, last, city, "dim", "dim2"):
+            scores.setdefault(department, [0] * 5)[int(score) - 1] += int(n)
+        rows = []
+        for department, counts in scores.items():
+            total = sum(counts)
+            average = round(sum((i + 1) * n for i, n in enumerate(counts)) / total, 2) if total else 0.0
+            rows.append([department, total, average, _pct(counts[3] + counts[4], total), _pct(counts[0] + counts[1], total)])
+        rows.sort(key=lambda row: (row[2], row[0]))
+        return Table("satisfaction", ["department", "ratings", "average", "satisfied_share", "unhappy_share"], rows,
+                     by_city=True)
 
     def _signups(self, session, first: date, last: date, city: str | None) -> Table:
         cancelled = dict(self._sum(session, "signups.cancelled", first, last, city, "city"))

@@ -1,4 +1,4 @@
-"""daily figures for the dashboard, QR channels, and an index for counting active followers
+"""daily figures for the dashboard, QR channels, ticket ratings, and an index for counting active followers
 
 Revision ID: 0010_stats
 Revises: 0008_console
@@ -47,6 +47,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('qr_channels', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_qr_channels_city'), ['city'], unique=False)
+    op.create_table('ticket_ratings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=True),
+    sa.Column('score', sa.Integer(), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=True),
+    sa.Column('rated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('score BETWEEN 1 AND 5', name=op.f('ck_ticket_ratings_score')),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_ticket_ratings_person_id_people')),
+    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_ticket_ratings_ticket_id_tickets'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket_ratings')),
+    sa.UniqueConstraint('ticket_id', name=op.f('uq_ticket_ratings_ticket_id'))
+    )
+    with op.batch_alter_table('ticket_ratings', schema=None) as batch_op:
+        batch_op.create_index('ix_ticket_ratings_rated_at', ['rated_at'], unique=False)
     with op.batch_alter_table('message_log', schema=None) as batch_op:
         batch_op.create_index('ix_message_log_created_openid', ['created_at', 'openid'], unique=False)
 
@@ -54,6 +69,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('message_log', schema=None) as batch_op:
         batch_op.drop_index('ix_message_log_created_openid')
+    with op.batch_alter_table('ticket_ratings', schema=None) as batch_op:
+        batch_op.drop_index('ix_ticket_ratings_rated_at')
+    op.drop_table('ticket_ratings')
     with op.batch_alter_table('qr_channels', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_qr_channels_city'))
     op.drop_table('qr_channels')
