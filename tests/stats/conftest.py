@@ -44,3 +44,18 @@ def wechat(client):
 def aggregator(runtime) -> Aggregator:
     """The aggregator as the scheduler builds it (the runtime's matcher decides what is unplaced)."""
     return aggregator_for(runtime)
+
+
+@pytest.fixture
+def invoke_stats(runtime):
+    """Run `python -m bot ARGS` in-process on the test runtime; return the result."""
+    from click.testing import CliRunner
+
+    from bot.cli import Services, cli
+
+    def run(*args: str):
+        services = Services()
+        services._config, services._runtime = runtime.config, runtime
+        return CliRunner().invoke(cli, list(args), obj=services, prog_name="python -m bot")
+
+    return run

@@ -126,3 +126,11 @@ def test_an_overdue_ticket_counts_against_its_department_until_answered(runtime,
     day = figures(runtime.database, answered)
     assert by(day, "answers.late") == {("", view.department, "complaint"): 1}
     assert by(day, "tickets.overdue") == {}
+
+
+def test_the_rebuild_command_aggregates_the_range(invoke_stats, runtime):
+    result = invoke_stats("stats", "rebuild", "--from", "2026-11-01", "--to", "2026-11-03")
+    assert result.exit_code == 0, result.output
+    assert "rebuilt 3 day(s)" in result.output
+    refused = invoke_stats("stats", "rebuild", "--from", "2026-11-03", "--to", "2026-11-01")
+    assert refused.exit_code != 0 and "--to is before --from" in refused.output
