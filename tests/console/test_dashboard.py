@@ -51,7 +51,7 @@ def test_a_city_limited_editor_sees_only_their_city_whatever_they_ask(sign_in, f
     answer = client.get(f"/console/dashboard/applications.csv?from={day}&to={day}&city=宁波")
     rows = list(csv.reader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0] == ["城市", "当前状态", "申请数"]
-    assert rows[1:] == [["杭州", "submitted", "1"]]
+    assert rows[1:] == [["杭州", "待审核", "1"]]
 
 
 def test_every_table_exports_as_csv_with_its_headers(sign_in, figures):

@@ -36,7 +36,7 @@ def test_an_editor_reads_the_dashboard_filters_by_city_and_exports_a_table(page,
     with page.expect_download() as download:
         page.get_by_test_id("csv-applications").click()
     body = open(download.value.path(), encoding="utf-8-sig").read()
-    assert body.splitlines()[0] == "城市,当前状态,申请数" and "杭州,submitted,1" in body
+    assert body.splitlines()[0] == "城市,当前状态,申请数" and "杭州,待审核,1" in body
 
     page.get_by_test_id("report-link").click()
     expect(page.get_by_test_id("monthly-report")).to_contain_text("杭州工会网上工作月度通报")

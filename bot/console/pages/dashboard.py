@@ -19,6 +19,7 @@ CHARTS: dict[str, tuple[list[int], list[int]]] = {
     "tickets": ([0, 1], [3]), "answers": ([0], [1, 2, 5]), "satisfaction": ([0], [2]), "signups": ([0], [1, 2]), "campaigns": ([1], [2, 3, 4]),
     "wechat_users": ([0], [1, 2]), "wechat_articles": ([0], [2, 3]),
 }
+APPLICATION_STATUSES = ("submitted", "need_info", "approved", "rejected", "withdrawn")
 DEFAULT_DAYS = 30
 LONGEST_RANGE = 400  # days: a year and a bit, still a few thousand summary rows
 
@@ -63,6 +64,14 @@ def _tables(first: date, last: date, city: str | None) -> dict[str, Table]:
     tables = Dashboard(runtime().database).tables(first, last, city)
     overview = tables["overview"]
     overview.rows = [[say(f"stats_figure_{key}"), value] for key, value in overview.rows]
+    # Staff read names, not identifiers: intents by the matcher's labels, ticket kinds by the service's.
+    matcher, tickets = runtime().matcher, runtime().tickets
+    for row in tables["messages_by_intent"].rows:
+        row[0] = matcher.label(row[0]) if row[0] != "unknown" else say("stats_intent_unknown")
+    for row in tables["tickets"].rows:
+        row[0] = tickets.kind_name(row[0])
+    for row in tables["applications"].rows:
+        row[1] = say(f"stats_status_{row[1]}") if row[1] in APPLICATION_STATUSES else row[1]
     return tables
 
 
