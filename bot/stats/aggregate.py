@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.services.places import normalize_city
 from bot.storage.db import Database
-from bot.storage.models import (Activity, ActivitySignUp, Campaign, DailyFigure, Delivery, Follower, Member,
+from bot.storage.models import (Activity, ActivitySignUp, Campaign, DailyFigure, Delivery, Follower, LinkClick, Member,
                                 MembershipApplication, MessageLog, StatsRun, Ticket, TicketRating, TicketReply)
 from bot.storage.models.base import utcnow
 
@@ -217,7 +217,7 @@ def satisfaction(session: Session, day: date) -> list[Figure]:
 
 
 def campaign_delivery(session: Session, day: date) -> list[Figure]:
-    """Deliveries of campaigns started that day by status, and WeChat's reports of mass sends."""
+    """Deliveries of campaigns started that day by status, WeChat's reports of mass sends, and clicks on their links."""
     start, end = day_bounds(day)
     query = (select(Delivery.campaign_id, Delivery.status, func.count()).select_from(Delivery)
              .join(Campaign, Campaign.id == Delivery.campaign_id)
@@ -227,6 +227,9 @@ def campaign_delivery(session: Session, day: date) -> list[Figure]:
         _in(Campaign.started_at, start, end), Campaign.report_total.is_not(None))
     for cid, sent, failed in session.execute(query):
         rows += [("campaigns.mass", "", str(cid), "sent", sent or 0), ("campaigns.mass", "", str(cid), "failed", failed or 0)]
+    clicks = (select(LinkClick.campaign_id, func.count()).where(_in(LinkClick.clicked_at, start, end))
+              .group_by(LinkClick.campaign_id))
+    rows += [("campaigns.clicks", "", str(cid), "", n) for cid, n in session.execute(clicks)]
     return rows
 
 

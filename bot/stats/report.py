@@ -194,14 +194,17 @@ class Dashboard:
             for campaign_id, status, n in self._sum(session, metric, first, last, None, "dim", "dim2"):
                 counts.setdefault(campaign_id, {}).setdefault(status, 0)
                 counts[campaign_id][status] += int(n)
+        for campaign_id, _, n in self._sum(session, "campaigns.clicks", first, last, None, "dim", "dim2"):
+            counts.setdefault(campaign_id, {})["clicks"] = int(n)
         titles = dict(session.execute(select(Campaign.id, Campaign.title).where(
             Campaign.id.in_([int(c) for c in counts if c.isdigit()]))).all()) if counts else {}
         rows = []
         for campaign_id, by_status in sorted(counts.items(), key=lambda item: -int(item[0])):
             sent, failed, skipped = (by_status.get(s, 0) for s in ("sent", "failed", "skipped"))
             total = sent + failed + skipped + by_status.get("pending", 0)
-            rows.append([campaign_id, titles.get(int(campaign_id), ""), sent, failed, skipped, _pct(sent, total)])
-        return Table("campaigns", ["campaign", "title", "sent", "failed", "skipped", "delivered_share"], rows)
+            rows.append([campaign_id, titles.get(int(campaign_id), ""), sent, failed, skipped, _pct(sent, total),
+                         by_status.get("clicks", 0)])
+        return Table("campaigns", ["campaign", "title", "sent", "failed", "skipped", "delivered_share", "clicks"], rows)
 
     def _wechat_users(self, session, first: date, last: date) -> Table:
         daily = self._daily(session, ["wechat.new_user", "wechat.cancel_user", "wechat.cumulate_user"], first, last)

@@ -261,12 +261,14 @@ class WeChatClient:
     # ---- transport ----------------------------------------------------------------------
 
     def _call(self, method: str, path: str, *, api: str, app: _App | None = None,
-              params: dict[str, Any] | None = None, body: Any = None, openid: str | None = None) -> dict:
+              params: dict[str, Any] | None = None, body: Any = None, openid: str | None = None,
+              files: dict | None = None) -> dict:
         """Call one API; with `app`, add its access token and retry once after refreshing it."""
         token = self._token(app) if app else None
         for attempt in (1, 2):
             try:
-                return self._send(method, path, api=api, token=token, params=params, body=body, openid=openid)
+                return self._send(method, path, api=api, token=token, params=params, body=body, openid=openid,
+                                  files=files)
             except AccessTokenInvalid:
                 if app is None or attempt == 2:
                     raise
@@ -275,7 +277,7 @@ class WeChatClient:
         raise AssertionError("unreachable")
 
     def _send(self, method: str, path: str, *, api: str, token: str | None, params: dict[str, Any] | None,
-              body: Any, openid: str | None) -> dict:
+              body: Any, openid: str | None, files: dict | None = None) -> dict:
         query = dict(params or {})
         if token is not None:
             query["access_token"] = token
@@ -288,7 +290,7 @@ class WeChatClient:
         log.debug("wechat api %s %s openid=%s", api, path, mask_openid(openid))
         started = time.monotonic()
         try:
-            response = self.http.request(method, self.base_url + path, params=query, data=data,
+            response = self.http.request(method, self.base_url + path, params=query, data=data, files=files,
                                          headers=headers, timeout=self.timeout)
         except requests.RequestException as exc:
             raise self._fail(WeChatUnavailable(_redact(f"{type(exc).__name__}: {exc}"), api), openid)
@@ -407,6 +409,25 @@ class WeChatClient:
         if expire_seconds is not None:
             body["expire_seconds"] = int(expire_seconds)
         return self._call("POST", "/cgi-bin/qrcode/create", api="qrcode.create", app=self.official, body=body)
+
+    def upload_image(self, filename: str, content: bytes, content_type: str = "image/jpeg") -> dict:
+        """Upload a permanent image (an article's cover); return media_id and url."""
+        return self._call("POST", "/cgi-bin/material/add_material", api="material.add_material", app=self.official,
+                          params={"type": "image"}, files={"media": (filename, content, content_type)})
+
+    def add_draft(self, articles: list[dict]) -> dict:
+        """Store news articles (title, thumb_media_id, digest, content, content_source_url...) as a draft; return media_id."""
+        return self._call("POST", "/cgi-bin/draft/add", api="draft.add", app=self.official, body={"articles": articles})
+
+    def mass_send_news(self, media_id: str, tag_id: int | None = None, clientmsgid: str | None = None) -> dict:
+        """Mass-send a news draft (mpnews) to all followers or a tag."""
+        target = {"is_to_all": tag_id is None} | ({"tag_id": tag_id} if tag_id is not None else {})
+        body: dict[str, Any] = {"filter": target, "mpnews": {"media_id": media_id}, "msgtype": "mpnews",
+                                "send_ignore_reprint": 0}
+        if clientmsgid:
+            body["clientmsgid"] = clientmsgid
+        return self._call("POST", "/cgi-bin/message/mass/sendall", api="message.mass.sendall",
+                          app=self.official, body=body)
 
     def data_cube(self, kind: str, begin: date, end: date) -> list[dict]:
         """One data-cube report (usersummary, usercumulate, articlesummary...) for begin..end; return its rows."""

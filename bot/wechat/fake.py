@@ -89,6 +89,8 @@ class FakeWeChatState:
             self.followers: list[str] = []
             self.clientmsgids: dict[str, int] = {}  # clientmsgid -> msg_id of the mass send
             self.qrcodes: dict[str, str] = {}  # ticket -> scene of the QR codes created
+            self.materials: dict[str, dict] = {}  # media_id -> {filename, size, type} of uploaded images
+            self.drafts: dict[str, list] = {}  # media_id -> articles of news drafts
             self._ids = itertools.count(1000000001)
 
     # ---- calls and faults ---------------------------------------------------------------
@@ -291,6 +293,8 @@ def _mass_sendall(state: FakeWeChatState, query: dict, body: Any) -> dict:
     target = body.get("filter") or {}
     if not target.get("is_to_all") and target.get("tag_id") not in state.tags:
         raise _Reply(40050, "invalid tag id")
+    if body.get("msgtype") == "mpnews" and (body.get("mpnews") or {}).get("media_id") not in state.drafts:
+        raise _Reply(40007, "invalid media_id")
     return state.mass_send(body.get("clientmsgid"))
 
 
@@ -430,6 +434,33 @@ def _qrcode_create(state: FakeWeChatState, query: dict, body: Any) -> dict:
     return answer
 
 
+def _add_material(state: FakeWeChatState, query: dict, body: Any) -> dict:
+    media = (body or {}).get("files", {}).get("media") if isinstance(body, dict) else None
+    if query.get("type") != "image":
+        raise _Reply(40004, "invalid media type")
+    if media is None or not media["size"]:
+        raise _Reply(41005, "media data missing")
+    if media["size"] > 10 * 1024 * 1024:
+        raise _Reply(40009, "invalid image size")
+    media_id = "IMG_" + secrets.token_hex(8)
+    state.materials[media_id] = media
+    return _ok(media_id=media_id, url=f"http://mmbiz.qpic.cn/fake/{media_id}/0")
+
+
+def _draft_add(state: FakeWeChatState, query: dict, body: Any) -> dict:
+    articles = _body(body).get("articles")
+    if not isinstance(articles, list) or not 1 <= len(articles) <= 8:
+        raise _Reply(40114, "invalid articles size")
+    for article in articles:
+        if not article.get("title") or not article.get("content"):
+            raise _Reply(44003, "empty news data")
+        if article.get("thumb_media_id") not in state.materials:
+            raise _Reply(40007, "invalid media_id")
+    media_id = "NEWS_" + secrets.token_hex(8)
+    state.drafts[media_id] = articles
+    return _ok(media_id=media_id)
+
+
 def _cube_days(body: Any, longest: int) -> list:
     """The days of a data-cube request; WeChat refuses bad dates (61500) and too long a range (61501)."""
     from datetime import date, timedelta
@@ -493,6 +524,8 @@ ENDPOINTS: dict[str, tuple[tuple[str, ...], bool, Endpoint]] = {
     "/cgi-bin/menu/get": (("GET",), True, _menu_get),
     "/wxa/msg_sec_check": (("POST",), True, _msg_sec_check),
     "/cgi-bin/qrcode/create": (("POST",), True, _qrcode_create),
+    "/cgi-bin/material/add_material": (("POST",), True, _add_material),
+    "/cgi-bin/draft/add": (("POST",), True, _draft_add),
     "/datacube/getusersummary": (("POST",), True, _cube_user_summary),
     "/datacube/getusercumulate": (("POST",), True, _cube_user_cumulate),
     "/datacube/getarticlesummary": (("POST",), True, _cube_article_summary),
@@ -569,8 +602,13 @@ def create_fake_app(app_secrets: dict[str, str] | None = None, latency_ms: float
 
 def _serve(state: FakeWeChatState, path: str) -> Response:
     query = request.args.to_dict()
-    raw = request.get_data(cache=False)
     body: Any = None
+    if request.mimetype == "multipart/form-data":  # an upload: what the endpoint sees is what was sent
+        files = {name: {"filename": f.filename, "size": len(f.read()), "type": f.mimetype}
+                 for name, f in request.files.items()}
+        body, raw = {"files": files, "form": request.form.to_dict()}, b""
+    else:
+        raw = request.get_data(cache=False)
     if raw:
         try:
             body = json.loads(raw.decode("utf-8"))

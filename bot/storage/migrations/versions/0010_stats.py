@@ -1,4 +1,5 @@
-"""daily figures for the dashboard, QR channels, ticket ratings, and an index for counting active followers
+"""daily figures for the dashboard, QR channels, ticket ratings, push articles and link clicks, and an index for
+counting active followers
 
 Revision ID: 0010_stats
 Revises: 0008_console
@@ -62,6 +63,34 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('ticket_ratings', schema=None) as batch_op:
         batch_op.create_index('ix_ticket_ratings_rated_at', ['rated_at'], unique=False)
+    op.create_table('push_articles',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=32), nullable=False),
+    sa.Column('title', sa.String(length=64), nullable=False),
+    sa.Column('author', sa.String(length=16), nullable=True),
+    sa.Column('summary', sa.String(length=120), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('cover', sa.LargeBinary(), nullable=True),
+    sa.Column('cover_type', sa.String(length=32), nullable=True),
+    sa.Column('cover_media_id', sa.String(length=128), nullable=True),
+    sa.Column('news_media_id', sa.String(length=128), nullable=True),
+    sa.Column('created_by', sa.String(length=64), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_push_articles')),
+    sa.UniqueConstraint('token', name=op.f('uq_push_articles_token'))
+    )
+    op.create_table('push_link_clicks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('article_id', sa.Integer(), nullable=True),
+    sa.Column('clicked_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['article_id'], ['push_articles.id'], name=op.f('fk_push_link_clicks_article_id_push_articles'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['campaign_id'], ['push_campaigns.id'], name=op.f('fk_push_link_clicks_campaign_id_push_campaigns'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_push_link_clicks'))
+    )
+    with op.batch_alter_table('push_link_clicks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_push_link_clicks_campaign_id'), ['campaign_id'], unique=False)
+        batch_op.create_index('ix_push_link_clicks_clicked_at', ['clicked_at'], unique=False)
     with op.batch_alter_table('message_log', schema=None) as batch_op:
         batch_op.create_index('ix_message_log_created_openid', ['created_at', 'openid'], unique=False)
 
@@ -69,6 +98,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('message_log', schema=None) as batch_op:
         batch_op.drop_index('ix_message_log_created_openid')
+    with op.batch_alter_table('push_link_clicks', schema=None) as batch_op:
+        batch_op.drop_index('ix_push_link_clicks_clicked_at')
+        batch_op.drop_index(batch_op.f('ix_push_link_clicks_campaign_id'))
+    op.drop_table('push_link_clicks')
+    op.drop_table('push_articles')
     with op.batch_alter_table('ticket_ratings', schema=None) as batch_op:
         batch_op.drop_index('ix_ticket_ratings_rated_at')
     op.drop_table('ticket_ratings')
