@@ -7,13 +7,12 @@ handful of QR channels, applications, tickets with answers, then times: aggregat
 (with the unplaced words, tokenised by the real matcher), and rebuilding a month. It checks a
 few figures of the timed day against counts taken directly from the raw tables.
 
-Uses BENCH_DATABASE_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test_dashboard),
-in its own schema bench_stats, dropped and recreated.
+Uses BENCH_DATABASE_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test, like the other
+benchmarks), in its own schema bench_stats, dropped and recreated.
 """
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from datetime import date, timedelta
@@ -25,7 +24,6 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 
 SCHEMA = "bench_stats"
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test_dashboard"
 LAST_DAY = date(2026, 11, 30)
 
 
@@ -97,7 +95,9 @@ def main() -> int:
     from bot.storage.models import DailyFigure, MessageLog
     from sqlalchemy import func, select
 
-    base = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    from bench.common import PG_URL
+
+    base = PG_URL
     admin = Database(base)
     with admin.engine.begin() as connection:
         connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE; CREATE SCHEMA {SCHEMA}"))
