@@ -17,7 +17,8 @@ from bot import forms
 from bot.forms import Form
 from bot.messages import Reply, TextReply
 from bot.turn import Turn
-from handlers import activities, benefits, events, help, human_agent, join_union, legal, membership, privacy, tickets
+from handlers import (activities, benefits, events, help, human_agent, join_union, legal, membership, privacy,
+                      satisfaction, tickets)
 
 Handler = Callable[[Turn], Reply]
 
@@ -103,6 +104,8 @@ ACTIONS: dict[str, Handler] = {
 # Text recognised by its shape before the intent matcher runs (the match is turn.found). A pattern
 # handler returns None when the text is not its business after all, and routing goes on.
 TEXT_PATTERNS: list[tuple[re.Pattern, Callable[[Turn], Reply | None]]] = [
+    # Before the ticket number: "评价 WQ20261127-001 5" rates the ticket rather than showing it.
+    (re.compile(satisfaction.PATTERN, re.IGNORECASE), satisfaction.rate),
     (re.compile(r"(?i)(?<![a-z])(WQ|JB|XX|BF|ZX|YZ|HD)\d{8}-?\d{3,}|^(查询|查看|我的)(工单|投诉|举报|来信)(进度)?$"),
      tickets.show_ticket_by_pattern),
     (re.compile(r"(单号|工单号|编号|工单).{0,6}(找不到|忘了|忘记|丢了|记不得|不记得|不见了)"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import activities, campaigns, content, db, members, nlu, server, tickets, wechat
+from bot.cli import activities, campaigns, content, db, members, nlu, server, stats, tickets, wechat
 from bot.cli.context import Services, pass_services
 from bot.console import commands as console_commands
 
@@ -38,6 +38,7 @@ cli.add_command(campaigns.campaigns)
 cli.add_command(campaigns.scheduler)
 cli.add_command(campaigns.worker)
 cli.add_command(console_commands.users)
+cli.add_command(stats.stats)
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """What each console role may see and do. Checked on the server for every page and action.
 
 - admin: everything except anonymous reports; manages accounts and reads the audit log.
-- editor: campaigns and activities (with the sign-up list in full).
+- editor: campaigns and activities (with the sign-up list in full), the dashboard and QR channels.
 - reviewer: membership applications.
 - counsellor: consultations, complaints, letters, hardship and legal aid, call-backs.
 - discipline: reports, anonymous ones included: an anonymous report is visible to this role alone.
@@ -19,6 +19,8 @@ PAGES: dict[str, tuple[str, ...]] = {
     "tickets": ("admin", "counsellor", "discipline"),
     "activities": ("admin", "editor"),
     "campaigns": ("admin", "editor"),
+    "dashboard": ("admin", "editor"),
+    "channels": ("admin", "editor"),
     "audit": ("admin",),
     "accounts": ("admin",),
 }

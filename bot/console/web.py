@@ -33,6 +33,9 @@ NAVIGATION = [
     ("tickets", "console.tickets", "工单"),
     ("activities", "console.activities", "活动"),
     ("campaigns", "console.campaigns_page", "推送"),
+    ("campaigns", "console.articles", "图文"),
+    ("dashboard", "console.dashboard", "数据"),
+    ("channels", "console.channels", "渠道"),
     ("accounts", "console.accounts_page", "账号"),
     ("audit", "console.audit_log", "操作日志"),
 ]

@@ -482,7 +482,9 @@ def _mass_send(runtime, campaign: Campaign) -> None:
             tag_id = None
             if campaign.audience.startswith("tag:"):
                 tag_id = audiences.find_tag(runtime, campaign.audience[4:])["id"]
-            answer = runtime.wechat.mass_send_text(message_text(campaign), tag_id=tag_id, clientmsgid=clientmsgid)
+            news = json.loads(campaign.payload or "{}").get("mpnews_media_id")  # an article: sent as WeChat news
+            answer = (runtime.wechat.mass_send_news(news, tag_id=tag_id, clientmsgid=clientmsgid) if news else
+                      runtime.wechat.mass_send_text(message_text(campaign), tag_id=tag_id, clientmsgid=clientmsgid))
             msg_id, error = str(answer.get("msg_id") or ""), None
             break
         except audiences.AudienceError as exc:

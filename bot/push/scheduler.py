@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.push import campaigns
 from bot.push.delivery import PENDING, worker_name
 from bot.push.reminders import send_reminders_job
+from bot.stats.aggregate import aggregate_yesterday_job
 from bot.storage.models import Campaign, Delivery, ProcessLease
 
 log = logging.getLogger(__name__)
@@ -279,6 +280,7 @@ PERIODIC_JOBS = [
     PeriodicJob("privacy.retention", enforce_retention_job, "interval", {"hours": 1}),
     PeriodicJob("webhook.late_replies", retry_late_replies_job, "interval", {"seconds": 30}),
     PeriodicJob("webhook.reclaim_stale", reclaim_stale_messages_job, "interval", {"minutes": 1}),
+    PeriodicJob("stats.aggregate", aggregate_yesterday_job, "cron", {"minute": 10}),  # hourly: yesterday and today
 ]
 
 

@@ -15,6 +15,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import requests
@@ -264,12 +265,14 @@ class WeChatClient:
     # ---- transport ----------------------------------------------------------------------
 
     def _call(self, method: str, path: str, *, api: str, app: _App | None = None,
-              params: dict[str, Any] | None = None, body: Any = None, openid: str | None = None) -> dict:
+              params: dict[str, Any] | None = None, body: Any = None, openid: str | None = None,
+              files: dict | None = None) -> dict:
         """Call one API; with `app`, add its access token and retry once after refreshing it."""
         token = self._token(app) if app else None
         for attempt in (1, 2):
             try:
-                return self._send(method, path, api=api, token=token, params=params, body=body, openid=openid)
+                return self._send(method, path, api=api, token=token, params=params, body=body, openid=openid,
+                                  files=files)
             except AccessTokenInvalid:
                 if app is None or attempt == 2:
                     raise
@@ -278,7 +281,7 @@ class WeChatClient:
         raise AssertionError("unreachable")
 
     def _send(self, method: str, path: str, *, api: str, token: str | None, params: dict[str, Any] | None,
-              body: Any, openid: str | None) -> dict:
+              body: Any, openid: str | None, files: dict | None = None) -> dict:
         query = dict(params or {})
         if token is not None:
             query["access_token"] = token
@@ -291,7 +294,7 @@ class WeChatClient:
         log.debug("wechat api %s %s openid=%s", api, path, mask_openid(openid))
         started = time.monotonic()
         try:
-            response = self.http.request(method, self.base_url + path, params=query, data=data,
+            response = self.http.request(method, self.base_url + path, params=query, data=data, files=files,
                                          headers=headers, timeout=self.timeout)
         except requests.ReadTimeout as exc:  # sent, but no answer: the outcome is unknown
             raise self._fail(WeChatTimeout(_redact(f"{type(exc).__name__}: {exc}"), api), openid)
@@ -402,6 +405,41 @@ class WeChatClient:
     def get_menu(self) -> dict:
         """Return the published custom menu."""
         return self._call("GET", "/cgi-bin/menu/get", api="menu.get", app=self.official)
+
+    # ---- official account: parametric QR codes and the data cube -------------------------
+
+    def create_qrcode(self, scene: str, expire_seconds: int | None = None) -> dict:
+        """Create a QR code whose scans carry `scene` (permanent, or temporary for expire_seconds); return ticket, url."""
+        body: dict[str, Any] = {"action_name": "QR_LIMIT_STR_SCENE" if expire_seconds is None else "QR_STR_SCENE",
+                                "action_info": {"scene": {"scene_str": scene}}}
+        if expire_seconds is not None:
+            body["expire_seconds"] = int(expire_seconds)
+        return self._call("POST", "/cgi-bin/qrcode/create", api="qrcode.create", app=self.official, body=body)
+
+    def upload_image(self, filename: str, content: bytes, content_type: str = "image/jpeg") -> dict:
+        """Upload a permanent image (an article's cover); return media_id and url."""
+        return self._call("POST", "/cgi-bin/material/add_material", api="material.add_material", app=self.official,
+                          params={"type": "image"}, files={"media": (filename, content, content_type)})
+
+    def add_draft(self, articles: list[dict]) -> dict:
+        """Store news articles (title, thumb_media_id, digest, content, content_source_url...) as a draft; return media_id."""
+        return self._call("POST", "/cgi-bin/draft/add", api="draft.add", app=self.official, body={"articles": articles})
+
+    def mass_send_news(self, media_id: str, tag_id: int | None = None, clientmsgid: str | None = None) -> dict:
+        """Mass-send a news draft (mpnews) to all followers or a tag."""
+        target = {"is_to_all": tag_id is None} | ({"tag_id": tag_id} if tag_id is not None else {})
+        body: dict[str, Any] = {"filter": target, "mpnews": {"media_id": media_id}, "msgtype": "mpnews",
+                                "send_ignore_reprint": 0}
+        if clientmsgid:
+            body["clientmsgid"] = clientmsgid
+        return self._call("POST", "/cgi-bin/message/mass/sendall", api="message.mass.sendall",
+                          app=self.official, body=body)
+
+    def data_cube(self, kind: str, begin: date, end: date) -> list[dict]:
+        """One data-cube report (usersummary, usercumulate, articlesummary...) for begin..end; return its rows."""
+        answer = self._call("POST", f"/datacube/get{kind}", api=f"datacube.get{kind}", app=self.official,
+                            body={"begin_date": begin.isoformat(), "end_date": end.isoformat()})
+        return list(answer.get("list") or [])
 
     # ---- content security ---------------------------------------------------------------
 

@@ -88,6 +88,9 @@ class FakeWeChatState:
             self.tag_members: dict[int, set[str]] = {}
             self.followers: list[str] = []
             self.clientmsgids: dict[str, int] = {}  # clientmsgid -> msg_id of the mass send
+            self.qrcodes: dict[str, str] = {}  # ticket -> scene of the QR codes created
+            self.materials: dict[str, dict] = {}  # media_id -> {filename, size, type} of uploaded images
+            self.drafts: dict[str, list] = {}  # media_id -> articles of news drafts
             self._ids = itertools.count(1000000001)
 
     # ---- calls and faults ---------------------------------------------------------------
@@ -290,6 +293,8 @@ def _mass_sendall(state: FakeWeChatState, query: dict, body: Any) -> dict:
     target = body.get("filter") or {}
     if not target.get("is_to_all") and target.get("tag_id") not in state.tags:
         raise _Reply(40050, "invalid tag id")
+    if body.get("msgtype") == "mpnews" and (body.get("mpnews") or {}).get("media_id") not in state.drafts:
+        raise _Reply(40007, "invalid media_id")
     return state.mass_send(body.get("clientmsgid"))
 
 
@@ -413,6 +418,94 @@ def _phone_number(state: FakeWeChatState, query: dict, body: Any) -> dict:
                                query.get("access_token"))}})
 
 
+def _qrcode_create(state: FakeWeChatState, query: dict, body: Any) -> dict:
+    body = _body(body)
+    action = body.get("action_name")
+    scene = ((body.get("action_info") or {}).get("scene") or {}).get("scene_str")
+    if action not in ("QR_LIMIT_STR_SCENE", "QR_STR_SCENE"):
+        raise _Reply(40053, "invalid action info")
+    if not isinstance(scene, str) or not 1 <= len(scene) <= 64:
+        raise _Reply(40053, "invalid action info")
+    ticket = "gQ" + hashlib.sha1(f"{action}:{scene}".encode()).hexdigest()[:24]
+    state.qrcodes[ticket] = scene
+    answer = _ok(ticket=ticket, url=f"http://weixin.qq.com/q/{ticket}")
+    if action == "QR_STR_SCENE":
+        answer["expire_seconds"] = int(body.get("expire_seconds") or 60)
+    return answer
+
+
+def _add_material(state: FakeWeChatState, query: dict, body: Any) -> dict:
+    media = (body or {}).get("files", {}).get("media") if isinstance(body, dict) else None
+    if query.get("type") != "image":
+        raise _Reply(40004, "invalid media type")
+    if media is None or not media["size"]:
+        raise _Reply(41005, "media data missing")
+    if media["size"] > 10 * 1024 * 1024:
+        raise _Reply(40009, "invalid image size")
+    media_id = "IMG_" + secrets.token_hex(8)
+    state.materials[media_id] = media
+    return _ok(media_id=media_id, url=f"http://mmbiz.qpic.cn/fake/{media_id}/0")
+
+
+def _draft_add(state: FakeWeChatState, query: dict, body: Any) -> dict:
+    articles = _body(body).get("articles")
+    if not isinstance(articles, list) or not 1 <= len(articles) <= 8:
+        raise _Reply(40114, "invalid articles size")
+    for article in articles:
+        if not article.get("title") or not article.get("content"):
+            raise _Reply(44003, "empty news data")
+        if article.get("thumb_media_id") not in state.materials:
+            raise _Reply(40007, "invalid media_id")
+    media_id = "NEWS_" + secrets.token_hex(8)
+    state.drafts[media_id] = articles
+    return _ok(media_id=media_id)
+
+
+def _cube_days(body: Any, longest: int) -> list:
+    """The days of a data-cube request; WeChat refuses bad dates (61500) and too long a range (61501)."""
+    from datetime import date, timedelta
+
+    body = _body(body)
+    try:
+        begin, end = date.fromisoformat(body.get("begin_date", "")), date.fromisoformat(body.get("end_date", ""))
+    except (TypeError, ValueError):
+        raise _Reply(61500, "date format error") from None
+    if end < begin or (end - begin).days >= longest:
+        raise _Reply(61501, "date range error")
+    return [begin + timedelta(days=i) for i in range((end - begin).days + 1)]
+
+
+def _cube_number(*parts: Any, top: int) -> int:
+    """A stable made-up figure for the demo and the tests: the same request gives the same numbers."""
+    return int(hashlib.sha1(":".join(map(str, parts)).encode()).hexdigest(), 16) % top
+
+
+def _cube_user_summary(state: FakeWeChatState, query: dict, body: Any) -> dict:
+    rows = []
+    for day in _cube_days(body, 7):
+        for source in (0, 30, 51):  # other, scanned a QR code, searched the account
+            rows.append({"ref_date": day.isoformat(), "user_source": source,
+                         "new_user": _cube_number(day, source, "new", top=50),
+                         "cancel_user": _cube_number(day, source, "cancel", top=10)})
+    return {"list": rows}
+
+
+def _cube_user_cumulate(state: FakeWeChatState, query: dict, body: Any) -> dict:
+    return {"list": [{"ref_date": day.isoformat(), "cumulate_user": 20000 + day.toordinal() % 1000 * 30 + _cube_number(day, top=30)}
+                     for day in _cube_days(body, 7)]}
+
+
+def _cube_article_summary(state: FakeWeChatState, query: dict, body: Any) -> dict:
+    rows = []
+    for day in _cube_days(body, 1):
+        for index, title in enumerate(("职工疗休养新政策解读", "本周工会活动预告")):
+            rows.append({"ref_date": day.isoformat(), "msgid": f"{day:%Y%m%d}0{index + 1}_1", "title": title,
+                         "int_page_read_user": _cube_number(day, index, "u", top=3000),
+                         "int_page_read_count": _cube_number(day, index, "u", top=3000) + _cube_number(day, index, "c", top=900),
+                         "share_user": _cube_number(day, index, "s", top=200)})
+    return {"list": rows}
+
+
 # path -> (methods, needs an access token, endpoint)
 ENDPOINTS: dict[str, tuple[tuple[str, ...], bool, Endpoint]] = {
     "/cgi-bin/token": (("GET",), False, _token),
@@ -430,6 +523,12 @@ ENDPOINTS: dict[str, tuple[tuple[str, ...], bool, Endpoint]] = {
     "/cgi-bin/menu/create": (("POST",), True, _menu_create),
     "/cgi-bin/menu/get": (("GET",), True, _menu_get),
     "/wxa/msg_sec_check": (("POST",), True, _msg_sec_check),
+    "/cgi-bin/qrcode/create": (("POST",), True, _qrcode_create),
+    "/cgi-bin/material/add_material": (("POST",), True, _add_material),
+    "/cgi-bin/draft/add": (("POST",), True, _draft_add),
+    "/datacube/getusersummary": (("POST",), True, _cube_user_summary),
+    "/datacube/getusercumulate": (("POST",), True, _cube_user_cumulate),
+    "/datacube/getarticlesummary": (("POST",), True, _cube_article_summary),
     "/sns/jscode2session": (("GET",), False, _jscode2session),
     "/wxa/business/getuserphonenumber": (("POST",), True, _phone_number),
 }
@@ -503,8 +602,13 @@ def create_fake_app(app_secrets: dict[str, str] | None = None, latency_ms: float
 
 def _serve(state: FakeWeChatState, path: str) -> Response:
     query = request.args.to_dict()
-    raw = request.get_data(cache=False)
     body: Any = None
+    if request.mimetype == "multipart/form-data":  # an upload: what the endpoint sees is what was sent
+        files = {name: {"filename": f.filename, "size": len(f.read()), "type": f.mimetype}
+                 for name, f in request.files.items()}
+        body, raw = {"files": files, "form": request.form.to_dict()}, b""
+    else:
+        raw = request.get_data(cache=False)
     if raw:
         try:
             body = json.loads(raw.decode("utf-8"))

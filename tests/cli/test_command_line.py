@@ -27,6 +27,7 @@ COMMANDS = {
     "scheduler": None,
     "worker": None,
     "users": {"create", "list", "set-password", "unlock"},
+    "stats": {"rebuild", "wechat"},
 }
 
 

@@ -11,3 +11,6 @@ from bot.storage.models.staff import AuditEntry, StaffAccount  # noqa: F401
 from bot.storage.models.late_replies import PendingLateReply  # noqa: F401
 
 __all__ = ["Base", "Follower", "MessageLog", "DeliveryReport", "Identity", "Person", "MiniprogramSession", "MiniprogramUpload"]
+from bot.storage.models.stats import DailyFigure, QrChannel, StatsRun  # noqa: F401,E402
+from bot.storage.models.satisfaction import TicketRating  # noqa: F401,E402
+from bot.storage.models.articles import Article, LinkClick  # noqa: F401,E402
