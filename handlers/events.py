@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from bot.messages import NoReply, Reply, TextReply
 from bot.push.reports import on_delivery_report as _push_report, on_subscribe_consent
+from bot.stats.channels import welcome_for
 from bot.storage import messages as repo
 from bot.turn import Turn
 
@@ -13,7 +14,8 @@ def on_subscribe(turn: Turn) -> Reply:
     scene = message.event_key[len("qrscene_"):] if message.event_key.startswith("qrscene_") else None
     repo.record_subscription(turn.services.database, turn.openid, scene, turn.now)
     turn.state.choices = []
-    return TextReply(turn.say("welcome"))
+    # A QR channel may have its own welcome (the poster at a factory gate says what to ask here).
+    return TextReply(welcome_for(turn.services.database, scene) or turn.say("welcome"))
 
 
 def on_unsubscribe(turn: Turn) -> Reply:

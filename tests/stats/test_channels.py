@@ -55,3 +55,20 @@ def test_followers_who_scan_count_in_their_channel(channels, wechat, runtime, cl
     assert (station.gained, station.following, station.old_enough, station.kept_30_days) == (2, 1, 2, 1)
     assert station.active_30_days == 0  # one wrote, but 31 days ago
     assert (by_scene["quiet"].gained, by_scene["quiet"].following) == (0, 0)
+
+
+def test_a_follower_from_a_channel_gets_its_own_welcome(app, runtime):
+    """Scanning the poster's QR code greets the worker with that channel's welcome, others with the usual one."""
+    from bot.config import DEMO_AES_KEY, DEMO_APP_ID, DEMO_TOKEN
+    from bot.wechat.simulator import WeChatSimulator, flask_transport
+
+    channels = Channels(runtime.database, runtime.wechat, runtime.clock)
+    channels.create("义乌小商品城海报", city="金华", scene="yw_market", welcome="义乌的朋友您好！商户职工入会、维权都可以在这里办。")
+
+    def follow(openid: str, key: str):
+        worker = WeChatSimulator(DEMO_TOKEN, DEMO_APP_ID, DEMO_AES_KEY, mode="safe", openid=openid,
+                                 url="http://localhost/wechat", transport=flask_transport(app.test_client()))
+        return worker.send_event("subscribe", key).text
+
+    assert "义乌的朋友您好" in follow("o_from_poster", "qrscene_yw_market")
+    assert "欢迎关注浙工之家" in follow("o_from_search", "")
