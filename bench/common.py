@@ -26,16 +26,28 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start(args: list[str], env: dict, health_url: str | None = None, timeout: float = 60) -> subprocess.Popen:
-    """Start a process and wait until health_url answers 200."""
-    process = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def start(args: list[str], env: dict, health_url: str | None = None, timeout: float = 60,
+          log_dir: Path | None = None) -> subprocess.Popen:
+    """Start a process logging to <log_dir>/<name>.log (a pipe nobody reads would block it); wait until healthy."""
+    log_dir = log_dir or ROOT / "var" / "bench"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    name = next((a for a in args if a in ("gunicorn", "fake-wechat", "scheduler", "worker")), "process")
+    log_file = open(log_dir / f"{name}.log", "ab")
+    process = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log_file)
     deadline = time.monotonic() + timeout
     while health_url and time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{args} exited: {process.stderr.read().decode()[-2000:]}")
+            raise RuntimeError(f"{args} exited; see {log_file.name}")
         try:
             if requests.get(health_url, timeout=1).status_code < 500:
                 return process
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    if health_url:
+        process.kill()
+        raise RuntimeError(f"{args} did not become healthy; see {log_file.name}")
+    return process
         except requests.RequestException:
             pass
         time.sleep(0.2)

@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import requests  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from bench import common  # noqa: E402
 from bench.common import PG_URL, ROOT, free_port, python, stop  # noqa: E402
 from bot.config import DEMO_AES_KEY, DEMO_APP_ID, DEMO_TOKEN  # noqa: E402
 from bot.wechat.simulator import WeChatSimulator  # noqa: E402
@@ -171,25 +172,8 @@ LOG_DIR = ROOT / "var" / "soak"
 
 
 def start(args: list[str], env: dict, health_url: str | None = None, timeout: float = 60) -> subprocess.Popen:
-    """Start a process logging to var/soak/<name>.log (a pipe nobody reads would block it), wait until healthy."""
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    name = next((a for a in args if a in ("gunicorn", "fake-wechat", "scheduler", "worker")), "process")
-    log_file = open(LOG_DIR / f"{name}.log", "ab")
-    process = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log_file)
-    deadline = time.monotonic() + timeout
-    while health_url and time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{args} exited; see {log_file.name}")
-        try:
-            if requests.get(health_url, timeout=1).status_code < 500:
-                return process
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    if health_url:
-        process.kill()
-        raise RuntimeError(f"{args} did not become healthy; see {log_file.name}")
-    return process
+    """Start a process logging to var/soak/<name>.log; wait until healthy."""
+    return common.start(args, env, health_url, timeout, log_dir=LOG_DIR)
 
 
 def _prepare_database(url: str) -> None:
