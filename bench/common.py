@@ -48,13 +48,6 @@ def start(args: list[str], env: dict, health_url: str | None = None, timeout: fl
         process.kill()
         raise RuntimeError(f"{args} did not become healthy; see {log_file.name}")
     return process
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    if health_url:
-        process.kill()
-        raise RuntimeError(f"{args} did not become healthy")
-    return process
 
 
 def stop(*processes: subprocess.Popen) -> None:
