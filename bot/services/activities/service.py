@@ -28,6 +28,7 @@ from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from bot.content import Replies
 from bot.services.activities.errors import (ActivityClosed, ActivityFull, ActivityNotFound, AlreadySignedUp,
                                             MembersOnly, NotSignedUp)
 from bot.services.activities.seats import live_sign_up, lock_activity, promote_next, takeable
@@ -35,7 +36,6 @@ from bot.services.activities.times import to_local, utc_bound
 from bot.services.activities.views import (CANCELLED, CANCELLED_BY_STAFF, CLOSED_BY_STAFF, CONFIRMED, LIVE, OPEN,
                                            SHOWN_ENDED, SHOWN_FULL, SHOWN_OPEN, WAITING, ActivityView,
                                            SignUpView, view_of)
-from bot.content import Replies
 from bot.services.places import Regions
 from bot.storage.models import Activity, ActivitySignUp
 
