@@ -16,8 +16,10 @@ APPLICATION_FIELDS = ("name", "phone", "id_number", "employer", "no_fixed_employ
 
 def missing_hints(replies: Replies) -> dict[str, str]:
     """What the worker reads for each required field left empty (the employer has its own rule)."""
-    return {"name": replies.get("membership_missing_name"), "phone": replies.get("membership_missing_phone"),
-            "id_number": replies.get("membership_missing_id_number"), "city": replies.get("membership_missing_city"),
+    return {"name": replies.get("membership_missing_name"),
+            "phone": replies.get("membership_missing_phone"),
+            "id_number": replies.get("membership_missing_id_number"),
+            "city": replies.get("membership_missing_city"),
             "district": replies.get("membership_missing_district"),
             "industry": replies.get("membership_missing_industry"),
             "occupation": replies.get("membership_missing_occupation")}
