@@ -130,6 +130,13 @@ def test_upcoming_lists_soonest_first_and_filters(service, activity, person):
     assert [v.id for v in page] == [full.id] and total == 3
 
 
+def test_a_filter_holding_nul_finds_nothing_rather_than_failing(service, activity):
+    """PostgreSQL refuses NUL in a query (the API fuzzer sends one); no city or title holds it."""
+    activity(days=2, title="健步走", city="宁波")
+    assert service.upcoming(city="宁波\x00") == ([], 0)
+    assert service.upcoming(keyword="健步\x00走") == ([], 0)
+
+
 # ---- signing up --------------------------------------------------------------------------------
 
 

@@ -73,6 +73,8 @@ class ActivityService:
         Dates are China-time calendar days (date_to inclusive); datetimes are UTC.
         keyword: words the title or summary must contain.
         """
+        if "\x00" in (city or "") + (keyword or ""):  # PostgreSQL refuses NUL in a query; nothing stored holds one
+            return [], 0
         now = self._now()
         conditions = [Activity.status != CANCELLED_BY_STAFF, Activity.starts_at > now]
         if city:
