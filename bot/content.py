@@ -64,14 +64,16 @@ class Replies:
         self._domain_dir = directory / "replies"
         self._domain_files: dict[Path, ContentFile] = {}
         self._listed_at = -1.0
+        self._lock = threading.Lock()  # services ask from many threads at once, the first time too
 
     def _files(self) -> list[ContentFile]:
-        now = time.monotonic()
-        if now - self._listed_at >= 1.0:  # a file an editor adds is seen within a second
-            self._listed_at = now
-            present = set(self._domain_dir.glob("*.yaml"))
-            self._domain_files = {p: self._domain_files.get(p) or ContentFile(p) for p in sorted(present)}
-        return [self._main, *self._domain_files.values()]
+        with self._lock:
+            now = time.monotonic()
+            if now - self._listed_at >= 1.0:  # a file an editor adds is seen within a second
+                present = set(self._domain_dir.glob("*.yaml"))
+                self._domain_files = {p: self._domain_files.get(p) or ContentFile(p) for p in sorted(present)}
+                self._listed_at = now
+            return [self._main, *self._domain_files.values()]
 
     def _merged(self) -> dict[str, Any]:
         merged: dict[str, Any] = {}

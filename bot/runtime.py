@@ -123,9 +123,9 @@ class Runtime:
         from bot.services.membership import CONTENT_FILE, MembershipService
 
         return MembershipService(
-            self.database, self.cipher, content_file=self.content_file(CONTENT_FILE), places=self._places.get,
-            clock=self.now, people=self.people, conversations=self.conversations, notifier=self.notifier,
-            template_id=self.config.get("membership.template_id", ""))
+            self.database, self.cipher, content_file=self.content_file(CONTENT_FILE), replies=self.replies,
+            places=self._places.get, clock=self.now, people=self.people, conversations=self.conversations,
+            notifier=self.notifier, template_id=self.config.get("membership.template_id", ""))
 
     @cached_property
     def tickets(self):
@@ -145,7 +145,8 @@ class Runtime:
 
         return ActivityService(
             self.database, self.now, places=self._places.get, membership=self.membership, notifier=self.notifier,
-            background=self.background, promoted_template_id=self.config.get("activities.template_id_promoted"))
+            background=self.background, replies=self.replies,
+            promoted_template_id=self.config.get("activities.template_id_promoted"))
 
     @cached_property
     def personal_data(self):
@@ -176,7 +177,8 @@ class Runtime:
     def _legal_faq(self):
         from bot.services.legal_faq import LegalFAQ
 
-        return ReloadingContent(lambda: LegalFAQ.load(self.content_dir, tokenize=self.tokenizer.tokens),
+        return ReloadingContent(lambda: LegalFAQ.load(self.content_dir, tokenize=self.tokenizer.tokens,
+                                                      replies=self.replies),
                                 lambda: [*self.content_dir.glob("legal/*.yaml"), self.content_dir / "regional_figures.yaml",
                                          self.content_dir / "nlu" / "corrections.txt"])
 
@@ -189,7 +191,7 @@ class Runtime:
     def _benefits(self):
         from bot.services.benefits import BenefitCatalogue
 
-        return ReloadingContent(lambda: BenefitCatalogue.load(self.content_dir, self.places),
+        return ReloadingContent(lambda: BenefitCatalogue.load(self.content_dir, self.places, self.replies),
                                 lambda: [*self.content_dir.glob("benefits/*.yaml"), self.content_dir / "places.yaml"])
 
     def content_file(self, relative_path: str):

@@ -34,7 +34,7 @@ def _book_callback(turn: Turn, hours: ServiceHours) -> Reply:
     from bot.services.tickets import TicketRejected
 
     tickets = turn.services.tickets
-    closed = (turn.say("human_agent_closed", hours=hours.describe()) if hours.ever_open
+    closed = (turn.say("human_agent_closed", hours=hours.describe(turn.services.replies)) if hours.ever_open
               else turn.say("human_agent_not_set_up"))
     open_callbacks, _total = tickets.list_for(turn.worker.person_id, kind="callback", limit=1)
     if open_callbacks and open_callbacks[0].status == "open" and turn.now - open_callbacks[0].created_at < RECENT_CALLBACK:

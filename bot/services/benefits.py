@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from bot.content import Replies
 from bot.services.content_loader import (
     ContentError,
     normalize,
@@ -17,7 +18,6 @@ from bot.services.places import Regions
 
 ITEM_FIELDS = ("id", "name", "category", "aliases", "summary", "eligibility", "how_to", "members_only", "cities")
 CITY_MENTION_BONUS = 10
-JOIN_HINT = '想入会，回复"入会"就能在线申请。'
 
 
 @dataclass(frozen=True)
@@ -45,21 +45,25 @@ class Benefit:
 class BenefitCatalogue:
     """The union benefits in content/benefits/catalogue.yaml, filtered by who is asking."""
 
-    def __init__(self, items: list[Benefit], categories: list[str], regions: Regions,
+    def __init__(self, items: list[Benefit], categories: list[str], regions: Regions, replies: Replies,
                  fold: Callable[[str], str] = normalize):
         self.items = items
         self.regions = regions  # content/places.yaml: item cities are short names (杭州)
+        self.replies = replies  # the labels around a benefit's details (content/replies/benefits.yaml)
         self._fold = fold  # the worker's message: normalised, typos fixed
         self._by_id = {b.id: b for b in items}
         self._categories = categories
 
     @classmethod
-    def load(cls, content_dir: str | Path, regions: Regions | None = None) -> "BenefitCatalogue":
+    def load(cls, content_dir: str | Path, regions: Regions | None = None,
+             replies: Replies | None = None) -> "BenefitCatalogue":
         """Load and validate the catalogue; raise ContentError naming the file and item on a bad entry.
 
-        Item cities are checked against regions, by default those of content_dir/places.yaml.
+        Item cities are checked against regions, by default those of content_dir/places.yaml; the
+        wording around a benefit comes from replies, by default those of content_dir.
         """
         regions = regions if regions is not None else Regions.load(content_dir)
+        replies = replies if replies is not None else Replies(content_dir)
         path = Path(content_dir) / "benefits" / "catalogue.yaml"
         data = read_yaml(path)
         if not isinstance(data, dict) or not isinstance(data.get("items"), list):
@@ -72,7 +76,7 @@ class BenefitCatalogue:
                 raise ContentError(path, "duplicate id", item.id)
             seen.add(item.id)
             items.append(item)
-        return cls(items, categories, regions, query_normalizer(content_dir))
+        return cls(items, categories, regions, replies, query_normalizer(content_dir))
 
     @staticmethod
     def _item(path: Path, raw: Any, categories: list[str], regions: Regions) -> Benefit:
@@ -146,15 +150,17 @@ class BenefitCatalogue:
 
     def describe(self, benefit: Benefit, is_member: bool) -> str:
         """Return the Chinese text a worker reads about one benefit, phrased for a member or a non-member."""
-        where = "、".join(benefit.cities) if benefit.cities else "浙江全省"
-        lines = [f"【{benefit.name}】", benefit.summary, f"适用地区：{where}"]
+        replies = self.replies
+        where = "、".join(benefit.cities) if benefit.cities else replies.get("benefit_details_province_wide")
+        lines = [replies.get("benefit_details_title", name=benefit.name), benefit.summary,
+                 replies.get("benefit_details_where", where=where)]
         if benefit.members_only and not is_member:
-            lines += ["", "这项是工会会员专享。入会后就能享受，还有生日和节日慰问、疗休养、职工医疗互助、会员卡折扣等福利。",
-                      JOIN_HINT]
+            lines += ["", replies.get("benefit_details_members_only"), replies.get("benefit_details_join_hint")]
             return "\n".join(lines)
-        lines += [f"谁能享受：{benefit.eligibility}", "怎么领：", benefit.how_to]
+        lines += [replies.get("benefit_details_eligibility", eligibility=benefit.eligibility),
+                  replies.get("benefit_details_how_to"), benefit.how_to]
         if benefit.contact:
-            lines.append(f"有问题找：{benefit.contact}")
+            lines.append(replies.get("benefit_details_contact", contact=benefit.contact))
         if not is_member:
-            lines += ["", f"入会后还能享受更多会员福利。{JOIN_HINT}"]
+            lines += ["", replies.get("benefit_details_more_for_members") + replies.get("benefit_details_join_hint")]
         return "\n".join(lines)

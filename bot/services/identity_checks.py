@@ -3,8 +3,9 @@
 Places (cities and districts) are checked by bot/services/places.py.
 
 Each check returns the cleaned value or raises bot.validation.FieldInvalid with a hint a worker can
-act on (位数不对, 校验位不对, 出生日期不对...). The same checks serve the chat form and the
-mini-program, so a number refused in one is refused in the other.
+act on (位数不对, 校验位不对, 出生日期不对...); the hints are in content/replies/identity.yaml and
+the caller passes the Replies. The same checks serve the chat form and the mini-program, so a
+number refused in one is refused in the other.
 
 Age limits (decided here, documented for staff):
 - MIN_AGE 16: the Labour Law (《劳动法》第十五条) forbids employing anyone under 16, so a
@@ -20,6 +21,7 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta, timezone
 
+from bot.content import Replies
 from bot.validation import FieldInvalid
 
 MIN_AGE = 16
@@ -50,20 +52,20 @@ def shanghai_today(utc_now: datetime | None = None) -> date:
     return (now + _SHANGHAI).date()
 
 
-def clean_name(text: str) -> str:
+def clean_name(text: str, *, replies: Replies) -> str:
     """A real name as on the ID card: 2-20 Chinese characters (· for minority names) or a Latin name."""
     name = re.sub(r"\s+", " ", fold(text))
     name = name.replace(".", "·") if re.search(r"[\u4e00-\u9fff]", name) else name
     if any(ch.isdigit() for ch in name):
-        raise FieldInvalid("姓名里不能有数字，请填写身份证上的姓名。")
+        raise FieldInvalid(replies.get("identity_name_has_digits"))
     if not 2 <= len(name) <= 20:
-        raise FieldInvalid("姓名应为 2 到 20 个字，请填写身份证上的姓名。")
+        raise FieldInvalid(replies.get("identity_name_length"))
     if not _NAME.match(name):
-        raise FieldInvalid("姓名只能包含汉字（少数民族姓名可用“·”分隔），请填写身份证上的姓名。")
+        raise FieldInvalid(replies.get("identity_name_characters"))
     return name
 
 
-def clean_phone(text: str) -> str:
+def clean_phone(text: str, *, replies: Replies) -> str:
     """A mainland mobile number: 11 digits starting 13-19 (spaces, dashes and +86 allowed)."""
     raw = _SEPARATORS.sub("", fold(text))
     if raw.startswith("+86"):
@@ -73,11 +75,11 @@ def clean_phone(text: str) -> str:
     elif raw.startswith("86") and len(raw) == 13:
         raw = raw[2:]
     if not raw.isdigit():
-        raise FieldInvalid("手机号只能包含数字，请重新填写 11 位手机号。")
+        raise FieldInvalid(replies.get("identity_phone_not_digits"))
     if len(raw) != 11:
-        raise FieldInvalid(f"手机号位数不对：应为 11 位，您填了 {len(raw)} 位。")
+        raise FieldInvalid(replies.get("identity_phone_length", count=len(raw)))
     if not re.match(r"^1[3-9]", raw):
-        raise FieldInvalid("这不是有效的大陆手机号：手机号以 13 到 19 开头。")
+        raise FieldInvalid(replies.get("identity_phone_prefix"))
     return raw
 
 
@@ -100,27 +102,26 @@ def age_on(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-def clean_id_number(text: str, today: date | None = None) -> str:
+def clean_id_number(text: str, today: date | None = None, *, replies: Replies) -> str:
     """An 18-character mainland ID number (GB 11643): valid check digit and birth date, working age."""
     today = today or shanghai_today()
     number = _SEPARATORS.sub("", fold(text)).upper()
     if len(number) == 15 and number.isdigit():
-        raise FieldInvalid("这是旧的 15 位身份证号码，请填写现在使用的 18 位身份证号码。")
+        raise FieldInvalid(replies.get("identity_id_old_15_digits"))
     if len(number) != 18:
-        raise FieldInvalid(f"身份证号码位数不对：应为 18 位，您填了 {len(number)} 位。")
+        raise FieldInvalid(replies.get("identity_id_length", count=len(number)))
     if not (number[:17].isdigit() and (number[17].isdigit() or number[17] == "X")):
-        raise FieldInvalid("身份证号码格式不对：前 17 位是数字，最后一位是数字或字母 X。")
+        raise FieldInvalid(replies.get("identity_id_format"))
     if number[:2] not in PROVINCE_CODES:
-        raise FieldInvalid("身份证号码开头的地区代码不对，请核对后重新填写。")
+        raise FieldInvalid(replies.get("identity_id_region"))
     birth = birth_date_of(number)
     if birth is None or birth > today or birth.year < 1900:
-        raise FieldInvalid("身份证号码里的出生日期不对（第 7 到 14 位），请核对后重新填写。")
+        raise FieldInvalid(replies.get("identity_id_birth_date"))
     if id_check_digit(number[:17]) != number[17]:
-        raise FieldInvalid("身份证号码校验位不对，可能有数字填错了，请对照身份证逐位核对。")
+        raise FieldInvalid(replies.get("identity_id_check_digit"))
     age = age_on(birth, today)
     if age < MIN_AGE:
-        raise FieldInvalid(f"按身份证号码计算您还不满 {MIN_AGE} 周岁，暂时不能申请入会。")
+        raise FieldInvalid(replies.get("identity_too_young", min_age=MIN_AGE))
     if age > MAX_AGE:
-        raise FieldInvalid(f"按身份证号码计算您已超过 {MAX_AGE} 周岁，请核对出生年份；"
-                           f"确实无误的，请联系所在地工会或拨打 12351 办理。")
+        raise FieldInvalid(replies.get("identity_too_old", max_age=MAX_AGE))
     return number

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from bot.content import Replies
 from bot.services.content_loader import (
     ContentError,
     fill_placeholders,
@@ -102,9 +103,10 @@ class LegalFAQ:
     """The curated FAQ with retrieval, topic listing and the worker-facing answer text."""
 
     def __init__(self, entries: list[FaqEntry], topic_titles: dict[str, str], disclaimer: str,
-                 legal_aid: dict, tokenize: Callable[[str], list[str]],
+                 legal_aid: dict, tokenize: Callable[[str], list[str]], replies: Replies,
                  fold: Callable[[str], str] = normalize):
         self.entries = entries
+        self.replies = replies  # the headings around an answer and legal aid (content/replies/legal.yaml)
         self._by_id = {e.id: e for e in entries}
         self._topic_titles = topic_titles
         self.disclaimer = disclaimer
@@ -117,8 +119,12 @@ class LegalFAQ:
 
     # ---- loading -------------------------------------------------------------------------
     @classmethod
-    def load(cls, content_dir: str | Path, tokenize: Callable[[str], list[str]] | None = None) -> "LegalFAQ":
-        """Load and validate content/legal/*.yaml and the regional figures; raise ContentError on a bad entry."""
+    def load(cls, content_dir: str | Path, tokenize: Callable[[str], list[str]] | None = None,
+             replies: Replies | None = None) -> "LegalFAQ":
+        """Load and validate content/legal/*.yaml and the regional figures; raise ContentError on a bad entry.
+
+        The headings around an answer come from replies, by default those of content_dir.
+        """
         content_dir = Path(content_dir)
         figures = load_figures(content_dir / "regional_figures.yaml")
         faq_path = content_dir / "legal" / "faq.yaml"
@@ -155,7 +161,7 @@ class LegalFAQ:
         if tokenize is None:
             tokenize = _default_tokenizer(content_dir)
         return cls(entries, {t: str(titles[t]) for t in TOPICS}, disclaimer, legal_aid, tokenize,
-                   query_normalizer(content_dir))
+                   replies if replies is not None else Replies(content_dir), query_normalizer(content_dir))
 
     @staticmethod
     def _entry(path: Path, raw: Any, figures: dict) -> FaqEntry:
@@ -279,15 +285,17 @@ class LegalFAQ:
 
     def format_answer(self, entry: FaqEntry) -> str:
         """Return the text a worker reads: the answer, its legal basis, the disclaimer and 12351."""
-        return f"{entry.answer}\n\n依据：{'；'.join(entry.citations)}\n\n{self.disclaimer}"
+        basis = self.replies.get("legal_answer_basis", citations="；".join(entry.citations))
+        return f"{entry.answer}\n\n{basis}\n\n{self.disclaimer}"
 
     def format_legal_aid(self) -> str:
         """Return the worker-facing summary of union legal aid: who, what to bring, how it works."""
         aid = self.legal_aid
-        lines = [aid["title"], "", "谁可以申请："]
+        replies = self.replies
+        lines = [aid["title"], "", replies.get("legal_aid_who_qualifies")]
         lines += [f"· {x}" for x in aid["who_qualifies"]]
-        lines += ["", "要带的材料："] + [f"· {x}" for x in aid["what_to_bring"]]
-        lines += ["", "怎么办理："] + [f"{i}. {x}" for i, x in enumerate(aid["how_it_works"], 1)]
+        lines += ["", replies.get("legal_aid_what_to_bring")] + [f"· {x}" for x in aid["what_to_bring"]]
+        lines += ["", replies.get("legal_aid_how_it_works")] + [f"{i}. {x}" for i, x in enumerate(aid["how_it_works"], 1)]
         if aid.get("note"):
             lines += ["", aid["note"]]
         return "\n".join(lines)

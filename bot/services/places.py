@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+from bot.content import Replies
 from bot.validation import FieldInvalid
 from bot.services.content_loader import normalize, read_yaml
 from bot.services.identity_checks import fold
@@ -151,31 +152,34 @@ class Regions:
         return [(city, district) for city in self.cities
                 if (district := self.find_district(city, text)) is not None]
 
-    def check_city(self, text: str) -> str:
+    def check_city(self, text: str, *, replies: Replies) -> str:
         """The full name of the city a worker means, or FieldInvalid listing the cities."""
         city = self.city(text)
         if city is None:
             found = self.cities_of_district(text)
             if len(found) == 1:
                 return found[0][0].name
-            raise FieldInvalid(f"没有找到这个城市。请回复浙江的 {len(self.cities)} 个市之一："
-                               + "、".join(self.short_names()) + "。")
+            raise FieldInvalid(replies.get("place_unknown_city", count=len(self.cities),
+                                           cities="、".join(self.short_names())))
         return city.name
 
-    def check_district(self, city_name: str, text: str) -> str:
+    def check_district(self, city_name: str, text: str, *, replies: Replies) -> str:
         """The district's full name, checked against the city, or FieldInvalid naming the right choices."""
         city = self.city(city_name)
         if city is None:
-            raise FieldInvalid("请先填写所在城市。")
+            raise FieldInvalid(replies.get("place_city_first"))
         district = self.find_district(city, text)
         if district is not None:
             return district
         elsewhere = [c.name for c, _d in self.cities_of_district(text)]
-        head = f"{fold(text)}不在{city.name}。" if elsewhere else f"{city.name}没有找到“{fold(text)}”。"
-        return_hint = f"{city.name}的区县有：{'、'.join(city.districts)}。"
         if elsewhere:
-            return_hint += f"（它属于{'、'.join(elsewhere)}，如填错了城市，可在最后核对时修改。）"
-        raise FieldInvalid(head + return_hint)
+            head = replies.get("place_district_in_other_city", district=fold(text), city=city.name)
+        else:
+            head = replies.get("place_district_not_found", district=fold(text), city=city.name)
+        hint = replies.get("place_districts_of_city", city=city.name, districts="、".join(city.districts))
+        if elsewhere:
+            hint += replies.get("place_district_belongs_to", cities="、".join(elsewhere))
+        raise FieldInvalid(head + hint)
 
 
 def check_content(content_dir: str | Path) -> None:

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
+from bot.content import Replies
+
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving: a fixed offset is exact
 NEVER = ("无", "none", "closed", "关闭")
 WEEKDAY_NAMES = "一二三四五六日"
@@ -58,11 +60,11 @@ class ServiceHours:
         """Is there any service time at all (False when configured as 无)?"""
         return bool(self.spans)
 
-    def describe(self) -> str:
-        """The hours as the worker reads them (the configured wording, or 暂无人工服务时间)."""
+    def describe(self, replies: Replies) -> str:
+        """The hours as the worker reads them: the configured wording, or replies' 'no hours' sentence."""
         if not self.spans:
-            return "暂无人工服务时间"
-        return self.text + ("（法定节假日除外）" if self.holidays else "")
+            return replies.get("human_agent_no_hours")
+        return self.text + (replies.get("human_agent_hours_except_holidays") if self.holidays else "")
 
 
 def to_china(moment: datetime) -> datetime:

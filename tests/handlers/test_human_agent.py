@@ -7,7 +7,8 @@ from datetime import date, datetime, time
 import pytest
 
 from bot import dialogue
-from bot.config import ConfigError, load_config
+from bot.config import PROJECT_ROOT, ConfigError, load_config
+from bot.content import Replies
 from bot.messages import Inbound, TextReply, TransferToAgentReply
 from bot.services.service_hours import ServiceHours, Span, parse_holidays, parse_hours
 
@@ -17,6 +18,7 @@ OPENID = "o_agent_worker"
 TUESDAY_10AM_CHINA = datetime(2026, 12, 1, 2, 0)
 TUESDAY_8PM_CHINA = datetime(2026, 12, 1, 12, 0)
 SATURDAY_10AM_CHINA = datetime(2026, 12, 5, 2, 0)
+REPLIES = Replies(PROJECT_ROOT / "content")
 
 
 def hours(text: str, holidays=()) -> ServiceHours:
@@ -48,13 +50,13 @@ def test_every_day_until_midnight_and_no_agent_at_all():
     assert parse_hours("工作日 08:00-18:00") == parse_hours("周一至周五 08:00-18:00")
     never = hours("无")
     assert not never.ever_open and not never.is_open(TUESDAY_10AM_CHINA)
-    assert never.describe() == "暂无人工服务时间"
+    assert never.describe(REPLIES) == "暂无人工服务时间"
 
 
 def test_holidays_close_the_whole_day_and_are_mentioned():
     national_day = hours("周一至周五 09:00-17:30", holidays=[date(2026, 12, 1)])
     assert not national_day.is_open(TUESDAY_10AM_CHINA)
-    assert "节假日除外" in national_day.describe()
+    assert "节假日除外" in national_day.describe(REPLIES)
     assert parse_holidays("2026-10-01, 2026-10-02") == (date(2026, 10, 1), date(2026, 10, 2))
     assert parse_holidays([date(2027, 1, 1)]) == (date(2027, 1, 1),)
 

@@ -130,6 +130,13 @@ def test_upcoming_lists_soonest_first_and_filters(service, activity, person):
     assert [v.id for v in page] == [full.id] and total == 3
 
 
+def test_a_filter_holding_nul_finds_nothing_rather_than_failing(service, activity):
+    """PostgreSQL refuses NUL in a query (the API fuzzer sends one); no city or title holds it."""
+    activity(days=2, title="健步走", city="宁波")
+    assert service.upcoming(city="宁波\x00") == ([], 0)
+    assert service.upcoming(keyword="健步\x00走") == ([], 0)
+
+
 # ---- signing up --------------------------------------------------------------------------------
 
 
@@ -212,7 +219,7 @@ def test_the_members_only_rule_cannot_be_left_out(runtime):
     """Without a membership service the activity service is not built at all: nothing is skipped silently."""
     with pytest.raises(TypeError, match="membership"):
         ActivityService(runtime.database, runtime.now, places=lambda: runtime.places, notifier=runtime.notifier,
-                        background=runtime.background)
+                        background=runtime.background, replies=runtime.replies)
 
 
 def test_a_broken_membership_check_refuses_rather_than_lets_in(runtime, activity, person):
@@ -222,7 +229,7 @@ def test_a_broken_membership_check_refuses_rather_than_lets_in(runtime, activity
             raise AttributeError("is_member")
 
     service = ActivityService(runtime.database, runtime.now, places=lambda: runtime.places, membership=Broken(),
-                              notifier=runtime.notifier, background=runtime.background)
+                              notifier=runtime.notifier, background=runtime.background, replies=runtime.replies)
     view, worker = activity(members_only=True), person()
     with pytest.raises(AttributeError):
         service.sign_up(worker, view.id)
@@ -258,7 +265,7 @@ def test_promotion_outside_the_48_hours_uses_the_template(runtime, activity, per
 
     service = ActivityService(runtime.database, runtime.now, places=lambda: runtime.places,
                               membership=runtime.membership, notifier=runtime.notifier, background=runtime.background,
-                              promoted_template_id="TPL_TEST_PROMOTED")
+                              replies=runtime.replies, promoted_template_id="TPL_TEST_PROMOTED")
     view = activity(capacity=1)
     first, waiting = person(), person("o_quiet_worker", wrote_minutes_ago=60 * 72)
     service.sign_up(first, view.id)
@@ -497,6 +504,7 @@ import json, sys, threading, time
 from datetime import datetime
 from types import SimpleNamespace
 from bot.services.activities import ActivityFull, ActivityService
+from bot.content import Replies
 from bot.services.places import Regions
 from bot.storage import Database
 
@@ -504,7 +512,8 @@ url, activity_id, start_at, people = sys.argv[1], int(sys.argv[2]), float(sys.ar
 database = Database(url)
 regions = Regions.load("content")
 service = ActivityService(database, lambda: datetime.fromisoformat(sys.argv[5]), places=lambda: regions,
-                          membership=SimpleNamespace(is_member=lambda person_id: True), notifier=None, background=None)
+                          membership=SimpleNamespace(is_member=lambda person_id: True), notifier=None, background=None,
+                          replies=Replies("content"))
 results = [None] * len(people)
 
 def run(i):

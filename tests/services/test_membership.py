@@ -343,7 +343,7 @@ def test_membership_checks_cities_against_places_yaml(tmp_path, runtime):
 
     regions = Regions.load(runtime.content_dir)
     service = MembershipService(runtime.database, runtime.cipher, ContentFile(runtime.content_dir / "membership.yaml"),
-                                places=lambda: regions, clock=runtime.now, people=runtime.people,
+                                replies=runtime.replies, places=lambda: regions, clock=runtime.now, people=runtime.people,
                                 conversations=runtime.conversations, notifier=runtime.notifier)
     assert service.check_field("city", "舟山") == "舟山市"
     regions = Regions([c for c in regions.cities if c.short != "舟山"])

@@ -28,6 +28,7 @@ from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from bot.content import Replies
 from bot.services.activities.errors import (ActivityClosed, ActivityFull, ActivityNotFound, AlreadySignedUp,
                                             MembersOnly, NotSignedUp)
 from bot.services.activities.seats import live_sign_up, lock_activity, promote_next, takeable
@@ -48,9 +49,10 @@ class ActivityService:
     """Activities and sign-ups for the chat, the mini-program, the console and the CLI."""
 
     def __init__(self, database, clock: Callable[[], datetime], places: Callable[[], Regions], membership,
-                 notifier, background: Executor, promoted_template_id: str | None = None):
+                 notifier, background: Executor, replies: Replies, promoted_template_id: str | None = None):
         self.database = database
         self.clock = clock
+        self.replies = replies  # the notice a promoted worker reads (content/replies/activities.yaml)
         self.places = places  # the current content/places.yaml
         self.membership = membership  # asked whether a person may take a members-only place
         self.notifier = notifier
@@ -71,6 +73,8 @@ class ActivityService:
         Dates are China-time calendar days (date_to inclusive); datetimes are UTC.
         keyword: words the title or summary must contain.
         """
+        if "\x00" in (city or "") + (keyword or ""):  # PostgreSQL refuses NUL in a query; nothing stored holds one
+            return [], 0
         now = self._now()
         conditions = [Activity.status != CANCELLED_BY_STAFF, Activity.starts_at > now]
         if city:
@@ -332,11 +336,10 @@ class ActivityService:
     def _tell_promoted(self, person_id: int, view: ActivityView) -> None:
         """Tell the worker who moved up, off the request path (WeChat may be slow); failures are logged."""
         when = to_local(view.starts_at).strftime("%m月%d日 %H:%M").lstrip("0")
-        text = (f"好消息！您候补的活动「{view.title}」有名额了，已为您确认报名。\n"
-                f"时间：{when}\n地点：{view.city} {view.place}\n"
-                "如果去不了，请回复“我的活动”取消报名，把名额让给其他职工。")
-        data = {"first": "您候补的活动有名额了，已为您确认报名", "keyword1": view.title, "keyword2": when,
-                "keyword3": f"{view.city} {view.place}", "remark": "去不了请在“我的活动”里取消报名。"}
+        text = self.replies.get("activity_promoted_notice", title=view.title, when=when, city=view.city,
+                                place=view.place)
+        data = {"first": self.replies.get("activity_promoted_first"), "keyword1": view.title, "keyword2": when,
+                "keyword3": f"{view.city} {view.place}", "remark": self.replies.get("activity_promoted_remark")}
 
         def send() -> str:
             channel = self.notifier.send(person_id, text, self.promoted_template_id, data)

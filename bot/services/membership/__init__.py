@@ -15,12 +15,12 @@ from bot.services.membership.content import (CONTENT_FILE, NO_FIXED_EMPLOYER, Me
                                              default_content)
 from bot.services.membership.errors import (ApplicationNotFound, ConsentRequired, DuplicateApplication,
                                             InvalidDecision, ValidationFailed)
-from bot.services.membership.fields import APPLICATION_FIELDS, FIELD_LABELS, check_field, validate
+from bot.services.membership.fields import APPLICATION_FIELDS, check_field, validate
 from bot.services.membership.service import DECISIONS, STATUSES, MembershipService
 from bot.services.membership.views import ApplicationView, MemberView, StatusChangeView
 
 __all__ = [
-    "APPLICATION_FIELDS", "CONTENT_FILE", "DECISIONS", "FIELD_LABELS", "NO_FIXED_EMPLOYER", "STATUSES",
+    "APPLICATION_FIELDS", "CONTENT_FILE", "DECISIONS", "NO_FIXED_EMPLOYER", "STATUSES",
     "ApplicationNotFound", "ApplicationView", "ConsentRequired", "DuplicateApplication", "InvalidDecision",
     "MemberView", "MembershipContent", "MembershipService", "StatusChangeView", "ValidationFailed",
     "check_content", "check_field", "default_content", "member_openids", "validate",

@@ -11,8 +11,8 @@ from bot.services.places import Regions
 
 CONTENT_FILE = "membership.yaml"
 NO_FIXED_EMPLOYER = "无固定单位"
-DEFAULT_STATUS_LABELS = {"submitted": "审核中", "need_info": "需要补充信息", "approved": "已通过",
-                         "rejected": "未通过", "withdrawn": "已撤回", "erased": "个人信息已删除"}
+# Every status a worker or staff member may see needs a label in the file's status_labels.
+LABELLED_STATUSES = ("submitted", "need_info", "approved", "rejected", "withdrawn", "erased")
 REQUIRED_PROMPTS = ("name", "phone", "id_number", "employer", "platform", "city", "district", "industry",
                     "occupation")
 
@@ -38,6 +38,10 @@ class MembershipContent:
         missing = [p for p in REQUIRED_PROMPTS if not str(prompts.get(p) or "").strip()]
         if missing:
             raise ValueError(f"{path} [prompts]: missing {', '.join(missing)}")
+        labels = data.get("status_labels") if isinstance(data.get("status_labels"), dict) else {}
+        unlabelled = [s for s in LABELLED_STATUSES if not str(labels.get(s) or "").strip()]
+        if unlabelled:
+            raise ValueError(f"{path} [status_labels]: missing {', '.join(unlabelled)}")
         if "cities" in data:
             raise ValueError(f"{path}: the cities and districts belong in places.yaml, not here")
         industries = []
@@ -84,7 +88,7 @@ class MembershipContent:
 
     def status_label(self, status: str) -> str:
         """How a status reads to a worker."""
-        return (self.data.get("status_labels") or {}).get(status) or DEFAULT_STATUS_LABELS.get(status, status)
+        return str(self.data["status_labels"].get(status) or status).strip()
 
     def answer_for(self, text: str) -> dict | None:
         """The first membership answer whose keywords appear in text."""

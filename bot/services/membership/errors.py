@@ -3,7 +3,7 @@ from __future__ import annotations
 
 
 class ValidationFailed(ValueError):
-    """Some fields were refused; `fields` maps each field to a Chinese hint."""
+    """Some fields were refused; `fields` maps each field to the hint the worker reads."""
 
     def __init__(self, fields: dict[str, str]):
         super().__init__("；".join(fields.values()))
@@ -14,20 +14,20 @@ class DuplicateApplication(Exception):
     """The person (or this ID number) already has an open application or is already a member.
 
     application_no is the worker's own application, or "" when the ID belongs to someone else's
-    record (never revealed to another person).
+    record (never revealed to another person). message is what the worker reads (from content).
     """
 
-    def __init__(self, application_no: str, status: str = "", message: str = ""):
-        super().__init__(message or "您已经有一份入会申请或已是会员")
+    def __init__(self, application_no: str, status: str, message: str):
+        super().__init__(message)
         self.application_no = application_no
         self.status = status
         self.message = str(self)
 
 
 class ConsentRequired(Exception):
-    """The worker has not agreed to the collection of their personal data."""
+    """The worker has not agreed to the collection of their personal data; message is what they read."""
 
-    def __init__(self, message: str = "需要您同意个人信息收集说明后才能申请入会"):
+    def __init__(self, message: str):
         super().__init__(message)
 
 
@@ -36,4 +36,4 @@ class ApplicationNotFound(LookupError):
 
 
 class InvalidDecision(ValueError):
-    """A review or resubmission that the application's state does not allow; the message is Chinese."""
+    """A review or resubmission that the application's state does not allow; the message is what the reader reads."""

@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.content import ContentFile
+from bot.content import ContentFile, Replies
 from bot.security import mask_id_number, mask_name, mask_phone
 from bot.services import identity_checks as checks
 from bot.services.membership.audience import member_openids
@@ -45,11 +45,12 @@ DECIDABLE_FROM = {"approve": ("submitted", "need_info"), "reject": ("submitted",
 class MembershipService:
     """Applications to join the union, their review, and members."""
 
-    def __init__(self, database, cipher, content_file: ContentFile, places: Callable[[], Regions],
+    def __init__(self, database, cipher, content_file: ContentFile, replies: Replies, places: Callable[[], Regions],
                  clock: Callable[[], datetime], people, conversations, notifier, template_id: str = ""):
         self.database = database
         self.cipher = cipher
         self.content_file = content_file  # content/membership.yaml
+        self.replies = replies  # the hints, refusals and notices workers read (content/replies/)
         self.places = places  # the current content/places.yaml
         self.clock = clock
         self.people = people
@@ -73,16 +74,16 @@ class MembershipService:
 
     def check_field(self, name: str, value: Any, city: str | None = None) -> Any:
         """check_field with the current content and clock."""
-        return check_field(name, value, today=self.today(), city=city, content=self.content)
+        return check_field(name, value, today=self.today(), city=city, content=self.content, replies=self.replies)
 
     # -- worker side
 
     def submit(self, person_id: int, fields: dict, consent: bool, channel: str) -> ApplicationView:
         """Create an application; raise ValidationFailed, DuplicateApplication or ConsentRequired."""
         if not consent:
-            raise ConsentRequired()
+            raise ConsentRequired(self.replies.get("membership_consent_required"))
         content = self.content
-        clean = validate(fields, today=self.today(), content=content)
+        clean = validate(fields, today=self.today(), content=content, replies=self.replies)
         id_index = self.cipher.blind_index(clean["id_number"])
         now = self.clock()
         try:
@@ -144,16 +145,17 @@ class MembershipService:
             if row is None:
                 raise ApplicationNotFound(application_no)
             if row.status != "need_info":
-                raise InvalidDecision(f"申请 {application_no} 当前{content.status_label(row.status)}，不需要补充信息。")
+                raise InvalidDecision(self.replies.get("membership_not_waiting_for_information", number=application_no,
+                                                       status=content.status_label(row.status)))
             merged = {**self._plain_fields(row), **{k: v for k, v in fields.items() if k in APPLICATION_FIELDS}}
-        clean = validate(merged, today=self.today(), content=content)
+        clean = validate(merged, today=self.today(), content=content, replies=self.replies)
         id_index = self.cipher.blind_index(clean["id_number"])
         try:
             with self.database.session() as session:
                 others = select(func.count()).select_from(Member).where(
                     Member.id_index == id_index, Member.person_id != person_id)
                 if session.scalar(others):
-                    raise DuplicateApplication("", "approved", "这个身份证号已经是工会会员，不能重复申请。")
+                    raise DuplicateApplication("", "approved", self.replies.get("membership_resubmitted_id_is_member"))
                 changed = session.execute(
                     update(MembershipApplication)
                     .where(MembershipApplication.application_no == application_no,
@@ -161,7 +163,7 @@ class MembershipService:
                            MembershipApplication.status == "need_info")
                     .values(status="submitted", updated_at=now, **self._stored_fields(clean, id_index)))
                 if changed.rowcount != 1:
-                    raise InvalidDecision(f"申请 {application_no} 刚刚已经更新过了，请回复“入会进度”查看。")
+                    raise InvalidDecision(self.replies.get("membership_resubmitted_meanwhile", number=application_no))
                 row = self._owned(session, person_id, application_no)
                 session.refresh(row)
                 session.add(MembershipStatusChange(application_id=row.id, from_status="need_info",
@@ -169,7 +171,8 @@ class MembershipService:
                 session.flush()
                 view = self._view(row, content)
         except IntegrityError:
-            raise DuplicateApplication("", "submitted", "这个身份证号已有一份入会申请在审核中，不能重复申请。") from None
+            raise DuplicateApplication("", "submitted",
+                                       self.replies.get("membership_resubmitted_id_has_application")) from None
         log.info("membership application %s resubmitted", application_no)
         return view
 
@@ -186,7 +189,7 @@ class MembershipService:
                 .where(MembershipApplication.id == row.id, MembershipApplication.status.in_(OPEN_STATUSES))
                 .values(status="withdrawn", updated_at=now, decided_at=now))
             if changed.rowcount != 1:
-                raise InvalidDecision(f"申请 {application_no} 已经处理完毕，不能撤回。")
+                raise InvalidDecision(self.replies.get("membership_withdraw_too_late", number=application_no))
             session.refresh(row)
             session.add(MembershipStatusChange(application_id=row.id, from_status=previous, to_status="withdrawn",
                                                actor="worker", created_at=now))
@@ -262,10 +265,10 @@ class MembershipService:
         decision = decision.strip().lower().replace("-", "_")
         decision = {"approved": "approve", "rejected": "reject", "needinfo": "need_info"}.get(decision, decision)
         if decision not in DECISIONS:
-            raise InvalidDecision(f"未知的审核决定 {decision!r}：应为 approve、reject 或 need_info。")
+            raise InvalidDecision(self.replies.get("membership_review_unknown_decision", decision=repr(decision)))
         reason = (reason or "").strip() or None
         if decision in ("reject", "need_info") and not reason:
-            raise InvalidDecision("不通过或需要补充信息时，请写明原因，职工会看到它。")
+            raise InvalidDecision(self.replies.get("membership_review_reason_required"))
         content = self.content
         now = self.clock()
         new_status = DECISIONS[decision]
@@ -278,8 +281,9 @@ class MembershipService:
                     raise ApplicationNotFound(application_no)
                 previous = row.status
                 if previous not in DECIDABLE_FROM[decision]:
-                    raise InvalidDecision(f"申请 {application_no} 当前为“{content.status_label(previous)}”，"
-                                          f"不能改为“{content.status_label(new_status)}”。")
+                    raise InvalidDecision(self.replies.get(
+                        "membership_review_not_allowed", number=application_no,
+                        status=content.status_label(previous), new_status=content.status_label(new_status)))
                 # Guarded by the status read above: a concurrent reviewer's change makes this match nothing.
                 changed = session.execute(
                     update(MembershipApplication)
@@ -287,7 +291,7 @@ class MembershipService:
                     .values(status=new_status, reason=reason, reviewer=reviewer, updated_at=now,
                             decided_at=now if decision != "need_info" else None))
                 if changed.rowcount != 1:
-                    raise InvalidDecision(f"申请 {application_no} 刚被其他人处理过，请刷新后再看。")
+                    raise InvalidDecision(self.replies.get("membership_review_taken", number=application_no))
                 session.refresh(row)
                 if decision == "approve":
                     member = Member(person_id=row.person_id, application_id=row.id, status="active", name=row.name,
@@ -306,7 +310,7 @@ class MembershipService:
                 view = self._view(row, content)
                 person_id, change_id = row.person_id, change.id
         except IntegrityError:
-            raise InvalidDecision(f"申请 {application_no} 的申请人（或这个身份证号）已经是会员了。") from None
+            raise InvalidDecision(self.replies.get("membership_review_already_member", number=application_no)) from None
         log.info("membership application %s: %s -> %s by %s", application_no, previous, new_status, reviewer)
         if person_id is not None and notify:
             channel = self._notify(person_id, view, content)
@@ -357,20 +361,18 @@ class MembershipService:
         if member is not None:
             number = session.scalar(select(MembershipApplication.application_no)
                                     .where(MembershipApplication.id == member.application_id)) or ""
-            raise DuplicateApplication(number, "approved", f"您已经是工会会员了，会员号 {member.member_no}。")
+            raise DuplicateApplication(number, "approved",
+                                       self.replies.get("membership_duplicate_member", member_no=member.member_no))
         own = session.scalar(select(MembershipApplication).where(
             MembershipApplication.person_id == person_id, MembershipApplication.status.in_(OPEN_STATUSES)))
         if own is not None:
-            raise DuplicateApplication(own.application_no, own.status,
-                                       f"您已经有一份入会申请（{own.application_no}），"
-                                       f"目前{content.status_label(own.status)}。")
+            raise DuplicateApplication(own.application_no, own.status, self.replies.get(
+                "membership_duplicate_application", number=own.application_no, status=content.status_label(own.status)))
         if session.scalar(select(func.count()).select_from(Member).where(Member.id_index == id_index)):
-            raise DuplicateApplication("", "approved", "这个身份证号已经是工会会员，不能重复申请。"
-                                       "如果换了微信号，请回复“人工”或拨打 12351。")
+            raise DuplicateApplication("", "approved", self.replies.get("membership_duplicate_id_is_member"))
         if session.scalar(select(func.count()).select_from(MembershipApplication).where(
                 MembershipApplication.id_index == id_index, MembershipApplication.status.in_(OPEN_STATUSES))):
-            raise DuplicateApplication("", "submitted", "这个身份证号已有一份入会申请在审核中，不能重复申请。"
-                                       "如有疑问请回复“人工”或拨打 12351。")
+            raise DuplicateApplication("", "submitted", self.replies.get("membership_duplicate_id_has_application"))
 
     def _stored_fields(self, clean: dict, id_index: str) -> dict:
         return {"name": clean["name"], "phone_encrypted": self.cipher.encrypt(clean["phone"]),
@@ -421,19 +423,17 @@ class MembershipService:
             updated_at=row.updated_at, decided_at=row.decided_at)
 
     def _notify(self, person_id: int, view: ApplicationView, content: MembershipContent) -> str:
+        replies = self.replies
         if view.status == "approved":
-            text = (f"恭喜您！入会申请 {view.application_no} 已通过，欢迎加入工会大家庭。\n"
-                    f"会员号：{view.member_no}\n回复“会员卡”查看电子会员卡，回复“福利”看看会员能享受什么。")
-            remark = "回复“会员卡”查看电子会员卡"
+            text = replies.get("membership_notice_approved", number=view.application_no, member_no=view.member_no)
+            remark = replies.get("membership_notice_approved_remark")
         elif view.status == "rejected":
-            text = (f"您的入会申请 {view.application_no} 未通过审核。\n原因：{view.reason}\n"
-                    f"有疑问可回复“人工”或拨打职工服务热线 12351，也可以重新申请。")
-            remark = "有疑问请拨打 12351"
+            text = replies.get("membership_notice_rejected", number=view.application_no, reason=view.reason)
+            remark = replies.get("membership_notice_rejected_remark")
         else:
-            text = (f"您的入会申请 {view.application_no} 需要补充信息：{view.reason}\n"
-                    f"回复“入会进度”即可修改后重新提交。")
-            remark = "回复“入会进度”修改后重新提交"
-        data = {"first": "您的入会申请有新进展", "keyword1": view.application_no,
+            text = replies.get("membership_notice_need_info", number=view.application_no, reason=view.reason)
+            remark = replies.get("membership_notice_need_info_remark")
+        data = {"first": replies.get("membership_notice_first"), "keyword1": view.application_no,
                 "keyword2": view.status_label, "keyword3": f"{view.updated_at:%Y-%m-%d %H:%M}", "remark": remark}
         return self.notifier.send(person_id, text, self.template_id, data)
 
