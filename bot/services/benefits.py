@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from bot.services.content_loader import (
+from bot.content_entries import (
     ContentError,
     normalize,
     query_normalizer,

@@ -12,7 +12,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from bot.validation import FieldInvalid
-from bot.services.content_loader import normalize, read_yaml
+from bot.content_entries import normalize, read_yaml
 from bot.services.identity_checks import fold
 
 CONTENT_FILE = "places.yaml"

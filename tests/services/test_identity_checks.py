@@ -12,7 +12,7 @@ from functools import partial
 from bot.config import PROJECT_ROOT
 from bot.services.membership import MembershipContent, check_field as check_field_of
 from bot.services.places import Regions
-from bot.services.content_loader import read_yaml
+from bot.content_entries import read_yaml
 
 TODAY = date(2026, 11, 27)
 

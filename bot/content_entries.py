@@ -1,4 +1,4 @@
-"""Load and check the editors' YAML content: one error type, one reader, one placeholder filler."""
+"""Reading and checking entries of the editors' YAML (one error type, one reader, one placeholder filler); bot/content.py loads and reloads the files themselves."""
 from __future__ import annotations
 
 import datetime
