@@ -27,7 +27,7 @@ from bot.config import DEMO_AES_KEY, DEMO_APP_ID, DEMO_MINIPROGRAM_APP_ID, DEMO_
 from bot.demo import load_demo_content  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
 from bot.storage import Database  # noqa: E402
-from bot.store import MemoryStore  # noqa: E402
+from bot.kv_store import MemoryStore  # noqa: E402
 from bot.wechat.fake import create_fake_app  # noqa: E402
 from bot.wechat.simulator import WeChatSimulator, flask_transport  # noqa: E402
 

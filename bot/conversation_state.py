@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bot.security import mask_openid
-from bot.store import Store, StoreUnavailable
+from bot.kv_store import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 

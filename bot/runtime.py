@@ -15,7 +15,7 @@ from typing import Callable
 from bot.config import Config
 from bot.content import ReloadingContent, Replies
 from bot.conversation_state import ConversationStore
-from bot.store import Store, make_store
+from bot.kv_store import Store, make_store
 from bot.storage import Database
 
 log = logging.getLogger(__name__)

@@ -23,8 +23,8 @@ from bot import dialogue, late_replies
 from bot.messages import (DeferredReply, Inbound, NewsReply, NoReply, Outcome, Reply, TextReply,
                           TransferToAgentReply, reply_from_dict)
 from bot.security import mask_openid
-from bot.storage import messages as message_log
-from bot.store import StoreUnavailable
+from bot.storage import message_log as message_log
+from bot.kv_store import StoreUnavailable
 from bot.wechat.envelope import Envelope, EnvelopeError, Malformed, Replayed
 
 log = logging.getLogger(__name__)

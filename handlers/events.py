@@ -4,7 +4,7 @@ from __future__ import annotations
 from bot.messages import NoReply, Reply, TextReply
 from bot.push.reports import on_delivery_report as _push_report, on_subscribe_consent
 from bot.stats.channels import welcome_for
-from bot.storage import messages as repo
+from bot.storage import message_log as repo
 from bot.turn import Turn
 
 

@@ -29,7 +29,7 @@ from sqlalchemy import select, update
 
 from bot.services.people import MINIPROGRAM
 from bot.storage.models import MiniprogramSession, Person
-from bot.store import StoreUnavailable
+from bot.kv_store import StoreUnavailable
 from bot.wechat.client import InvalidCode, WeChatError
 from miniprogram_api.errors import ApiError
 

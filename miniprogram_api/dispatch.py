@@ -16,7 +16,7 @@ from typing import Any, Callable
 from flask import current_app, g, jsonify, request
 from pydantic import BaseModel, ValidationError
 
-from bot.store import StoreUnavailable
+from bot.kv_store import StoreUnavailable
 from miniprogram_api.auth import MemberSessions, bearer_token
 from miniprogram_api.errors import DEFAULTS, ApiError, field_hints, not_found
 

@@ -21,7 +21,7 @@ from bot.config import DEMO_AES_KEY, DEMO_APP_ID, DEMO_MINIPROGRAM_APP_ID, DEMO_
 from bot.runtime import Runtime
 from bot.storage import Database
 from bot.storage.models import Base
-from bot.store import MemoryStore, RedisStore
+from bot.kv_store import MemoryStore, RedisStore
 from bot.wechat.fake import FakeWeChatState, create_fake_app
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from bot.conversation_state import ConversationState, ConversationStore
-from bot.store import LockNotAcquired, RedisStore, StoreUnavailable
+from bot.kv_store import LockNotAcquired, RedisStore, StoreUnavailable
 
 
 def test_set_get_expiry_and_only_if_absent(store):

@@ -159,7 +159,7 @@ def menu_publish(services: Services, path: Path | None) -> None:
 
 def _client(services: Services):
     """The WeChat client on the configured store, so the token is shared with the running service."""
-    from bot.store import make_store
+    from bot.kv_store import make_store
     from bot.wechat.client import WeChatClient
 
     config = services.config

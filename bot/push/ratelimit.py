@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 
-from bot.store import RedisStore, Store
+from bot.kv_store import RedisStore, Store
 
 # KEYS[1] bucket; ARGV rate per second, burst, tokens wanted. Returns {granted, ms until the next token}.
 _TAKE = """

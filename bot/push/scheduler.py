@@ -234,7 +234,7 @@ STALE_PROCESSING = timedelta(minutes=2)
 
 def reclaim_stale_messages_job() -> None:
     """Close message-log rows left 'processing' when a process or its database connection died."""
-    from bot.storage import messages as message_log
+    from bot.storage import message_log as message_log
 
     runtime = active().runtime
     reclaimed = message_log.reclaim_stale(runtime.database, runtime.clock() - STALE_PROCESSING)

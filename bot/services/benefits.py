@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from bot.content import Replies
-from bot.services.content_loader import (
+from bot.content_entries import (
     ContentError,
     normalize,
     query_normalizer,

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from bot.content import Replies
-from bot.services.content_loader import (
+from bot.content_entries import (
     ContentError,
     fill_placeholders,
     load_figures,

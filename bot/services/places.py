@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.content import Replies
 from bot.validation import FieldInvalid
-from bot.services.content_loader import normalize, read_yaml
+from bot.content_entries import normalize, read_yaml
 from bot.services.identity_checks import fold
 
 CONTENT_FILE = "places.yaml"

@@ -22,7 +22,7 @@ import requests
 from wechatpy.exceptions import WeChatClientException
 
 from bot.security import mask_openid
-from bot.store import LockNotAcquired, Store, StoreUnavailable
+from bot.kv_store import LockNotAcquired, Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 

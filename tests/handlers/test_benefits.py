@@ -8,7 +8,7 @@ import pytest
 
 from bot import dialogue
 from bot.messages import Inbound
-from bot.services.content_loader import ContentError
+from bot.content_entries import ContentError
 from handlers import benefits
 from tests.handlers.member_factory import make_member
 

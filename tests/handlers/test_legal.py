@@ -12,7 +12,7 @@ import yaml
 from bot import dialogue
 from bot.conversation_state import ConversationState
 from bot.messages import Inbound, TransferToAgentReply
-from bot.services.content_loader import ContentError
+from bot.content_entries import ContentError
 from bot.turn import Turn
 from handlers import legal
 

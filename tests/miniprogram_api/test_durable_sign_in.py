@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.store import RedisStore
+from bot.kv_store import RedisStore
 from tests.miniprogram_api.conftest import error_of
 
 PROBE = "/consents"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.store import StoreUnavailable
+from bot.kv_store import StoreUnavailable
 from tests.miniprogram_api.conftest import error_of
 
 

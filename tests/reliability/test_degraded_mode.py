@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bot.config import DEMO_TOKEN
 from bot.conversation_state import ConversationStore
-from bot.store import RedisStore
+from bot.kv_store import RedisStore
 from tests.webhook.signing import post, text_xml
 
 

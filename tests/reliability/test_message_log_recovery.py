@@ -7,7 +7,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 from bot.config import DEMO_TOKEN
-from bot.storage import messages as message_log
+from bot.storage import message_log as message_log
 from bot.storage.models import MessageLog
 from tests.webhook.signing import post, text_xml
 

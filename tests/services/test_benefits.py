@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bot.services.benefits import BenefitCatalogue
-from bot.services.content_loader import ContentError
+from bot.content_entries import ContentError
 from bot.services.places import Regions
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"

@@ -13,7 +13,7 @@ from bot.config import PROJECT_ROOT
 from bot.content import Replies
 from bot.services.membership import MembershipContent, check_field as check_field_of
 from bot.services.places import Regions
-from bot.services.content_loader import read_yaml
+from bot.content_entries import read_yaml
 
 TODAY = date(2026, 11, 27)
 REPLIES = Replies(PROJECT_ROOT / "content")  # the hints the checks give are the editors' wording

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.services.content_loader import ContentError, unverified_figures
+from bot.content_entries import ContentError, unverified_figures
 from bot.services.legal_faq import TOPICS, LegalFAQ
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from bot.store import MemoryStore, RedisStore, Store, StoreUnavailable
+from bot.kv_store import MemoryStore, RedisStore, Store, StoreUnavailable
 from bot.wechat.client import (
     TRANSIENT_ERRORS, AccessTokenInvalid, ContentRisky, DuplicateMassSend, FollowerUnsubscribed, InvalidCode,
     NoSubscribeConsent, OutsideServiceWindow, RateLimited, SystemBusy, WeChatClient, WeChatError, WeChatUnavailable,

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from bot.cli import Services
 from bot.config import PROJECT_ROOT
-from bot.store import MemoryStore
+from bot.kv_store import MemoryStore
 from bot.wechat.client import WeChatClient
 from bot.cli.wechat import menu
 from bot.wechat.menu import MenuError, build_menu, load_menu

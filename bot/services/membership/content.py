@@ -110,7 +110,7 @@ def default_content() -> MembershipContent:
     service uses MembershipService.content, which follows editors' changes.
     """
     from bot.config import PROJECT_ROOT
-    from bot.services.content_loader import read_yaml
+    from bot.content_entries import read_yaml
     from bot.services.places import project_regions
 
     path = PROJECT_ROOT / "content" / CONTENT_FILE
@@ -119,7 +119,7 @@ def default_content() -> MembershipContent:
 
 def check_content(content_dir: str | Path) -> None:
     """Validate content/membership.yaml and the places.yaml it asks cities from; raise ValueError naming the file."""
-    from bot.services.content_loader import read_yaml
+    from bot.content_entries import read_yaml
 
     path = Path(content_dir) / CONTENT_FILE
     MembershipContent.parse(read_yaml(path), Regions.load(content_dir), path)

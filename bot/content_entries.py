@@ -1,4 +1,7 @@
-"""Load and check the editors' YAML content: one error type, one reader, one placeholder filler."""
+"""Reading and checking the entries of the editors' YAML: one error type, one reader, one placeholder filler.
+
+bot/content.py loads and reloads the files themselves; this module reads what is in them.
+"""
 from __future__ import annotations
 
 import datetime
