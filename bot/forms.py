@@ -189,6 +189,9 @@ def advance(form: Form, text: str, turn) -> Reply:
         return TextReply(turn.say("form_put_aside", title=form.title))
     if reading.act is Act.HANDOFF:
         raise SideQuestion(answer)
+    if reading.act is Act.RESUME and not _slots(answer, turn).get(SPANS_KEY):
+        # "继续" while the form is already open is not an answer: ask the question again.
+        return TextReply(current_question(form, turn))
     if state.step == CONSENT_STEP:
         return _consent(form, answer, reading, turn)
     if state.step == CONFIRM_STEP:

@@ -11,6 +11,10 @@ NUMERAL = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万�
 _APPROX = re.compile(r"(?:多|来|余|几)$")
 
 
+_DIGITS = "一二三四五六七八九"
+_NEIGHBOURS = re.compile(r"(.*?)([一二三四五六七八九])([一二三四五六七八九])")
+
+
 def parse_number(token: str) -> tuple[float, bool] | None:
     """The value of a number token and whether it was approximate (三万多, 二十几); None if it is not one."""
     token = token.strip()
@@ -23,6 +27,9 @@ def parse_number(token: str) -> tuple[float, bool] | None:
         token = token.replace("几", "")
     while token and _APPROX.search(token):
         token, approx = token[:-1], True
+    neighbours = _NEIGHBOURS.fullmatch(token)
+    if neighbours and _DIGITS.index(neighbours[3]) == _DIGITS.index(neighbours[2]) + 1:
+        token, approx = neighbours[1] + neighbours[2], True  # 七八个人, 十七八岁: about seven, about seventeen
     if not token:
         return None
     token = token.replace("w", "万").replace("k", "千")

@@ -92,7 +92,8 @@ def test_not_money(read, text):
 @pytest.mark.parametrize("text,people,approx", [("我们车间二十几个人", 20, True), ("我和我老婆两个人", 2, False),
                                                 ("大概有一百多人", 100, True), ("就我一个人", 1, False),
                                                 ("我和老婆一起报", 2, False), ("厂里五十多个工人", 50, True),
-                                                ("十几个人都没拿到", 10, True)])
+                                                ("十几个人都没拿到", 10, True), ("我们组七八个人都这样", 7, True),
+                                                ("十七八个人", 17, True)])
 def test_headcounts(read, text, people, approx):
     count = read(text).headcount.value
     assert (count.people, count.approximate) == (people, approx)
