@@ -81,48 +81,61 @@ def sessions() -> MemberSessions:
 
 
 def check_rate(subject: str) -> None:
-    """Count one request for subject in this minute; raise 429 over the configured limit (fail open)."""
+    """Count one request for subject; raise 429 over the configured limit per minute (fail open)."""
     runtime = current_app.extensions["zgzj"]
     limit = int(runtime.config.api_rate_limit_per_minute)
-    now = runtime.clock().replace(tzinfo=timezone.utc).timestamp()
-    window = int(now // 60)
+    now = _now(runtime)
     try:
-        count = runtime.store.incr(f"api:rate:{subject}:{window}", 1, ttl=61)
+        count = _sliding_count(runtime.store, f"api:rate:{subject}", now, add=1)
     except StoreUnavailable as exc:
         log.warning("store unavailable, api rate limit not applied to %s: %s", subject, exc)
         return
     if count > limit:
-        retry_after = max(1, 60 - int(now % 60))
-        raise ApiError(429, "rate_limited", "操作太频繁了，请稍后再试。", headers={"Retry-After": str(retry_after)})
+        raise _rate_limited(now)
 
 
-def _minute(runtime) -> tuple[float, int]:
-    now = runtime.clock().replace(tzinfo=timezone.utc).timestamp()
-    return now, int(now // 60)
+def _now(runtime) -> float:
+    return runtime.clock().replace(tzinfo=timezone.utc).timestamp()
 
 
-def _auth_failures_key(runtime) -> str:
-    return f"api:auth-failures:{request.remote_addr or 'unknown'}:{_minute(runtime)[1]}"
+def _rate_limited(now: float) -> ApiError:
+    return ApiError(429, "rate_limited", "操作太频繁了，请稍后再试。",
+                    headers={"Retry-After": str(max(1, 60 - int(now % 60)))})
+
+
+def _sliding_count(store, prefix: str, now: float, add: int) -> float:
+    """Events in the last 60 s, estimated from this minute's counter and the previous one's.
+
+    A fixed per-minute window lets a client spend its limit at :59 and again at :00;
+    weighting the previous minute by the part of it still inside the window does not.
+    """
+    minute = int(now // 60)
+    current = store.incr(f"{prefix}:{minute}", add, ttl=121) if add else int(store.get(f"{prefix}:{minute}") or 0)
+    previous = int(store.get(f"{prefix}:{minute - 1}") or 0)
+    return current + previous * (1 - (now % 60) / 60)
+
+
+def _auth_failures_prefix() -> str:
+    return f"api:auth-failures:{request.remote_addr or 'unknown'}"
 
 
 def check_auth_failures() -> None:
-    """Raise 429 when this address already failed authentication too often this minute (fail open)."""
+    """Raise 429 when this address failed authentication too often in the last minute (fail open)."""
     runtime = current_app.extensions["zgzj"]
+    now = _now(runtime)
     try:
-        failures = int(runtime.store.get(_auth_failures_key(runtime)) or 0)
+        failures = _sliding_count(runtime.store, _auth_failures_prefix(), now, add=0)
     except StoreUnavailable:
         return
     if failures >= int(runtime.config.api_auth_failures_per_minute):
-        now, _ = _minute(runtime)
-        raise ApiError(429, "rate_limited", "操作太频繁了，请稍后再试。",
-                       headers={"Retry-After": str(max(1, 60 - int(now % 60)))})
+        raise _rate_limited(now)
 
 
 def count_auth_failure() -> None:
     """Count one failed sign-in or refused token for this address."""
     runtime = current_app.extensions["zgzj"]
     try:
-        runtime.store.incr(_auth_failures_key(runtime), 1, ttl=61)
+        runtime.store.incr(f"{_auth_failures_prefix()}:{int(_now(runtime) // 60)}", 1, ttl=121)
     except StoreUnavailable as exc:
         log.warning("store unavailable, failed authentication not counted: %s", exc)
 

@@ -1,6 +1,8 @@
 """One error envelope for every failure under /api/v1, rate limits per member, pagination bounds."""
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from bot.kv_store import StoreUnavailable
@@ -31,7 +33,8 @@ def config(config):
     return config.with_overrides(api_rate_limit_per_minute=5)
 
 
-def test_rate_limit_per_member(api):
+def test_rate_limit_per_member(api, runtime):
+    runtime.clock = lambda: datetime.utcnow().replace(second=20, microsecond=0)  # all six inside one minute
     first, second = api.login("first"), api.login("second")
     statuses = [first.get("/consents").status_code for _ in range(6)]
     assert statuses == [200] * 5 + [429]
