@@ -80,6 +80,8 @@ def evaluate(matcher: IntentMatcher, rows: list[dict]) -> dict:
         "topic_accuracy": (sum(_topic(matcher, row["text"], m) == row.get("topic") for row, m in legal)
                            / len(legal)) if legal else None,
         "unsure": sum(not m.confident for m in predictions),
+        # answered without asking, and wrongly: worse than a clarifying question
+        "confident_wrong": sum(m.confident and m.intent != row["intent"] for row, m in zip(rows, predictions)),
         # CPU time measures the matcher on one core even when the machine is busy; wall time is what a user sees.
         "msgs_per_second": len(rows) / cpu_elapsed if cpu_elapsed else float("inf"),
         "msgs_per_second_wall": len(rows) / elapsed if elapsed else float("inf"),
@@ -106,7 +108,9 @@ def eval_command(path: Path) -> None:
     click.echo(f"macro F1: {result['macro_f1']:.3f}")
     if result["topic_accuracy"] is not None:
         click.echo(f"topic accuracy: {result['topic_accuracy']:.3f}  (on {result['topic_n']} legal messages)")
-    click.echo(f"not confident (would ask): {result['unsure']}")
+    n = max(result["n"], 1)
+    click.echo(f"not confident (would ask): {result['unsure']}  (asked share {result['unsure'] / n:.1%})")
+    click.echo(f"confident and wrong: {result['confident_wrong']}  (confident-wrong rate {result['confident_wrong'] / n:.1%})")
     click.echo(f"speed: {result['msgs_per_second']:.0f} msg/s on one core (CPU time; wall clock "
                f"{result['msgs_per_second_wall']:.0f} msg/s)")
     click.echo("")
@@ -208,3 +212,19 @@ def train_command(extra: tuple[Path, ...]) -> None:
     summary = train(content_dir, model_path(content_dir), list(extra))
     click.echo(f"{model_path(content_dir)}: {summary['examples']} examples, {summary['features']} features, "
                f"{summary['bytes'] / 1e6:.2f} MB, {summary['seconds']:.0f} s")
+
+
+@nlu.command("label")
+@click.argument("text")
+@click.argument("intent", type=click.Choice(INTENTS))
+@click.argument("topic", required=False)
+def label_command(text: str, intent: str, topic: str | None) -> None:
+    """Place a message by hand: TEXT is INTENT (and TOPIC for a legal one); the next `nlu train` learns it."""
+    from bot.config import load_config
+    from bot.nlu.training import add_label
+
+    try:
+        path = add_label(Path(load_config().content_dir), text, intent, topic)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{path}: {text} -> {intent}{' / ' + topic if topic else ''} (run `python -m bot nlu train` to learn it)")

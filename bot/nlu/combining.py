@@ -16,31 +16,43 @@ def rules_win(opinion: RuleOpinion, in_form: bool) -> bool:
     return opinion.patterned and match.confident  # a way of asking that the content describes exactly
 
 
+RULES = ("rules", "veto", "model", "avg", "agree")  # compared by bench/nlu_cv.py; CHOSEN is the one in use
+CHOSEN = "agree"
+
+
 def combine(opinion: RuleOpinion, model_intents: list[tuple[str, float]], model_topics: list[tuple[str, float]],
-            content: Phrasebook, in_form: bool = False) -> Match:
+            content: Phrasebook, in_form: bool = False, rule: str = CHOSEN) -> Match:
     """Return the Match of a message from the rules' opinion and the learned model's probabilities.
 
-    The combining rule:
+    The combining rule ("agree", chosen by grouped cross-validation, see content/nlu/README.md):
     1. Precise rules win: in a form in progress, for a numbered choice (digits) or emoji only, when a negation or
        "just asking" cue changed the weights, and when a pattern matched and the rules are confident.
     2. When the rules placed nothing (no phrase, no pattern), their unsure Match stands: the bot asks, as before.
     3. Otherwise the two opinions are averaged: p(intent) = (1 - w) * p_rules + w * p_model, w = the
        `model_weight` setting of intents.yaml (0.5), and the combined best is the answer.
-    4. It is confident only when the rules were confident, the combined best is the rules' intent and it reaches
-       `threshold` (0.5). So the model is a second opinion that can stop a confident answer it disagrees with
-       (the bot then asks with the combined top candidates) and reorder the candidates, but never makes the bot
-       answer on its own: when the two disagree, or neither is sure, the bot asks with the top candidates.
-       (A first version let a sure model answer alone; on the first-sight set of 2026-12-03 that doubled the
-       confidently wrong answers, see content/nlu/README.md.)
+    4. It is confident when the combined best reaches `threshold` (0.5) and is also the rules' best and the
+       model's best: the two agree. The rules need not have been confident on their own (little evidence, but
+       the model reads the same). Otherwise the bot asks with the combined top candidates: a confident rule
+       the model contradicts becomes a question, and the model never answers on its own. (Round 1 let a sure model answer alone: on the first-sight set of 2026-12-03 that doubled
+       the confidently wrong answers; round 2, "veto", kept the rules' confidence as a condition.)
     5. The topic of a legal answer is the rules' (their default topic when no topic's words were found): a topic is
-       only a hint for the legal FAQ, and a guessed one would hide the default's broader answers.
+       only a hint for the legal FAQ, and the model's topic did not do better under cross-validation.
+
+    rule names one of RULES for comparison: "rules" (rules alone), "model" (model alone), "veto" (round 2:
+    confident only when the rules were), "avg" (the combined best answers at threshold), "agree" (above).
     """
     match = opinion.match
-    if rules_win(opinion, in_form):
-        return match
-    if not opinion.probs:
+    if rule == "rules" or rules_win(opinion, in_form):
         return match
     settings = content.settings
+    threshold = settings["threshold"]
+    if rule == "model":
+        intent, p = model_intents[0]
+        topic = (opinion.topic or content.default_topic) if intent in LEGAL_INTENTS else None
+        return Match(intent, topic, round(p, 3), p >= threshold, tuple(model_intents[:3]), match.keywords,
+                     match.normalized, match.negated)
+    if not opinion.probs:
+        return match
     weight = settings["model_weight"]
     model = dict(model_intents)
     combined = {intent: (1.0 - weight) * opinion.probs.get(intent, 0.0) + weight * model.get(intent, 0.0)
@@ -48,7 +60,12 @@ def combine(opinion: RuleOpinion, model_intents: list[tuple[str, float]], model_
     ranked = sorted(combined.items(), key=lambda kv: kv[1], reverse=True)
     intent, confidence = ranked[0]
     candidates = tuple((i, round(p, 3)) for i, p in ranked[:3])
-    confident = match.confident and intent == match.intent and confidence >= settings["threshold"]
+    if rule == "veto":
+        confident = match.confident and intent == match.intent and confidence >= threshold
+    elif rule == "avg":
+        confident = confidence >= threshold
+    else:
+        confident = intent == match.intent == model_intents[0][0] and confidence >= threshold
     if intent in LEGAL_INTENTS:
         topic = opinion.topic or content.default_topic
     else:

@@ -47,8 +47,11 @@ class IntentMatcher:
         self._content = load_content(self.content_dir)
         self._model: LearnedModel | None = None
         self.model_status = "not used"  # why the learned model is or is not in use (for logs and health checks)
+        # The model is read on first use, not here: start-up stays well under a second (its file is a few MB).
+        self._model_lock = threading.Lock()
+        self._model_pending = use_model
         if use_model:
-            self._model, self.model_status = self._load_model(self._content)
+            self.model_status = "learned model not loaded yet (read on first use)"
         self._stamp = self._files_stamp()
         self._refused: tuple | None = None  # the files' stamp last refused (logged once)
         self._next_check = time.monotonic() + _RELOAD_CHECK_SECONDS
@@ -77,8 +80,20 @@ class IntentMatcher:
 
     @property
     def model(self) -> LearnedModel | None:
-        """The learned model in use, or None when the rules answer alone (see model_status)."""
+        """The learned model in use (read on first use), or None when the rules answer alone (see model_status)."""
+        if self._model_pending:
+            self._load_pending_model()
         return self._model
+
+    def _load_pending_model(self) -> None:
+        with self._model_lock:
+            if not self._model_pending:
+                return
+            content = self._content
+            model, status = self._load_model(content)
+            with self._lock:
+                if self._content is content:  # a reload in between leaves the model to its own next first use
+                    self._model, self.model_status, self._model_pending = model, status, False
 
     # -- content -----------------------------------------------------------------------------------
 
@@ -157,11 +172,12 @@ class IntentMatcher:
                 log.warning("content/nlu not reloaded, the files have problems: %s", "; ".join(problems[:3]))
                 self._refused = stamp
             return False
-        model, status = self._load_model(content) if self.use_model else (None, self.model_status)
         with self._lock:
             self._model = None  # never the old model with the new content, even for a moment
             self._content = content
-            self._model, self.model_status = model, status
+            if self.use_model:  # read (and checked against the new content) on its next first use
+                self._model_pending = True
+                self.model_status = "learned model not loaded yet (read on first use)"
             self._stamp = stamp
             for tokenizer in (self._tokenizer, self._segmenter):
                 if tokenizer is None:
@@ -185,14 +201,16 @@ class IntentMatcher:
 
     def classify(self, text: str, in_form: bool = False) -> Match:
         """Return the intent (and legal topic) of a worker's message; see Match.confident for when to ask."""
+        if self._model_pending:
+            self._load_pending_model()
         content = self._content  # one snapshot: a reload in another thread does not mix two versions
         model = self._model
         norm = normalize(text or "", content.corrections)
         opinion = rule_opinion(content, text, norm, self._boundaries, in_form)
         if model is None or not opinion.probs or rules_win(opinion, in_form):
             return opinion.match
-        intents, topics = model.predict(norm, self.segmenter.words(norm))
-        return combine(opinion, intents, topics, content, in_form)
+        intents = model.predict_intents(norm, self.segmenter.words(norm))
+        return combine(opinion, intents, [], content, in_form)
 
     def rules_only(self, text: str, in_form: bool = False) -> Match:
         """Return what the keyword rules alone say (for measuring the learned model's contribution)."""

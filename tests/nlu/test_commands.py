@@ -44,9 +44,18 @@ def test_eval_prints_the_figures(env, tmp_path):
     result = CliRunner().invoke(nlu, ["eval", str(labelled)])
     assert result.exit_code == 0, result.output
     assert "intent accuracy: 1.000" in result.output
+    assert "confident-wrong rate 0.0%" in result.output and "asked share" in result.output
     assert "macro F1" in result.output and "msg/s" in result.output
     assert "topic accuracy: 1.000" in result.output
     assert "confusion matrix" in result.output
+
+
+def test_eval_counts_a_confident_wrong_answer(env, tmp_path):
+    labelled = tmp_path / "set.jsonl"
+    labelled.write_text(json.dumps({"text": "我要举报", "intent": "activity", "topic": None}, ensure_ascii=False),
+                        encoding="utf-8")
+    result = CliRunner().invoke(nlu, ["eval", str(labelled)])
+    assert "confident and wrong: 1  (confident-wrong rate 100.0%)" in result.output, result.output
 
 
 def _log(session, text, intent, score, direction="in"):
@@ -86,3 +95,28 @@ def test_misses_without_a_schema_says_how_to_create_it(env):
     result = CliRunner().invoke(nlu, ["misses"])
     assert result.exit_code == 1
     assert "db upgrade" in result.output
+
+
+def test_label_adds_a_staff_correction_the_trainer_reads(env, tmp_path, monkeypatch):
+    import shutil
+
+    from bot.nlu.training import STAFF_LABELS, training_rows
+
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR / "nlu", content / "nlu")
+    monkeypatch.setenv("ZGZJ_CONTENT_DIR", str(content))
+    runner = CliRunner()
+    result = runner.invoke(nlu, ["label", "厂里的  篮球队招人吗", "activity"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(nlu, ["label", "老板三个月没给钱", "legal_consult", "wage_arrears"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(nlu, ["label", "厂里的 篮球队招人吗", "benefit_query"])  # a second correction wins
+    assert result.exit_code == 0, result.output
+    labels = content / "nlu" / STAFF_LABELS
+    rows = [json.loads(line) for line in labels.read_text(encoding="utf-8").splitlines()]
+    assert rows == [{"text": "老板三个月没给钱", "intent": "legal_consult", "topic": "wage_arrears"},
+                    {"text": "厂里的 篮球队招人吗", "intent": "benefit_query", "topic": None}]
+    assert rows[0] in training_rows(content, [labels], phrases=False)[0]
+    refused = runner.invoke(nlu, ["label", "被开了", "legal_consult"])  # a legal message needs its topic
+    assert refused.exit_code != 0 and "topic" in refused.output
+    assert runner.invoke(nlu, ["label", "被开了", "no_such_intent"]).exit_code != 0

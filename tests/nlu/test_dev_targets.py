@@ -1,6 +1,10 @@
-"""The project's targets on the development set, and on our own held-out sets.
+"""The project's targets on the development set, and on our own regression sets.
 
-Each held-out set was written before the content was tuned against it. At first sight (intent / topic accuracy):
+These are regression sets, not held-out ones: the content (content/nlu) was tuned on every one of them after
+measuring it, and since round 5 (2026-12-03) the learned model is trained on them too (bot/nlu/training.py), the
+first-sight set firstsight_2026-12-03 included, which was measured once before (content/nlu/README.md). What
+they guard is that nothing learned is lost. Each file is still named heldout*.jsonl, the name it was written
+under; the figures below are what each measured at first sight, before it was tuned on (intent / topic accuracy):
 
     heldout    0.981 / 0.900   first set, written before any tuning
     heldout2   0.813 / 0.944   heldout3   0.725 / 0.778   heldout4   0.800 / 0.850
@@ -165,7 +169,7 @@ from bot.cli.nlu import evaluate
 
 DEV_SET = Path(__file__).resolve().parents[3] / "shared" / "eval" / "intents_dev.jsonl"  # shared/ sits beside the repository
 HERE = Path(__file__).parent
-HELDOUT = sorted(HERE.glob("heldout*.jsonl"))
+REGRESSION_SETS = sorted(HERE.glob("heldout*.jsonl"))  # regression sets (named when they were still unseen)
 
 
 def _rows(path):
@@ -180,8 +184,8 @@ def test_development_set_targets(matcher):
     assert result["topic_accuracy"] >= 0.85
 
 
-@pytest.mark.parametrize("path", HELDOUT, ids=lambda p: p.stem)
-def test_heldout_set_targets(matcher, path):
+@pytest.mark.parametrize("path", REGRESSION_SETS, ids=lambda p: p.stem)
+def test_regression_set_targets(matcher, path):
     result = evaluate(matcher, _rows(path))
     assert result["accuracy"] >= 0.92
     assert result["topic_accuracy"] is None or result["topic_accuracy"] >= 0.85

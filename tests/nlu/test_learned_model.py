@@ -191,3 +191,18 @@ def test_a_legal_answer_takes_the_rules_topic_or_the_default(book):
     assert combine(unnamed, [("legal_consult", 0.9)], model_topics, book).topic == book.default_topic
     other = _opinion("legal_consult", {"legal_consult": 0.4}, topic="wage_arrears", confident=False)
     assert combine(other, [("activity", 0.9)], model_topics, book).topic is None
+
+
+def test_two_opinions_that_agree_answer_even_when_the_rules_alone_would_ask(book):
+    opinion = _opinion("activity", {"activity": 0.45}, confident=False)
+    match = combine(opinion, [("activity", 0.7), ("benefit_query", 0.3)], [], book)
+    assert match.intent == "activity" and match.confident
+    vetoed = combine(opinion, [("activity", 0.7), ("benefit_query", 0.3)], [], book, rule="veto")
+    assert not vetoed.confident  # round 2's rule kept the rules' own confidence as a condition
+
+
+def test_two_opinions_whose_best_intents_differ_ask_however_sure_the_model(book):
+    opinion = _opinion("benefit_query", {"benefit_query": 0.5, "activity": 0.45}, confident=True)
+    match = combine(opinion, [("activity", 0.99)], [], book)
+    assert match.intent == "activity" and match.score >= 0.7 and not match.confident
+    assert {i for i, _ in match.candidates[:2]} == {"activity", "benefit_query"}
