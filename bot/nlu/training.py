@@ -23,7 +23,6 @@ from bot.nlu.model import MODEL_FORMAT, LearnedModel, content_version
 from bot.nlu.normalize import normalize
 from bot.nlu.phrasebook import load_content, topic_names
 
-FIRST_SIGHT_PREFIX = "firstsight_"  # sets written to measure once; trained on after being measured
 STAFF_LABELS = "labels.jsonl"  # in content/nlu: messages staff placed by hand (`python -m bot nlu label`)
 PHRASE_MIN_WEIGHT = 3.0  # a content phrase that "says it" on its own becomes an example of its own
 C_INTENT = 10.0  # inverse regularisation of the logistic regressions (chosen by cross-validation on the training sets)

@@ -44,3 +44,21 @@ def test_misconduct_outweighs_the_benefit_it_was_about(matcher):
 def test_a_greeting_before_a_story_does_not_make_it_a_greeting(matcher):
     text = "喂你好我想问一下就是我们那个老板啊他那个工资已经两个月没发了然后我们去问他他就说再等等那我们要怎么办呢"
     assert matcher.classify(text).intent == "legal_consult"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("我儿子想入团要准备啥材料", "out_of_scope"),                  # the Youth League is not the union
+    ("单位党支部发展入党积极分子怎么报名", "out_of_scope"),
+    ("山姆的会员卡到期了能续吗", "out_of_scope"),                    # a shop's card, not the union's
+    ("小区健身房的年卡能转给别人吗", "out_of_scope"),
+    ("我们魔兽公会缺个奶妈", "out_of_scope"),                         # 公会 is read as 工会: a game guild
+    ("how do I join the trade union", "join_union"),
+    ("where is my membership card", "membership_query"),
+    ("I need customer service", "human_agent"),
+    ("woyao tousu gongsi", "rights_complaint"),
+    ("返回主菜单", "greeting_help"),
+    ("回到上一步", "greeting_help"),
+])
+def test_other_organisations_english_pinyin_and_navigation(matcher, text, intent):
+    match = matcher.classify(text)
+    assert match.intent == intent, match
