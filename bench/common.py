@@ -128,3 +128,20 @@ def children_peak_rss_mb(pid: int) -> list[float]:
 def python() -> str:
     """The interpreter running the benchmark (the project's venv)."""
     return sys.executable
+
+
+def process_tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds used so far by a process and its children (gunicorn master and workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        children = []
+    for one in [pid, *children]:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime (fields 14 and 15 of stat)
+    return total

@@ -24,6 +24,7 @@ from bot.messages import (DeferredReply, Inbound, NewsReply, NoReply, Outcome, R
                           TransferToAgentReply, reply_from_dict)
 from bot.security import mask_openid
 from bot.storage import message_log as message_log
+from bot.storage.message_log import dedup_key_of as _dedup_key_of
 from bot.kv_store import StoreUnavailable
 from bot.wechat.envelope import Envelope, EnvelopeError, Malformed, Replayed
 
@@ -154,6 +155,68 @@ def _float(value: str | None) -> float | None:
 def deliver(runtime, inbound: Inbound) -> Reply:
     """Process a message once, within WeChat's deadline; a retry gets the first reply."""
     started = time.perf_counter()
+    if runtime.batched_message_log:
+        try:
+            first = runtime.recent_replies.claim(inbound)
+        except StoreUnavailable as exc:  # the database's unique key still recognises retries
+            log.warning("store unavailable; claiming the message of %s in the database: %s",
+                        mask_openid(inbound.openid), exc)
+        else:
+            return _deliver_batched(runtime, inbound, started) if first else _replay_recent(runtime, inbound)
+    return _deliver_inline(runtime, inbound, started)
+
+
+def _deliver_batched(runtime, inbound: Inbound, started: float) -> Reply:
+    """The message is claimed in the store: answer it, keep the reply for retries, log it behind."""
+    future = runtime.background.submit(_process, runtime, inbound)
+    try:
+        outcome, status = future.result(timeout=runtime.config.wechat_reply_deadline_seconds)
+    except FutureTimeout:
+        log.warning("handler for %s passed the reply deadline; the reply follows by customer-service message",
+                    mask_openid(inbound.openid))
+        _remember(runtime, inbound, "late", None)
+        future.add_done_callback(lambda f: _finish_late(runtime, None, inbound, f, started))
+        return NoReply()
+
+    if isinstance(outcome.reply, DeferredReply):
+        _remember(runtime, inbound, "deferred", None)
+        _finish(runtime, None, inbound, Outcome(NoReply(), outcome.intent, outcome.topic, outcome.score),
+                "deferred", started)
+        runtime.background.submit(_run_deferred, runtime, None, inbound, outcome.reply.job)
+        return NoReply()
+    reply = late_replies.with_owed(runtime, inbound.openid, outcome.reply)
+    if reply is not outcome.reply:
+        outcome = Outcome(reply, outcome.intent, outcome.topic, outcome.score)
+    _remember(runtime, inbound, status, reply)
+    runtime.message_log_writer.add_exchange(inbound, outcome, status, (time.perf_counter() - started) * 1000,
+                                            runtime.clock())
+    return reply
+
+
+def _remember(runtime, inbound: Inbound, status: str, reply: Reply | None) -> None:
+    try:
+        runtime.recent_replies.remember(inbound, status, reply)
+    except StoreUnavailable as exc:  # a retry then waits for the first delivery and gets 'success'
+        log.warning("could not keep the reply to %s for WeChat's retries: %s", mask_openid(inbound.openid), exc)
+
+
+def _replay_recent(runtime, inbound: Inbound) -> Reply:
+    """Answer a WeChat retry with the first delivery's reply, kept in the store."""
+    deadline = time.monotonic() + min(2.0, runtime.config.wechat_reply_deadline_seconds)
+    try:
+        first = runtime.recent_replies.recall(inbound)
+        while first is not None and first[0] == runtime.recent_replies.PROCESSING and time.monotonic() < deadline:
+            time.sleep(0.05)  # the first delivery is still being answered
+            first = runtime.recent_replies.recall(inbound)
+    except StoreUnavailable:
+        return NoReply()
+    if first is not None and first[0] in ("replied", "error") and first[1]:
+        return reply_from_dict(first[1])
+    return NoReply()  # late or deferred: the reply goes out by customer-service message
+
+
+def _deliver_inline(runtime, inbound: Inbound, started: float) -> Reply:
+    """The message is claimed and finished in the database (embedded default, or the store is down)."""
     try:
         row_id, first = message_log.claim_inbound(runtime.database, inbound, runtime.clock())
     except Exception:
@@ -174,14 +237,14 @@ def deliver(runtime, inbound: Inbound) -> Reply:
 
     if isinstance(outcome.reply, DeferredReply):
         job = outcome.reply.job
-        _finish(runtime, row_id, inbound.openid, Outcome(NoReply(), outcome.intent, outcome.topic, outcome.score),
+        _finish(runtime, row_id, inbound, Outcome(NoReply(), outcome.intent, outcome.topic, outcome.score),
                 "deferred", started)
         runtime.background.submit(_run_deferred, runtime, row_id, inbound, job)
         return NoReply()
     reply = late_replies.with_owed(runtime, inbound.openid, outcome.reply)
     if reply is not outcome.reply:
         outcome = Outcome(reply, outcome.intent, outcome.topic, outcome.score)
-    _finish(runtime, row_id, inbound.openid, outcome, status, started)
+    _finish(runtime, row_id, inbound, outcome, status, started)
     return outcome.reply
 
 
@@ -193,13 +256,17 @@ def _process(runtime, inbound: Inbound) -> tuple[Outcome, str]:
         return Outcome(TextReply(runtime.replies.get("handler_error")), intent="error"), "error"
 
 
-def _finish(runtime, row_id: int, openid: str, outcome: Outcome, status: str, started: float) -> None:
+def _finish(runtime, row_id: int | None, inbound: Inbound, outcome: Outcome, status: str, started: float) -> None:
+    latency_ms = (time.perf_counter() - started) * 1000
+    if row_id is None:  # claimed in the store: the whole row is written behind, in a batch
+        runtime.message_log_writer.add_exchange(inbound, outcome, status, latency_ms, runtime.clock())
+        return
     # Tried twice: a connection cut under us is replaced by the pool (pre-ping) on the second try.
     # A row still 'processing' after both is reclaimed by the scheduler (message_log.reclaim_stale).
     for attempt in (1, 2):
         try:
-            message_log.finish_inbound(runtime.database, row_id, openid, outcome, status,
-                                       (time.perf_counter() - started) * 1000, runtime.clock())
+            message_log.finish_inbound(runtime.database, row_id, inbound.openid, outcome, status, latency_ms,
+                                       runtime.clock())
             return
         except Exception:
             if attempt == 2:
@@ -219,13 +286,13 @@ def _replay(runtime, first) -> Reply:
     return NoReply()  # late or deferred: the reply goes out by customer-service message
 
 
-def _finish_late(runtime, row_id: int, inbound: Inbound, future, started: float) -> None:
+def _finish_late(runtime, row_id: int | None, inbound: Inbound, future, started: float) -> None:
     outcome, _status = future.result()  # _process never raises
     reply = outcome.reply
     if isinstance(reply, DeferredReply):
         reply = _run_job(runtime, inbound, reply.job)
     sent = _send_or_owe(runtime, row_id, inbound.openid, reply)
-    _finish(runtime, row_id, inbound.openid, Outcome(reply, outcome.intent, outcome.topic, outcome.score),
+    _finish(runtime, row_id, inbound, Outcome(reply, outcome.intent, outcome.topic, outcome.score),
             "sent_late" if sent else "late_send_failed", started)
 
 
@@ -237,13 +304,24 @@ def _run_job(runtime, inbound: Inbound, job) -> Reply:
         return TextReply(runtime.replies.get("handler_error"))
 
 
-def _run_deferred(runtime, row_id: int, inbound: Inbound, job) -> None:
+def _run_deferred(runtime, row_id: int | None, inbound: Inbound, job) -> None:
+    if row_id is None:
+        # The row was queued: write it (and this follower's earlier ones) before the job runs, so that
+        # an erasure of the worker's data erases them too rather than being followed by them.
+        try:
+            runtime.message_log_writer.flush()
+        except Exception:
+            log.exception("message log not written before deferred work for %s", mask_openid(inbound.openid))
     reply = _run_job(runtime, inbound, job)
     sent = _send_or_owe(runtime, row_id, inbound.openid, reply)
-    message_log.set_outcome(runtime.database, row_id, "sent_deferred" if sent else "deferred_send_failed")
+    status = "sent_deferred" if sent else "deferred_send_failed"
+    if row_id is None:
+        message_log.set_outcome_of(runtime.database, _dedup_key_of(inbound), status)
+    else:
+        message_log.set_outcome(runtime.database, row_id, status)
 
 
-def _send_or_owe(runtime, row_id: int, openid: str, reply: Reply) -> bool:
+def _send_or_owe(runtime, row_id: int | None, openid: str, reply: Reply) -> bool:
     """Send a late reply; when it cannot be sent, keep it for a later try or the worker's next message."""
     result = deliver_by_customer_service(runtime, openid, reply)
     if result != "sent":
