@@ -327,7 +327,7 @@ def _send_or_owe(runtime, row_id: int | None, openid: str, reply: Reply) -> bool
     if result != "sent":
         try:
             late_replies.owe(runtime.database, openid, row_id, reply, runtime.clock(), f"customer service {result}",
-                             resend=result == "failed")
+                             resend=result == "failed", store=runtime.store)
         except Exception:
             log.exception("late reply to %s lost: could not keep it", mask_openid(openid))
     return result == "sent"

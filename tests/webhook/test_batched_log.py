@@ -167,3 +167,28 @@ def test_erasing_in_the_chat_leaves_no_row_of_the_worker_written_behind(client, 
     assert _rows(database, MessageLog.openid == openid) == 0
     with database.session() as session:
         assert session.get(Follower, openid) is None
+
+
+def test_a_late_reply_that_failed_comes_with_the_next_message_even_after_redis_restarts_empty(
+        client, batched, fake_wechat, monkeypatch, database, store):
+    from bot import late_replies
+    from bot.webhook import deliver_by_customer_service
+    from tests.reliability.test_late_replies import CUSTOM, OPENID, _file_a_slow_complaint, _owed
+    from tests.reliability.test_late_replies import _say as say_as_complainant
+
+    fake_wechat.inject(CUSTOM, errcode=-1, times=None)  # customer-service messages fail for now
+    _file_a_slow_complaint(client, batched, monkeypatch)
+    [owed] = wait_until(lambda: _owed(database), timeout=10)
+    ticket = owed.reply_payload.split("WQ", 1)[1][:12]
+    batched.config = batched.config.with_overrides(wechat_reply_deadline_seconds=30.0)
+    wait_until(lambda: batched.message_log_writer.pending() >= 1)  # the late message's row, with how it ended
+    batched.message_log_writer.flush()
+    with database.session() as session:
+        assert session.scalar(select(MessageLog.outcome).where(MessageLog.dedup_key == "msg:7799")) == \
+            "late_send_failed"
+
+    store.flush()  # Redis restarts empty: the mark that something is owed is gone
+    late_replies.retry_due(batched, deliver_by_customer_service)  # not due yet, but marks it again
+    answer = say_as_complainant(client, "你好", 7800)
+    assert ticket in answer and "您之前的留言" in answer
+    assert ticket not in say_as_complainant(client, "你好", 7801)  # brought once
