@@ -103,6 +103,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--database", default="zgzj_bench", help="PostgreSQL database to empty and use")
+    parser.add_argument("--compare", type=Path, metavar="CHECKOUT",
+                        help="also run the webhook of another checkout (e.g. the main branch) in the same run")
+    parser.add_argument("--profile-compare", type=Path, help="a flame graph of the other checkout's plain-mode run")
     parser.add_argument("--profile", type=Path, help="write a py-spy flame graph of the plain-mode run here (.svg; any other suffix: collapsed stacks)")
     args = parser.parse_args()
 
@@ -126,6 +129,15 @@ def main() -> None:
                  f"http://127.0.0.1:{bare_port}/healthz")
     minimal = start(gunicorn + ["--bind", f"127.0.0.1:{wechatpy_port}", "bench.wechatpy_app:app"], env,
                     f"http://127.0.0.1:{wechatpy_port}/healthz")
+    other = None
+    if args.compare:
+        other_port = free_port()
+        other_env = {**env, "DATABASE_URL": bench_database(args.database + "_compare"),
+                     "PYTHONPATH": str(args.compare.resolve())}
+        subprocess.run([python(), "-m", "bot", "db", "upgrade"], env=other_env, cwd=args.compare, check=True,
+                       stdout=subprocess.DEVNULL)
+        other = start(gunicorn + ["--bind", f"127.0.0.1:{other_port}", "--chdir", str(args.compare.resolve()),
+                                  "bot.wsgi:app"], other_env, f"http://127.0.0.1:{other_port}/healthz")
     sent = 0
     try:
         warm = prepare(200, safe=False)
@@ -139,6 +151,17 @@ def main() -> None:
             "minimal wechatpy, safe": _measure(f"http://127.0.0.1:{wechatpy_port}", prepare(args.messages, True),
                                                args.concurrency, minimal),
         }
+        if other is not None:
+            run_load(f"http://127.0.0.1:{other_port}", prepare(200, False), args.concurrency)
+            profiler = _profile(other.pid, args.profile_compare) if args.profile_compare else None
+            results[f"{args.compare.name}: webhook, plain"] = _measure(
+                f"http://127.0.0.1:{other_port}", prepare(args.messages, False), args.concurrency, other)
+            if profiler:
+                profiler.send_signal(signal.SIGINT)
+                profiler.wait(timeout=60)
+            results[f"{args.compare.name}: webhook, safe"] = _measure(
+                f"http://127.0.0.1:{other_port}", prepare(args.messages, True), args.concurrency, other)
+            stop(other)
         profiler = _profile(web.pid, args.profile) if args.profile else None
         results["webhook, plain mode"] = _measure(f"http://127.0.0.1:{web_port}", prepare(args.messages, False),
                                                   args.concurrency, web)
@@ -147,11 +170,11 @@ def main() -> None:
             profiler.wait(timeout=60)
         results["webhook, safe mode (AES)"] = _measure(f"http://127.0.0.1:{web_port}", prepare(args.messages, True),
                                                        args.concurrency, web)
-        sent += 2 * args.messages
+        sent += 2 * args.messages + (2 * args.messages + 200 if other is not None else 0)
         memory = children_peak_rss_mb(web.pid)
     finally:
-        stop(web, bare, minimal, fake)
-    logged = _inbound_rows(database_url)
+        stop(web, bare, minimal, fake, *([other] if other else []))
+    logged = _inbound_rows(database_url) + (_inbound_rows(other_env["DATABASE_URL"]) if other is not None else 0)
 
     bare_rps = results["bare Flask 'success'"]["rps"]
     print(f"\nWebhook benchmark: {args.messages} messages per run, {args.concurrency} concurrent clients, "
