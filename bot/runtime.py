@@ -75,6 +75,13 @@ class Runtime:
                                 touch_minutes=self.config.webhook_follower_touch_minutes)
 
     @cached_property
+    def handler_pace(self):
+        """Recent handler durations: the webhook runs handlers inline while they are quick."""
+        from bot.webhook import HandlerPace
+
+        return HandlerPace()
+
+    @cached_property
     def recent_replies(self):
         """The messages claimed and their first replies, in the store for WeChat's retry window."""
         from bot.storage.message_log import RecentReplies

@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import time
+from collections import deque
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from flask import Blueprint, Response, current_app, request
@@ -166,17 +167,55 @@ def deliver(runtime, inbound: Inbound) -> Reply:
     return _deliver_inline(runtime, inbound, started)
 
 
+class HandlerPace:
+    """How long this process's recent handlers took: run inline while they are quick, on the pool when not."""
+
+    def __init__(self, size: int = 32) -> None:
+        self._seconds: deque[float] = deque(maxlen=size)
+
+    def record(self, seconds: float) -> None:
+        """Note one handler's duration."""
+        self._seconds.append(seconds)
+
+    def slow(self, threshold: float) -> bool:
+        """True when one of the recent handlers took longer than threshold seconds."""
+        return any(seconds > threshold for seconds in list(self._seconds))
+
+
+# Inline while every recent handler took less than this share of the deadline: a handler that then
+# passes the deadline is rare, and is still answered by customer-service message (below).
+INLINE_WHILE_UNDER = 0.25
+
+
 def _deliver_batched(runtime, inbound: Inbound, started: float) -> Reply:
     """The message is claimed in the store: answer it, keep the reply for retries, log it behind."""
-    future = runtime.background.submit(_process, runtime, inbound)
-    try:
-        outcome, status = future.result(timeout=runtime.config.wechat_reply_deadline_seconds)
-    except FutureTimeout:
-        log.warning("handler for %s passed the reply deadline; the reply follows by customer-service message",
-                    mask_openid(inbound.openid))
-        _remember(runtime, inbound, "late", None)
-        future.add_done_callback(lambda f: _finish_late(runtime, None, inbound, f, started))
-        return NoReply()
+    deadline = runtime.config.wechat_reply_deadline_seconds
+    pace: HandlerPace = runtime.handler_pace
+    if pace.slow(deadline * INLINE_WHILE_UNDER):
+        # Handlers are slow in this process right now: the pool lets the request answer at the deadline.
+        began = time.perf_counter()
+        future = runtime.background.submit(_process, runtime, inbound)
+        future.add_done_callback(lambda _f: pace.record(time.perf_counter() - began))
+        try:
+            outcome, status = future.result(timeout=deadline)
+        except FutureTimeout:
+            log.warning("handler for %s passed the reply deadline; the reply follows by customer-service message",
+                        mask_openid(inbound.openid))
+            _remember(runtime, inbound, "late", None)
+            future.add_done_callback(lambda f: _finish_late(runtime, None, inbound, f, started))
+            return NoReply()
+    else:
+        # No thread hop. Should this one pass the deadline after all, WeChat's retries find it still
+        # processing and get 'success', and the worker gets the reply by customer-service message.
+        began = time.perf_counter()
+        outcome, status = _process(runtime, inbound)
+        pace.record(time.perf_counter() - began)
+        if time.perf_counter() - started > deadline:
+            log.warning("handler for %s passed the reply deadline; the reply follows by customer-service message",
+                        mask_openid(inbound.openid))
+            _remember(runtime, inbound, "late", None)
+            _complete_late(runtime, None, inbound, outcome, started)
+            return NoReply()
 
     if isinstance(outcome.reply, DeferredReply):
         _remember(runtime, inbound, "deferred", None)
@@ -288,7 +327,17 @@ def _replay(runtime, first) -> Reply:
 
 def _finish_late(runtime, row_id: int | None, inbound: Inbound, future, started: float) -> None:
     outcome, _status = future.result()  # _process never raises
+    _complete_late(runtime, row_id, inbound, outcome, started)
+
+
+def _complete_late(runtime, row_id: int | None, inbound: Inbound, outcome: Outcome, started: float) -> None:
+    """Send a reply that missed the deadline by customer-service message (or keep it owed), and log it."""
     reply = outcome.reply
+    if isinstance(reply, DeferredReply) and row_id is None:  # as on time: the row is written before the job
+        _finish(runtime, None, inbound, Outcome(NoReply(), outcome.intent, outcome.topic, outcome.score),
+                "deferred", started)
+        _run_deferred(runtime, None, inbound, reply.job)
+        return
     if isinstance(reply, DeferredReply):
         reply = _run_job(runtime, inbound, reply.job)
     sent = _send_or_owe(runtime, row_id, inbound.openid, reply)

@@ -3,6 +3,7 @@ answered from the store, the log and follower touches written behind the reply, 
 from __future__ import annotations
 
 import atexit
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -192,3 +193,36 @@ def test_a_late_reply_that_failed_comes_with_the_next_message_even_after_redis_r
     answer = say_as_complainant(client, "你好", 7800)
     assert ticket in answer and "您之前的留言" in answer
     assert ticket not in say_as_complainant(client, "你好", 7801)  # brought once
+
+
+def test_a_handler_run_inline_that_passes_the_deadline_still_reaches_the_worker(
+        client, batched, fake_wechat, monkeypatch, database):
+    from bot import dialogue
+
+    batched.config = batched.config.with_overrides(wechat_reply_deadline_seconds=0.3)
+    real_respond = dialogue.respond
+    calls = []
+
+    def slow(rt, msg):
+        calls.append(msg)
+        time.sleep(0.5)  # the database is slow today
+        return real_respond(rt, msg)
+
+    assert not batched.handler_pace.slow(0.3 * 0.25)  # quick so far: this one runs inline
+    monkeypatch.setattr(dialogue, "respond", slow)
+    assert _say(client, "o_batch_slow", "公司拖欠工资怎么办", msg_id="880000006") == "success"
+    sent = wait_until(lambda: fake_wechat.calls("/cgi-bin/message/custom/send"))
+    assert "12351" in sent[0]["json"]["text"]["content"]
+    # WeChat's retry is answered 'success' (the reply went by customer-service message), not processed again.
+    assert _say(client, "o_batch_slow", "公司拖欠工资怎么办", msg_id="880000006") == "success"
+    assert len(calls) == 1
+    batched.message_log_writer.flush()
+    with database.session() as session:
+        assert session.scalar(select(MessageLog.outcome).where(MessageLog.dedup_key == "msg:880000006")) == "sent_late"
+
+    # Now that handlers are slow in this process, the next one goes to the pool and WeChat gets 'success' on time.
+    assert batched.handler_pace.slow(0.3 * 0.25)
+    started = time.monotonic()
+    assert _say(client, "o_batch_slow", "有什么活动", msg_id="880000007") == "success"
+    assert time.monotonic() - started < 0.5
+    wait_until(lambda: len(fake_wechat.calls("/cgi-bin/message/custom/send")) == 2)
