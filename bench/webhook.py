@@ -136,8 +136,8 @@ def main() -> None:
                      "PYTHONPATH": str(args.compare.resolve())}
         subprocess.run([python(), "-m", "bot", "db", "upgrade"], env=other_env, cwd=args.compare, check=True,
                        stdout=subprocess.DEVNULL)
-        other = start(gunicorn + ["--bind", f"127.0.0.1:{other_port}", "--chdir", str(args.compare.resolve()),
-                                  "bot.wsgi:app"], other_env, f"http://127.0.0.1:{other_port}/healthz")
+        other = start(gunicorn + ["--bind", f"127.0.0.1:{other_port}", "bot.wsgi:app"], other_env,
+                      f"http://127.0.0.1:{other_port}/healthz", cwd=args.compare.resolve())
     sent = 0
     try:
         warm = prepare(200, safe=False)
