@@ -1,11 +1,15 @@
 """The WeChat endpoint: verify -> parse -> dedup -> dispatch -> render. Nothing else.
 
 WeChat waits 5 seconds for an answer and then retries the same message up to three times.
-Each message is claimed once in the message log (by MsgId, or follower + time + event), so a
-retry is never processed twice and gets the reply of the first delivery. A handler that runs
-past the deadline keeps running; the worker then gets its reply by customer-service message,
-and if that fails the reply is kept (bot/late_replies.py): retried later, or brought by the
-worker's next message.
+Each message is claimed once (by MsgId, or follower + time + event), so a retry is never processed
+twice and gets the reply of the first delivery. With Redis (webhook.message_log: batched) the claim
+is a SET NX in the store and the first reply is kept there for the retry window; the message log
+and the followers' last-message times are written behind the reply, in batches
+(message_log.MessageLogWriter), and the handler runs inline while this process's handlers are
+quick. Without Redis, or while it is down, the message is claimed and finished in the database.
+A handler that runs past the deadline keeps running; the worker then gets its reply by
+customer-service message, and if that fails the reply is kept (bot/late_replies.py): retried
+later, or brought by the worker's next message.
 """
 from __future__ import annotations
 
