@@ -27,13 +27,13 @@ def free_port() -> int:
 
 
 def start(args: list[str], env: dict, health_url: str | None = None, timeout: float = 60,
-          log_dir: Path | None = None) -> subprocess.Popen:
+          log_dir: Path | None = None, cwd: Path | None = None) -> subprocess.Popen:
     """Start a process logging to <log_dir>/<name>.log (a pipe nobody reads would block it); wait until healthy."""
     log_dir = log_dir or ROOT / "var" / "bench"
     log_dir.mkdir(parents=True, exist_ok=True)
     name = next((a for a in args if a in ("gunicorn", "fake-wechat", "scheduler", "worker")), "process")
     log_file = open(log_dir / f"{name}.log", "ab")
-    process = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log_file)
+    process = subprocess.Popen(args, env=env, cwd=cwd or ROOT, stdout=subprocess.DEVNULL, stderr=log_file)
     deadline = time.monotonic() + timeout
     while health_url and time.monotonic() < deadline:
         if process.poll() is not None:
@@ -128,3 +128,20 @@ def children_peak_rss_mb(pid: int) -> list[float]:
 def python() -> str:
     """The interpreter running the benchmark (the project's venv)."""
     return sys.executable
+
+
+def process_tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds used so far by a process and its children (gunicorn master and workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        children = []
+    for one in [pid, *children]:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime (fields 14 and 15 of stat)
+    return total

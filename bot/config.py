@@ -101,6 +101,13 @@ def _holidays(value: Any) -> tuple:
     return parse_holidays(value)
 
 
+def _message_log_mode(value: Any) -> str:
+    text = str(value or "auto").strip().lower()
+    if text not in ("auto", "batched", "inline"):
+        raise ValueError(f"expected auto, batched or inline, got {value!r}")
+    return text
+
+
 def _url(value: Any) -> str:
     text = str(value or "").strip()
     if text and "://" not in text:
@@ -120,6 +127,10 @@ SETTINGS: list[Setting] = [
     Setting("wechat.api_timeout_seconds", "WECHAT_API_TIMEOUT_SECONDS", 3.0, _positive_float),
     Setting("wechat.replay_window_seconds", "WECHAT_REPLAY_WINDOW_SECONDS", 300, _positive_int),
     Setting("wechat.reply_deadline_seconds", "WECHAT_REPLY_DEADLINE_SECONDS", 4.0, _positive_float),
+    # The webhook's message log: dedup in Redis and rows written in batches, or claimed in the database.
+    Setting("webhook.message_log", "WEBHOOK_MESSAGE_LOG", "auto", _message_log_mode),
+    Setting("webhook.log_flush_seconds", "WEBHOOK_LOG_FLUSH_SECONDS", 0.5, _positive_float),
+    Setting("webhook.follower_touch_minutes", "WEBHOOK_FOLLOWER_TOUCH_MINUTES", 10.0, _positive_float),
     Setting("miniprogram.app_id", "MINIPROGRAM_APP_ID", "", demo_default=DEMO_MINIPROGRAM_APP_ID),
     Setting("miniprogram.app_secret", "MINIPROGRAM_APP_SECRET", "", demo_default=DEMO_APP_SECRET, secret=True),
     Setting("database_url", "DATABASE_URL", required=True, demo_default="sqlite:///{var_dir}/zgzj.db"),

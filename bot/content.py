@@ -65,6 +65,7 @@ class Replies:
         self._domain_files: dict[Path, ContentFile] = {}
         self._listed_at = -1.0
         self._lock = threading.Lock()  # services ask from many threads at once, the first time too
+        self._merged_cache: tuple[list, dict[str, Any]] | None = None
 
     def _files(self) -> list[ContentFile]:
         with self._lock:
@@ -76,9 +77,16 @@ class Replies:
             return [self._main, *self._domain_files.values()]
 
     def _merged(self) -> dict[str, Any]:
+        # Every reply asks for this: merge again only when a file was (re)loaded since the last time.
+        loaded = [file.load() or {} for file in self._files()]
+        cached = self._merged_cache
+        if cached is not None and len(cached[0]) == len(loaded) and all(
+                a is b for a, b in zip(cached[0], loaded)):
+            return cached[1]
         merged: dict[str, Any] = {}
-        for file in self._files():
-            merged.update(file.load() or {})
+        for data in loaded:
+            merged.update(data)
+        self._merged_cache = (loaded, merged)  # holding the loaded objects keeps their identity unique
         return merged
 
     def get(self, key: str, **values: Any) -> str:

@@ -25,10 +25,14 @@ log = logging.getLogger(__name__)
 RETRY_AFTER = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(minutes=30),
                timedelta(hours=1), timedelta(hours=3), timedelta(hours=6))
 KEEP_FOR = timedelta(hours=48)  # WeChat's service window: after it, neither way can reach them
+# A mark in the store that a follower is owed something: on the batched webhook path the next
+# message reads the database only when it is there. Set by owe(), set again by every retry_due()
+# run for every reply still waiting (a store restarted empty is marked again within 30 s).
+OWED_MARK = "late:owed:"
 
 
 def owe(database, openid: str, message_id: int | None, reply: Reply, now: datetime, error: str,
-        resend: bool = True) -> None:
+        resend: bool = True, store=None) -> None:
     """Keep a reply that could not be sent; resend=False when a send may have arrived (a timeout)."""
     next_attempt = now + RETRY_AFTER[0] if resend else now + KEEP_FOR
     with database.session() as session:
@@ -37,6 +41,18 @@ def owe(database, openid: str, message_id: int | None, reply: Reply, now: dateti
             attempts=0 if resend else len(RETRY_AFTER), last_error=error[:200], next_attempt_at=next_attempt,
             created_at=now))
     log.warning("late reply to %s kept for a later try or the next message (%s)", mask_openid(openid), error[:120])
+    if store is not None:
+        _mark_owed(store, [openid])
+
+
+def _mark_owed(store, openids) -> None:
+    from bot.kv_store import StoreUnavailable
+
+    try:
+        for openid in openids:
+            store.set(OWED_MARK + openid, "1", ttl=KEEP_FOR.total_seconds())
+    except StoreUnavailable as exc:  # the scheduler's next retry_due() marks them again
+        log.warning("could not mark late replies as owed: %s", exc)
 
 
 def take(database, openid: str, now: datetime) -> list[Reply]:
@@ -60,6 +76,8 @@ def with_owed(runtime, openid: str, reply: Reply) -> Reply:
     """The reply to a follower's message, preceded by any reply still owed to them (text replies only)."""
     if not isinstance(reply, (TextReply, NoReply)):
         return reply  # news or a transfer cannot carry text before it: the owed reply waits
+    if runtime.batched_message_log and not _maybe_owed(runtime.store, openid):
+        return reply
     try:
         owed = take(runtime.database, openid, runtime.clock())
     except Exception:  # the owed replies stay owed; this message is still answered
@@ -75,10 +93,23 @@ def with_owed(runtime, openid: str, reply: Reply) -> Reply:
     return TextReply("\n".join(parts))
 
 
+def _maybe_owed(store, openid: str) -> bool:
+    from bot.kv_store import StoreUnavailable
+
+    try:
+        return store.get(OWED_MARK + openid) is not None
+    except StoreUnavailable:
+        return True  # ask the database, as without the mark
+
+
 def retry_due(runtime, send) -> dict[str, int]:
     """Try again, by customer-service message, every owed reply whose time has come; return counts."""
     now = runtime.clock()
     counts = {"sent": 0, "failed": 0, "expired": 0}
+    with runtime.database.session() as session:
+        waiting = session.scalars(select(PendingLateReply.openid).where(
+            PendingLateReply.delivered_at.is_(None), PendingLateReply.created_at >= now - KEEP_FOR).distinct()).all()
+    _mark_owed(runtime.store, waiting)
     with runtime.database.session() as session:
         due = session.execute(select(PendingLateReply.id, PendingLateReply.openid, PendingLateReply.reply_payload,
                                      PendingLateReply.attempts, PendingLateReply.created_at).where(

@@ -60,6 +60,34 @@ class Runtime:
 
         return WeChatClient(self.config, self.store)
 
+    @property
+    def batched_message_log(self) -> bool:
+        """True when the webhook dedups in the store and writes its log behind (webhook.message_log)."""
+        mode = self.config.webhook_message_log
+        return mode == "batched" or (mode == "auto" and bool(self.config.redis_url))
+
+    @cached_property
+    def message_log_writer(self):
+        """Writes the webhook's message log and follower touches in batches, off the reply's path."""
+        from bot.storage.message_log import MessageLogWriter
+
+        return MessageLogWriter(self.database, flush_seconds=self.config.webhook_log_flush_seconds,
+                                touch_minutes=self.config.webhook_follower_touch_minutes)
+
+    @cached_property
+    def handler_pace(self):
+        """Recent handler durations: the webhook runs handlers inline while they are quick."""
+        from bot.webhook import HandlerPace
+
+        return HandlerPace()
+
+    @cached_property
+    def recent_replies(self):
+        """The messages claimed and their first replies, in the store for WeChat's retry window."""
+        from bot.storage.message_log import RecentReplies
+
+        return RecentReplies(self.store, window_seconds=self.config.wechat_replay_window_seconds)
+
     @cached_property
     def cipher(self):
         """Encryption of personal data at rest."""
@@ -220,4 +248,6 @@ class Runtime:
     def close(self) -> None:
         """Release connections and background threads."""
         self.background.shutdown(wait=True, cancel_futures=False)
+        if "message_log_writer" in self.__dict__:
+            self.message_log_writer.close()
         self.database.dispose()

@@ -1,11 +1,15 @@
 """The WeChat endpoint: verify -> parse -> dedup -> dispatch -> render. Nothing else.
 
 WeChat waits 5 seconds for an answer and then retries the same message up to three times.
-Each message is claimed once in the message log (by MsgId, or follower + time + event), so a
-retry is never processed twice and gets the reply of the first delivery. A handler that runs
-past the deadline keeps running; the worker then gets its reply by customer-service message,
-and if that fails the reply is kept (bot/late_replies.py): retried later, or brought by the
-worker's next message.
+Each message is claimed once (by MsgId, or follower + time + event), so a retry is never processed
+twice and gets the reply of the first delivery. With Redis (webhook.message_log: batched) the claim
+is a SET NX in the store and the first reply is kept there for the retry window; the message log
+and the followers' last-message times are written behind the reply, in batches
+(message_log.MessageLogWriter), and the handler runs inline while this process's handlers are
+quick. Without Redis, or while it is down, the message is claimed and finished in the database.
+A handler that runs past the deadline keeps running; the worker then gets its reply by
+customer-service message, and if that fails the reply is kept (bot/late_replies.py): retried
+later, or brought by the worker's next message.
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import json
 import logging
 import re
 import time
+from collections import deque
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from flask import Blueprint, Response, current_app, request
@@ -24,6 +29,7 @@ from bot.messages import (DeferredReply, Inbound, NewsReply, NoReply, Outcome, R
                           TransferToAgentReply, reply_from_dict)
 from bot.security import mask_openid
 from bot.storage import message_log as message_log
+from bot.storage.message_log import dedup_key_of as _dedup_key_of
 from bot.kv_store import StoreUnavailable
 from bot.wechat.envelope import Envelope, EnvelopeError, Malformed, Replayed
 
@@ -154,6 +160,106 @@ def _float(value: str | None) -> float | None:
 def deliver(runtime, inbound: Inbound) -> Reply:
     """Process a message once, within WeChat's deadline; a retry gets the first reply."""
     started = time.perf_counter()
+    if runtime.batched_message_log:
+        try:
+            first = runtime.recent_replies.claim(inbound)
+        except StoreUnavailable as exc:  # the database's unique key still recognises retries
+            log.warning("store unavailable; claiming the message of %s in the database: %s",
+                        mask_openid(inbound.openid), exc)
+        else:
+            return _deliver_batched(runtime, inbound, started) if first else _replay_recent(runtime, inbound)
+    return _deliver_inline(runtime, inbound, started)
+
+
+class HandlerPace:
+    """How long this process's recent handlers took: run inline while they are quick, on the pool when not."""
+
+    def __init__(self, size: int = 32) -> None:
+        self._seconds: deque[float] = deque(maxlen=size)
+
+    def record(self, seconds: float) -> None:
+        """Note one handler's duration."""
+        self._seconds.append(seconds)
+
+    def slow(self, threshold: float) -> bool:
+        """True when one of the recent handlers took longer than threshold seconds."""
+        return any(seconds > threshold for seconds in list(self._seconds))
+
+
+# Inline while every recent handler took less than this share of the deadline: a handler that then
+# passes the deadline is rare, and is still answered by customer-service message (below).
+INLINE_WHILE_UNDER = 0.25
+
+
+def _deliver_batched(runtime, inbound: Inbound, started: float) -> Reply:
+    """The message is claimed in the store: answer it, keep the reply for retries, log it behind."""
+    deadline = runtime.config.wechat_reply_deadline_seconds
+    pace: HandlerPace = runtime.handler_pace
+    if pace.slow(deadline * INLINE_WHILE_UNDER):
+        # Handlers are slow in this process right now: the pool lets the request answer at the deadline.
+        began = time.perf_counter()
+        future = runtime.background.submit(_process, runtime, inbound)
+        future.add_done_callback(lambda _f: pace.record(time.perf_counter() - began))
+        try:
+            outcome, status = future.result(timeout=deadline)
+        except FutureTimeout:
+            log.warning("handler for %s passed the reply deadline; the reply follows by customer-service message",
+                        mask_openid(inbound.openid))
+            _remember(runtime, inbound, "late", None)
+            future.add_done_callback(lambda f: _finish_late(runtime, None, inbound, f, started))
+            return NoReply()
+    else:
+        # No thread hop. Should this one pass the deadline after all, WeChat's retries find it still
+        # processing and get 'success', and the worker gets the reply by customer-service message.
+        began = time.perf_counter()
+        outcome, status = _process(runtime, inbound)
+        pace.record(time.perf_counter() - began)
+        if time.perf_counter() - started > deadline:
+            log.warning("handler for %s passed the reply deadline; the reply follows by customer-service message",
+                        mask_openid(inbound.openid))
+            _remember(runtime, inbound, "late", None)
+            _complete_late(runtime, None, inbound, outcome, started)
+            return NoReply()
+
+    if isinstance(outcome.reply, DeferredReply):
+        _remember(runtime, inbound, "deferred", None)
+        _finish(runtime, None, inbound, Outcome(NoReply(), outcome.intent, outcome.topic, outcome.score),
+                "deferred", started)
+        runtime.background.submit(_run_deferred, runtime, None, inbound, outcome.reply.job)
+        return NoReply()
+    reply = late_replies.with_owed(runtime, inbound.openid, outcome.reply)
+    if reply is not outcome.reply:
+        outcome = Outcome(reply, outcome.intent, outcome.topic, outcome.score)
+    _remember(runtime, inbound, status, reply)
+    runtime.message_log_writer.add_exchange(inbound, outcome, status, (time.perf_counter() - started) * 1000,
+                                            runtime.clock())
+    return reply
+
+
+def _remember(runtime, inbound: Inbound, status: str, reply: Reply | None) -> None:
+    try:
+        runtime.recent_replies.remember(inbound, status, reply)
+    except StoreUnavailable as exc:  # a retry then waits for the first delivery and gets 'success'
+        log.warning("could not keep the reply to %s for WeChat's retries: %s", mask_openid(inbound.openid), exc)
+
+
+def _replay_recent(runtime, inbound: Inbound) -> Reply:
+    """Answer a WeChat retry with the first delivery's reply, kept in the store."""
+    deadline = time.monotonic() + min(2.0, runtime.config.wechat_reply_deadline_seconds)
+    try:
+        first = runtime.recent_replies.recall(inbound)
+        while first is not None and first[0] == runtime.recent_replies.PROCESSING and time.monotonic() < deadline:
+            time.sleep(0.05)  # the first delivery is still being answered
+            first = runtime.recent_replies.recall(inbound)
+    except StoreUnavailable:
+        return NoReply()
+    if first is not None and first[0] in ("replied", "error") and first[1]:
+        return reply_from_dict(first[1])
+    return NoReply()  # late or deferred: the reply goes out by customer-service message
+
+
+def _deliver_inline(runtime, inbound: Inbound, started: float) -> Reply:
+    """The message is claimed and finished in the database (embedded default, or the store is down)."""
     try:
         row_id, first = message_log.claim_inbound(runtime.database, inbound, runtime.clock())
     except Exception:
@@ -174,14 +280,14 @@ def deliver(runtime, inbound: Inbound) -> Reply:
 
     if isinstance(outcome.reply, DeferredReply):
         job = outcome.reply.job
-        _finish(runtime, row_id, inbound.openid, Outcome(NoReply(), outcome.intent, outcome.topic, outcome.score),
+        _finish(runtime, row_id, inbound, Outcome(NoReply(), outcome.intent, outcome.topic, outcome.score),
                 "deferred", started)
         runtime.background.submit(_run_deferred, runtime, row_id, inbound, job)
         return NoReply()
     reply = late_replies.with_owed(runtime, inbound.openid, outcome.reply)
     if reply is not outcome.reply:
         outcome = Outcome(reply, outcome.intent, outcome.topic, outcome.score)
-    _finish(runtime, row_id, inbound.openid, outcome, status, started)
+    _finish(runtime, row_id, inbound, outcome, status, started)
     return outcome.reply
 
 
@@ -193,13 +299,17 @@ def _process(runtime, inbound: Inbound) -> tuple[Outcome, str]:
         return Outcome(TextReply(runtime.replies.get("handler_error")), intent="error"), "error"
 
 
-def _finish(runtime, row_id: int, openid: str, outcome: Outcome, status: str, started: float) -> None:
+def _finish(runtime, row_id: int | None, inbound: Inbound, outcome: Outcome, status: str, started: float) -> None:
+    latency_ms = (time.perf_counter() - started) * 1000
+    if row_id is None:  # claimed in the store: the whole row is written behind, in a batch
+        runtime.message_log_writer.add_exchange(inbound, outcome, status, latency_ms, runtime.clock())
+        return
     # Tried twice: a connection cut under us is replaced by the pool (pre-ping) on the second try.
     # A row still 'processing' after both is reclaimed by the scheduler (message_log.reclaim_stale).
     for attempt in (1, 2):
         try:
-            message_log.finish_inbound(runtime.database, row_id, openid, outcome, status,
-                                       (time.perf_counter() - started) * 1000, runtime.clock())
+            message_log.finish_inbound(runtime.database, row_id, inbound.openid, outcome, status, latency_ms,
+                                       runtime.clock())
             return
         except Exception:
             if attempt == 2:
@@ -219,13 +329,23 @@ def _replay(runtime, first) -> Reply:
     return NoReply()  # late or deferred: the reply goes out by customer-service message
 
 
-def _finish_late(runtime, row_id: int, inbound: Inbound, future, started: float) -> None:
+def _finish_late(runtime, row_id: int | None, inbound: Inbound, future, started: float) -> None:
     outcome, _status = future.result()  # _process never raises
+    _complete_late(runtime, row_id, inbound, outcome, started)
+
+
+def _complete_late(runtime, row_id: int | None, inbound: Inbound, outcome: Outcome, started: float) -> None:
+    """Send a reply that missed the deadline by customer-service message (or keep it owed), and log it."""
     reply = outcome.reply
+    if isinstance(reply, DeferredReply) and row_id is None:  # as on time: the row is written before the job
+        _finish(runtime, None, inbound, Outcome(NoReply(), outcome.intent, outcome.topic, outcome.score),
+                "deferred", started)
+        _run_deferred(runtime, None, inbound, reply.job)
+        return
     if isinstance(reply, DeferredReply):
         reply = _run_job(runtime, inbound, reply.job)
     sent = _send_or_owe(runtime, row_id, inbound.openid, reply)
-    _finish(runtime, row_id, inbound.openid, Outcome(reply, outcome.intent, outcome.topic, outcome.score),
+    _finish(runtime, row_id, inbound, Outcome(reply, outcome.intent, outcome.topic, outcome.score),
             "sent_late" if sent else "late_send_failed", started)
 
 
@@ -237,19 +357,30 @@ def _run_job(runtime, inbound: Inbound, job) -> Reply:
         return TextReply(runtime.replies.get("handler_error"))
 
 
-def _run_deferred(runtime, row_id: int, inbound: Inbound, job) -> None:
+def _run_deferred(runtime, row_id: int | None, inbound: Inbound, job) -> None:
+    if row_id is None:
+        # The row was queued: write it (and this follower's earlier ones) before the job runs, so that
+        # an erasure of the worker's data erases them too rather than being followed by them.
+        try:
+            runtime.message_log_writer.flush()
+        except Exception:
+            log.exception("message log not written before deferred work for %s", mask_openid(inbound.openid))
     reply = _run_job(runtime, inbound, job)
     sent = _send_or_owe(runtime, row_id, inbound.openid, reply)
-    message_log.set_outcome(runtime.database, row_id, "sent_deferred" if sent else "deferred_send_failed")
+    status = "sent_deferred" if sent else "deferred_send_failed"
+    if row_id is None:
+        message_log.set_outcome_of(runtime.database, _dedup_key_of(inbound), status)
+    else:
+        message_log.set_outcome(runtime.database, row_id, status)
 
 
-def _send_or_owe(runtime, row_id: int, openid: str, reply: Reply) -> bool:
+def _send_or_owe(runtime, row_id: int | None, openid: str, reply: Reply) -> bool:
     """Send a late reply; when it cannot be sent, keep it for a later try or the worker's next message."""
     result = deliver_by_customer_service(runtime, openid, reply)
     if result != "sent":
         try:
             late_replies.owe(runtime.database, openid, row_id, reply, runtime.clock(), f"customer service {result}",
-                             resend=result == "failed")
+                             resend=result == "failed", store=runtime.store)
         except Exception:
             log.exception("late reply to %s lost: could not keep it", mask_openid(openid))
     return result == "sent"
