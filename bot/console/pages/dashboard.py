@@ -16,7 +16,7 @@ from bot.stats.report import CITY_TABLES, TABLES, Dashboard, Table
 CHARTS: dict[str, tuple[list[int], list[int]]] = {
     "followers_by_channel": ([0], [2, 3, 4]), "activity": ([0], [1, 2, 3, 4]), "messages_by_intent": ([0], [1]),
     "messages_by_hour": ([0], [1]), "unplaced_words": ([0], [1]), "applications": ([0, 1], [2]),
-    "tickets": ([0, 1], [3]), "answers": ([0], [1, 2, 5]), "satisfaction": ([0], [2]), "signups": ([0], [1, 2]), "campaigns": ([1], [2, 3, 4, 6]),
+    "tickets": ([0, 1], [3]), "answers": ([0], [1, 2, 5]), "satisfaction": ([0], [2]), "signups": ([0], [1, 2]), "attendance": ([0], [2, 3]), "campaigns": ([1], [2, 3, 4, 6]),
     "wechat_users": ([0], [1, 2]), "wechat_articles": ([0], [2, 3]),
 }
 APPLICATION_STATUSES = ("submitted", "need_info", "approved", "rejected", "withdrawn")
