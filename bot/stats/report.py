@@ -20,6 +20,9 @@ from bot.storage.models import Activity, Campaign, DailyFigure, QrChannel, Stats
 TABLES = ("overview", "followers_by_channel", "activity", "messages_by_intent", "messages_by_hour", "unplaced_words",
           "applications", "tickets", "answers", "satisfaction", "signups", "attendance", "campaigns", "wechat_users",
           "wechat_articles")
+# What the monthly report of a city union prints (the page and the PDF), in order.
+REPORT_TABLES = ("overview", "followers_by_channel", "messages_by_intent", "unplaced_words", "applications", "tickets",
+                 "answers", "satisfaction", "signups", "attendance", "campaigns")
 CITY_TABLES = frozenset({"applications", "tickets", "answers", "satisfaction", "signups", "attendance"})
 
 
