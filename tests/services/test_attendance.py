@@ -105,3 +105,28 @@ def test_a_worker_scans_the_door_code_and_is_told_签到成功(runtime, clock, a
     assert runtime.attendance.turnout(activity.id).arrived == 1
     entries, _ = audit.search(runtime.database, action="activity.check_in")
     assert [e.actor for e in entries] == [SELF]
+
+
+def test_erasure_keeps_attendance_anonymous_and_removes_the_person_from_push_lists(runtime, clock, activity):
+    from sqlalchemy import func, select
+
+    from bot.push.audience_lists import AudienceLists
+    from bot.storage.models import AudienceListMember, Follower
+
+    with runtime.database.session() as session:
+        session.add_all([Follower(openid="o_rider_a", subscribed=True), Follower(openid="o_rider_b", subscribed=True)])
+    a = person(runtime, "o_rider_a")
+    runtime.activities.sign_up(a, activity.id)
+    AudienceLists(runtime.database, runtime.clock).store("骑手", "o_rider_a\no_rider_b")
+    clock.now = START
+    runtime.attendance.check_in(activity.id, a, "door-zhang")
+    clock.now = START + timedelta(days=30)
+    [held] = runtime.personal_data.held(a).sign_ups  # 我的信息 shows the attendance too
+    assert held["attended_at"] == START
+
+    runtime.personal_data.erase(a, "admin")
+    turnout = runtime.attendance.turnout(activity.id)
+    assert (turnout.signed_up, turnout.arrived) == (1, 1)  # the figures stay
+    with runtime.database.session() as session:
+        assert session.scalars(select(AudienceListMember.openid)).all() == ["o_rider_b"]
+        assert session.scalar(select(func.count()).select_from(Follower).where(Follower.openid == "o_rider_a")) == 0
