@@ -29,9 +29,12 @@ def on_unsubscribe(turn: Turn) -> Reply:
 
 def on_scan(turn: Turn) -> Reply:
     """An existing follower scanned one of our QR codes: remember the scene, greet them."""
-    repo.record_subscription(turn.services.database, turn.openid, turn.message.event_key or None, turn.now)
-    if is_check_in(turn.message.event_key):
+    scene = turn.message.event_key or None
+    if is_check_in(scene):
+        # The door of an activity is not where this follower came from: their channel keeps the credit.
+        repo.record_subscription(turn.services.database, turn.openid, None, turn.now)
         return on_door_scan(turn)
+    repo.record_subscription(turn.services.database, turn.openid, scene, turn.now)
     return TextReply(turn.say("welcome_back"))
 
 

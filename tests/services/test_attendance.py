@@ -84,6 +84,9 @@ def test_no_check_in_without_a_place(runtime, clock, activity):
 
 
 def test_a_worker_scans_the_door_code_and_is_told_签到成功(runtime, clock, activity, client):
+    from bot.storage.models import Follower
+
+    post(client, DEMO_TOKEN, event_xml("o_rider_a", "subscribe", "qrscene_hz_poster", create_time=1_700_000_000))
     a = person(runtime, "o_rider_a")
     runtime.activities.sign_up(a, activity.id)
     key = check_in_scene(activity.id)
@@ -98,6 +101,8 @@ def test_a_worker_scans_the_door_code_and_is_told_签到成功(runtime, clock, a
     assert runtime.attendance.arrived(activity.id)[a] == clock.now
     again = post(client, DEMO_TOKEN, event_xml("o_rider_a", "SCAN", key, create_time=1_700_000_003))
     assert "已经签到过了" in again.get_data(as_text=True)
+    with runtime.database.session() as session:  # the poster that brought them keeps the credit
+        assert session.get(Follower, "o_rider_a").source_scene == "hz_poster"
 
     # Someone who never signed up follows the account from the door's code: welcomed, not checked in.
     newcomer = post(client, DEMO_TOKEN, event_xml("o_newcomer", "subscribe", "qrscene_" + key, create_time=1_700_000_004))
