@@ -8,8 +8,10 @@ from datetime import timedelta
 from flask import Response, render_template, request
 
 from bot.console import queries
-from bot.console.policy import in_city, may_open
-from bot.console.web import console, forbidden, record, requires, runtime, say, staff
+# The one check of an activity staff may open (exists, within the account's city), shared with the activities page.
+from bot.console.pages.activities import _activity_or_refusal
+from bot.console.policy import may_open
+from bot.console.web import console, record, requires, runtime, say, staff
 from bot.security import mask_name, mask_phone
 from bot.services.activities import ActivityNotFound, CheckInRefused, check_in_scene
 from bot.stats.channels import qr_png
@@ -22,15 +24,6 @@ DOOR_QR_SECONDS = 2 * 24 * 3600  # a temporary code: a photo of it stops working
 def _full_names() -> bool:
     """Organisers (who may open an activity's full list) see full names and phones; other staff masked ones."""
     return may_open(staff(), "activities")
-
-
-def _activity_or_refusal(activity_id: int):
-    view = runtime().activities.get(activity_id)
-    if view is None:
-        return None, (render_template("console/error.html", message=say("console_not_found")), 404)
-    if not in_city(staff(), view.city):
-        return None, forbidden()
-    return view, None
 
 
 def matches(people: list, query: str) -> list:

@@ -129,14 +129,19 @@ def _report_words(first: date, last: date, city: str | None) -> tuple[str, str]:
     return heading, say("report_subtitle", first=first.isoformat(), last=last.isoformat(), generated=generated)
 
 
+def _report() -> tuple[date, date, str | None, dict[str, Table], str, str]:
+    """The month, city, tables and words of the monthly report asked for."""
+    first, last = _report_month()
+    city = _city()
+    heading, subtitle = _report_words(first, last, city)
+    return first, last, city, _tables(first, last, city), heading, subtitle
+
+
 @console.route("/dashboard/report")
 @requires("dashboard")
 def monthly_report():
     """The monthly report (通报) of one city union, or the province, laid out for printing."""
-    first, last = _report_month()
-    city = _city()
-    tables = _tables(first, last, city)
-    heading, subtitle = _report_words(first, last, city)
+    first, last, city, tables, heading, subtitle = _report()
     record("dashboard.report", f"{first:%Y-%m}", city=city or "")
     return render_template("console/dashboard_report.html", tables=tables, first=first, last=last, city=city,
                            headers=headers, title=title, heading=heading, subtitle=subtitle,
@@ -147,10 +152,7 @@ def monthly_report():
 @requires("dashboard")
 def monthly_report_pdf():
     """The same monthly report as a PDF file (A4, Chinese in reportlab's built-in STSong-Light)."""
-    first, last = _report_month()
-    city = _city()
-    tables = _tables(first, last, city)
-    heading, subtitle = _report_words(first, last, city)
+    first, last, city, tables, heading, subtitle = _report()
     record("dashboard.report_pdf", f"{first:%Y-%m}", city=city or "")
     body = render_report_pdf(heading, subtitle, [tables[name] for name in REPORT_TABLES], title, headers,
                              say("report_no_data"), author=staff().username)
