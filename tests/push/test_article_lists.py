@@ -82,3 +82,23 @@ def test_a_list_that_shrank_below_two_followers_is_refused_for_a_mass_send(push_
     with pytest.raises(campaigns.CampaignError, match="至少需要 2 位"):
         campaigns.create(push_runtime, title="通知", text="请查收", channel="mass", audience=f"list:{stored.id}",
                          at=push_runtime.clock() + timedelta(minutes=5))
+
+
+def test_a_list_stored_from_the_command_line_is_a_campaigns_audience(push_runtime, inline, add_followers, fake_wechat):
+    from click.testing import CliRunner
+
+    from bot.cli import Services, cli
+
+    fans = add_followers(4)
+    services = Services()
+    services._config, services._runtime = push_runtime.config, push_runtime
+    result = CliRunner().invoke(cli, ["lists", "add", "--name", "宁波港", "-"], input="\n".join(fans) + "\nnobody_here\n",
+                                obj=services)
+    assert result.exit_code == 0, result.output
+    assert "4 位粉丝将收到（1 个不是本公众号粉丝" in result.output
+    audience = result.output.strip().splitlines()[-1]
+    report = campaigns.report(push_runtime, campaigns.start(push_runtime, campaigns.create(
+        push_runtime, title="通知", text="明早九点港区体检", channel="mass", audience=audience).id, inline))
+    assert report["counts"]["sent"] == 4
+    [call] = fake_wechat.calls("/cgi-bin/message/mass/send")
+    assert sorted(call["json"]["touser"]) == fans and call["json"]["text"]["content"].endswith("明早九点港区体检")
