@@ -25,6 +25,7 @@ DEMO_FILE = "demo/figures.yaml"
 OPENID_PREFIX = "o_demo_stats_"
 SEED = 20261203
 # Messages come in the day, most at lunch and after work (China hours), few at night.
+ACTIVITY_RATES, ACTIVITY_WEIGHTS = (0.008, 0.05, 0.2), (60, 30, 10)
 HOUR_WEIGHTS = [1, 1, 1, 1, 1, 1, 2, 4, 6, 5, 4, 5, 9, 7, 4, 4, 5, 6, 9, 10, 9, 7, 4, 2]
 
 
@@ -80,7 +81,18 @@ def _generate(runtime, spec: dict, first, today, moved: _Moved) -> str:
     followers: list[tuple[str, datetime]] = []  # openid, followed at
     rows_followers, rows_messages = [], []
     left: set[str] = set()
-    day, number = first, 0
+    rates: dict[str, float] = {}  # the chance a follower writes on a given day
+    number = 0
+    # Those who followed before the demo weeks (their follow is older than the figures).
+    for _ in range(int(spec["followers_before"])):
+        channel = rng.choices(channels, weights=[c["weight"] for c in channels])[0]
+        openid, at = f"{OPENID_PREFIX}{number:05d}", _at(first - timedelta(days=rng.randint(1, 365)), rng)
+        number += 1
+        followers.append((openid, at))
+        rates[openid] = rng.choices(ACTIVITY_RATES, weights=ACTIVITY_WEIGHTS)[0]
+        rows_followers.append({"openid": openid, "subscribed": True, "source_scene": channel["scene"] or None,
+                               "subscribed_at": at, "created_at": at, "last_message_at": at})
+    day = first
     low, high = spec["followers_per_day"]
     while day <= today:
         for _ in range(rng.randint(low, high)):
@@ -88,18 +100,20 @@ def _generate(runtime, spec: dict, first, today, moved: _Moved) -> str:
             openid, at = f"{OPENID_PREFIX}{number:05d}", _at(day, rng)
             number += 1
             followers.append((openid, at))
+            rates[openid] = rng.choices(ACTIVITY_RATES, weights=ACTIVITY_WEIGHTS)[0]
             rows_followers.append({"openid": openid, "subscribed": True, "source_scene": channel["scene"] or None,
                                    "subscribed_at": at, "created_at": at, "last_message_at": at})
             rows_messages.append(_event(openid, "subscribe", at))
         for openid, since in followers:
-            if openid in left or since.date() > day:
+            if openid in left or china_day(since) > day:
                 continue
-            if rng.random() < 0.004:  # some leave again
+            if rng.random() < 0.0015:  # some leave again
                 at = max(_at(day, rng), since + timedelta(minutes=5))
                 left.add(openid)
                 rows_messages.append(_event(openid, "unsubscribe", at))
                 continue
-            if rng.random() < 0.22:  # active that day
+            # Most followers write rarely, a few often; on the day they follow most ask something.
+            if rng.random() < (0.6 if china_day(since) == day else rates[openid]):
                 for _ in range(rng.randint(*spec["messages_per_active_follower"])):
                     message = rng.choice(spec["messages"])
                     rows_messages.append({"direction": "in", "openid": openid, "kind": "text", "event": None,
