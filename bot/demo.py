@@ -5,6 +5,7 @@ from bot.console.demo import load_demo_staff
 from bot.push.demo import load_demo_followers
 from bot.services.activities import load_demo_activities
 from bot.services.people import OFFICIAL
+from bot.stats.demo import load_demo_figures
 
 DEMO_OPENID = "o_demo_member"
 DEMO_FIELDS = {"name": "王小明", "phone": "13900001234", "id_number": "330106199003072319",
@@ -26,7 +27,8 @@ def load_demo_member(runtime) -> str:
 
 
 # Loaders taking the Runtime, each safe to run again; in this order (the followers include the demo member).
-DEMO_LOADERS = [load_demo_activities, load_demo_member, load_demo_followers, load_demo_staff]
+# The demo figures come last: they aggregate every day, the other demo rows included.
+DEMO_LOADERS = [load_demo_activities, load_demo_member, load_demo_followers, load_demo_staff, load_demo_figures]
 
 
 def load_demo_content(runtime) -> list[str]:

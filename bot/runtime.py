@@ -177,6 +177,13 @@ class Runtime:
             promoted_template_id=self.config.get("activities.template_id_promoted"))
 
     @cached_property
+    def attendance(self):
+        """Checking in at an activity's door (staff or the worker's QR scan), and the turnout."""
+        from bot.services.activities import Attendance
+
+        return Attendance(self.database, self.now)
+
+    @cached_property
     def personal_data(self):
         """A worker's personal data as a whole: what is held, erasure from every door, retention (PIPL)."""
         from bot.services.personal_data import PersonalData, Retention

@@ -6,6 +6,7 @@ from bot.push.reports import on_delivery_report as _push_report, on_subscribe_co
 from bot.stats.channels import welcome_for
 from bot.storage import message_log as repo
 from bot.turn import Turn
+from handlers.checkin import is_check_in, on_door_scan
 
 
 def on_subscribe(turn: Turn) -> Reply:
@@ -14,6 +15,8 @@ def on_subscribe(turn: Turn) -> Reply:
     scene = message.event_key[len("qrscene_"):] if message.event_key.startswith("qrscene_") else None
     repo.record_subscription(turn.services.database, turn.openid, scene, turn.now)
     turn.state.choices = []
+    if is_check_in(scene):  # followed at an activity's door: checked in at once
+        return on_door_scan(turn)
     # A QR channel may have its own welcome (the poster at a factory gate says what to ask here).
     return TextReply(welcome_for(turn.services.database, scene) or turn.say("welcome"))
 
@@ -26,7 +29,12 @@ def on_unsubscribe(turn: Turn) -> Reply:
 
 def on_scan(turn: Turn) -> Reply:
     """An existing follower scanned one of our QR codes: remember the scene, greet them."""
-    repo.record_subscription(turn.services.database, turn.openid, turn.message.event_key or None, turn.now)
+    scene = turn.message.event_key or None
+    if is_check_in(scene):
+        # The door of an activity is not where this follower came from: their channel keeps the credit.
+        repo.record_subscription(turn.services.database, turn.openid, None, turn.now)
+        return on_door_scan(turn)
+    repo.record_subscription(turn.services.database, turn.openid, scene, turn.now)
     return TextReply(turn.say("welcome_back"))
 
 

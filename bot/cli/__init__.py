@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import activities, campaigns, content, db, members, nlu, server, stats, tickets, wechat
+from bot.cli import activities, audience_lists, campaigns, content, db, members, nlu, server, stats, tickets, wechat
 from bot.cli.context import Services, pass_services
 from bot.console import commands as console_commands
 
@@ -39,6 +39,7 @@ cli.add_command(campaigns.scheduler)
 cli.add_command(campaigns.worker)
 cli.add_command(console_commands.users)
 cli.add_command(stats.stats)
+cli.add_command(audience_lists.lists)
 
 
 def main() -> None:

@@ -18,6 +18,9 @@ PAGES: dict[str, tuple[str, ...]] = {
     "applications": ("admin", "reviewer"),
     "tickets": ("admin", "counsellor", "discipline"),
     "activities": ("admin", "editor"),
+    # Any staff member may help at an activity's door; only those who may open the full sign-up
+    # list (activities) see names and phones in full, the others masked (bot/console/pages/checkin.py).
+    "checkin": ("admin", "editor", "reviewer", "counsellor"),
     "campaigns": ("admin", "editor"),
     "dashboard": ("admin", "editor"),
     "channels": ("admin", "editor"),

@@ -32,6 +32,7 @@ NAVIGATION = [
     ("applications", "console.applications", "入会审核"),
     ("tickets", "console.tickets", "工单"),
     ("activities", "console.activities", "活动"),
+    ("checkin", "console.checkin_activities", "签到"),
     ("campaigns", "console.campaigns_page", "推送"),
     ("campaigns", "console.articles", "图文"),
     ("dashboard", "console.dashboard", "数据"),

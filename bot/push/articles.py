@@ -1,8 +1,9 @@
 """Articles in pushes: compose once, serve the page from the project, send it as WeChat news or as a tracked link.
 
-- Template messages (and customer-service or openid mass sends) carry a tracked link,
+- Template messages (and customer-service sends) carry a tracked link,
   /r/<campaign>/<token>, which counts the click and redirects to the article page /a/<token>.
-- A mass send to all followers or a tag goes as news (mpnews): the cover is uploaded as a
+- A mass send to all followers, a tag or an uploaded openid list (2 to 10,000 followers, WeChat's
+  bounds of mass/send; bot/push/audience_lists.py) goes as news (mpnews): the cover is uploaded as a
   permanent image and the article added as a draft through the WeChat client, each once per
   article (the media ids are kept on the article), and the campaign's payload names the draft.
 """
@@ -114,7 +115,8 @@ class Articles:
              tracked_url: Callable[[int], str], created_by: str | None = None) -> Campaign:
         """Schedule a campaign carrying the article: news for a mass send to all or a tag, else a tracked link."""
         article = self.get(article_id)
-        as_news = channel == "mass" and (audience == "all" or audience.startswith("tag:"))
+        # A mass send goes as news whoever it reaches: all, a tag (sendall) or an openid list (send).
+        as_news = channel == "mass" and (audience == "all" or audience.startswith(("tag:", "list:")))
         payload: dict = {"article_id": article.id}
         if as_news:
             payload["mpnews_media_id"] = self.news_media_id(article.id, page_url)

@@ -10,11 +10,13 @@ from typing import Iterator
 
 from sqlalchemy import func, select
 
+from bot.push.audience_lists import AudienceLists, count_list, list_followers_query
 from bot.services.activities import participant_openids
 from bot.services.places import Regions
-from bot.storage.models import Follower
+from bot.storage.models import AudienceListMember, Follower
+from bot.storage.models.base import utcnow
 
-KINDS = ("all", "tag", "city", "industry", "activity", "scene")
+KINDS = ("all", "tag", "city", "industry", "activity", "scene", "list")
 STREAM_CHUNK = 5000
 
 
@@ -41,16 +43,17 @@ class Audience:
             "industry": f"{self.value}行业的会员",
             "activity": f"报名活动 {self.value} 的人",
             "scene": f"通过二维码场景「{self.value}」关注的人",
+            "list": f"上传的名单 {self.value} 中仍关注的人",
         }[self.kind]
 
 
 def parse(spec: str, places: Regions) -> Audience:
-    """Parse 'all', 'tag:NAME', 'city:NAME', 'industry:NAME', 'activity:ID' or 'scene:NAME'; cities from places."""
+    """Parse 'all', 'tag:NAME', 'city:NAME', 'industry:NAME', 'activity:ID', 'scene:NAME' or 'list:ID'; cities from places."""
     spec = (spec or "").strip()
     kind, _, value = spec.partition(":")
     kind, value = kind.strip().lower(), value.strip()
     if kind not in KINDS:
-        raise AudienceError(f"无法识别的受众「{spec}」：可用 all、tag:标签名、city:城市、industry:行业、activity:活动ID、scene:场景")
+        raise AudienceError(f"无法识别的受众「{spec}」：可用 all、tag:标签名、city:城市、industry:行业、activity:活动ID、scene:场景、list:名单编号")
     if kind == "all":
         if value:
             raise AudienceError("受众 all 不带参数")
@@ -59,6 +62,8 @@ def parse(spec: str, places: Regions) -> Audience:
         raise AudienceError(f"受众 {kind} 需要一个值，例如 {kind}:杭州")
     if kind == "activity" and not value.isdigit():
         raise AudienceError(f"活动 ID 应为数字：{value}")
+    if kind == "list" and not value.isdigit():
+        raise AudienceError(f"名单编号应为数字：{value}")
     if kind == "city" and places.city(value) is None:  # a typo would otherwise schedule a campaign that reaches no one
         raise AudienceError(f"「{value}」不是浙江省的地级市，可选：{'、'.join(places.short_names())}")
     return Audience(kind, value)
@@ -83,6 +88,9 @@ def openids(runtime, audience: Audience) -> Iterator[str]:
         yield from runtime.membership.member_openids(**{audience.kind: audience.value})
     elif audience.kind == "activity":
         yield from participant_openids(database, int(audience.value))
+    elif audience.kind == "list":
+        _require_list(database, audience)
+        yield from _stream(database, list_followers_query(int(audience.value)).order_by(AudienceListMember.openid))
     elif audience.kind == "tag":
         raise AudienceError("按标签发送只能用群发（mass）渠道：由微信按标签分发")
     else:  # pragma: no cover - parse() refuses other kinds
@@ -108,7 +116,15 @@ def count(runtime, audience: Audience) -> int:
     if audience.kind == "tag":
         tag = find_tag(runtime, audience.value)
         return int(tag.get("count", 0))
+    if audience.kind == "list":
+        _require_list(runtime.database, audience)
+        return count_list(runtime.database, int(audience.value))
     return sum(1 for _ in openids(runtime, audience))
+
+
+def _require_list(database, audience: Audience) -> None:
+    if AudienceLists(database, utcnow).get(int(audience.value)) is None:
+        raise AudienceError(f"没有编号为 {audience.value} 的名单")
 
 
 def find_tag(runtime, name: str) -> dict:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.push import audience as audiences
 from bot.push.delivery import (DUPLICATE_CLIENTMSGID, FAILED, PENDING, REASONS, RETRYABLE_REASONS, SENT,
-                               SERVICE_WINDOW, SKIPPED, STATUSES, UNKNOWN, Claimed, Sender, counts, mass_clientmsgid, materialize, message_text,
+                               MASS_OPENIDS_MIN, SERVICE_WINDOW, SKIPPED, STATUSES, UNKNOWN, Claimed, Sender, counts, mass_clientmsgid, materialize, message_text,
                                subscribe_message, template_message)
 from bot.storage.models import Campaign, Delivery, Follower, SubscribeConsent
 from bot.wechat.client import TRANSIENT_ERRORS, WeChatError
@@ -124,6 +124,8 @@ def create(runtime, *, title: str, text: str, channel: str, audience: str, at: d
         raise CampaignError(str(exc)) from None
     except WeChatError as exc:
         raise CampaignError(f"无法向微信查询受众人数：{exc}") from None
+    if parsed.kind == "list" and channel == "mass" and size < MASS_OPENIDS_MIN:
+        raise CampaignError(f"按名单群发至少需要 {MASS_OPENIDS_MIN} 位仍关注的粉丝，这份名单只有 {size} 位")
     if check_quotas:
         check_quota(runtime, channel, parsed, send_at, cron, size)
     campaign = Campaign(title=title, text=text, channel=channel, audience=str(parsed), state="scheduled",

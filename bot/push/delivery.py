@@ -57,6 +57,7 @@ RETRYABLE_REASONS = ("gave_up", "retrying")  # what `campaigns resume` sends aga
 SERVICE_WINDOW = timedelta(hours=48)
 DUPLICATE_CLIENTMSGID = 45065  # WeChat refused a repeat of a mass send: the first one went out
 MASS_OPENIDS_MAX = 10000  # WeChat's limit of openids per mass/send call
+MASS_OPENIDS_MIN = 2  # ... and its least
 
 # Reasons a recipient was skipped or failed, in words for editors.
 REASONS = {
@@ -72,6 +73,7 @@ REASONS = {
     "system_failed": "微信发送失败（微信送达报告）",
     "fallback_customer": "未同意订阅通知，已改发客服消息",
     "duplicate_refused": "重复群发被微信拒绝（此前已发出）",
+    "mass_needs_two": "按名单群发每次至少 2 人，最后剩下的 1 人无法单独群发",
 }
 
 
@@ -339,11 +341,16 @@ class Sender:
 
     def send_mass_batch(self, batch: list[Claimed]) -> list[Outcome]:
         """Mass-send to a list of openids in one call; a repeat of the same batch is refused by WeChat."""
+        if len(batch) < MASS_OPENIDS_MIN:
+            # WeChat refuses a list of one (40130); the report says why this one was not sent.
+            return [Outcome(c.id, c.openid, SKIPPED, reason="mass_needs_two") for c in batch]
         part = f"{batch[0].id}-{batch[-1].id}-{len(batch)}"
         clientmsgid = mass_clientmsgid(self.campaign.id, part)
         openid_list = [c.openid for c in batch]
+        news = json.loads(self.campaign.payload or "{}").get("mpnews_media_id")  # an article: sent as WeChat news
         try:
-            answer = self._with_retries(lambda: self.wechat.mass_send_to_openids(
+            answer = self._with_retries(lambda: self.wechat.mass_send_news_to_openids(
+                openid_list, news, clientmsgid=clientmsgid) if news else self.wechat.mass_send_to_openids(
                 openid_list, message_text(self.campaign), clientmsgid=clientmsgid))
             msg_id, reason = str(answer.get("msg_id") or ""), None
         except WeChatError as exc:

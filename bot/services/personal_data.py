@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, or_, select, update
 
 from bot.security import mask_name, mask_phone
 from bot.services.people import MINIPROGRAM, OFFICIAL
-from bot.storage.models import (Activity, ActivitySignUp, AuditEntry, DeliveryReport, Delivery, Follower, Identity, MessageLog,
+from bot.storage.models import (Activity, ActivitySignUp, AudienceListMember, AuditEntry, DeliveryReport, Delivery, Follower, Identity, MessageLog,
                                 MiniprogramSession, MiniprogramUpload, PendingLateReply, Person, SubscribeConsent, Ticket)
 
 log = logging.getLogger(__name__)
@@ -128,7 +128,8 @@ class PersonalData:
                             "status": t.status, "created_at": t.created_at, "employer": t.employer,
                             "contact_phone": t.contact_phone_masked, "consent_at": t.consent_at,
                             "consent_version": t.consent_version} for t in tickets]
-            sign_ups = session.execute(select(Activity.title, ActivitySignUp.status, ActivitySignUp.created_at)
+            sign_ups = session.execute(select(Activity.title, ActivitySignUp.status, ActivitySignUp.created_at,
+                                              ActivitySignUp.attended_at)
                                        .join(Activity, Activity.id == ActivitySignUp.activity_id)
                                        .where(ActivitySignUp.person_id.in_(ids))
                                        .order_by(ActivitySignUp.created_at.desc())).all()
@@ -148,7 +149,8 @@ class PersonalData:
             phone=mask_phone(self.people.phone(person_id)),
             application=application_row, member={**card.to_dict(), "name": mask_name(card.name)} if card else None,
             tickets=ticket_rows,
-            sign_ups=[{"activity": title, "status": status, "created_at": at} for title, status, at in sign_ups],
+            sign_ups=[{"activity": title, "status": status, "created_at": at, "attended_at": attended}
+                      for title, status, at, attended in sign_ups],
             subscribe_consents=[{"template_id": c.template_id, "status": c.last_status, "updated_at": c.updated_at}
                                 for c in consents],
             messages=int(messages), retention=self.retention)
@@ -202,8 +204,15 @@ class PersonalData:
                     delete(SubscribeConsent).where(SubscribeConsent.openid.in_(openids))).rowcount
                 session.execute(delete(Follower).where(Follower.openid.in_(openids)))
                 session.execute(delete(PendingLateReply).where(PendingLateReply.openid.in_(openids)))
+                counts["audience_lists"] = session.execute(
+                    delete(AudienceListMember).where(AudienceListMember.openid.in_(openids))).rowcount
             counts["identities"] = session.execute(delete(Identity).where(Identity.person_id.in_(ids))).rowcount
-            # The person rows stay as empty shells: past sign-ups keep activity figures right.
+            # The person rows stay as empty shells: past sign-ups keep activity figures right, their
+            # attendance included (a time and a staff account, nothing about the person). A check-in
+            # on a sign-up just given back is dropped: it was not an attendance.
+            session.execute(update(ActivitySignUp).where(ActivitySignUp.person_id.in_(ids),
+                                                         ActivitySignUp.status == "cancelled")
+                            .values(attended_at=None, checked_in_by=None))
             session.execute(update(Person).where(Person.id.in_(ids))
                             .values(unionid=None, phone_index=None, phone_encrypted=None))
         counts = {k: int(v or 0) for k, v in counts.items()}

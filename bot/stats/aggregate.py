@@ -181,6 +181,21 @@ def services(session: Session, day: date) -> list[Figure]:
     return rows
 
 
+def attendance(session: Session, day: date) -> list[Figure]:
+    """Activities that started that day: confirmed sign-ups and arrivals (checked in at the door), per activity."""
+    start, end = day_bounds(day)
+    query = (select(Activity.city, Activity.id, func.count(), func.count(ActivitySignUp.attended_at))
+             .select_from(ActivitySignUp).join(Activity, Activity.id == ActivitySignUp.activity_id)
+             .where(_in(Activity.starts_at, start, end), ActivitySignUp.status == "confirmed",
+                    Activity.status != "cancelled")
+             .group_by(Activity.city, Activity.id))
+    rows: list[Figure] = []
+    for c, activity_id, signed_up, arrived in session.execute(query):
+        rows += [("attendance.signed_up", _city(c), str(activity_id), "", signed_up),
+                 ("attendance.arrived", _city(c), str(activity_id), "", arrived)]
+    return rows
+
+
 def answers(session: Session, day: date) -> list[Figure]:
     """Tickets first answered that day (count, late ones, minutes taken) and those overdue at its end."""
     start, end = day_bounds(day)
@@ -248,7 +263,7 @@ class Aggregator:
         """Every local figure of the day (without storing them)."""
         with self.database.session() as session:
             rows = (followers(session, day) + activity(session, day) + messages(session, day, self.threshold, self.words)
-                    + services(session, day) + answers(session, day) + satisfaction(session, day)
+                    + services(session, day) + attendance(session, day) + answers(session, day) + satisfaction(session, day)
                     + campaign_delivery(session, day))
         return _merge(rows)
 

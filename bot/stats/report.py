@@ -15,12 +15,15 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from bot.storage.db import Database
-from bot.storage.models import Campaign, DailyFigure, QrChannel, StatsRun
+from bot.storage.models import Activity, Campaign, DailyFigure, QrChannel, StatsRun
 
 TABLES = ("overview", "followers_by_channel", "activity", "messages_by_intent", "messages_by_hour", "unplaced_words",
-          "applications", "tickets", "answers", "satisfaction", "signups", "campaigns", "wechat_users",
+          "applications", "tickets", "answers", "satisfaction", "signups", "attendance", "campaigns", "wechat_users",
           "wechat_articles")
-CITY_TABLES = frozenset({"applications", "tickets", "answers", "satisfaction", "signups"})
+# What the monthly report of a city union prints (the page and the PDF), in order.
+REPORT_TABLES = ("overview", "followers_by_channel", "messages_by_intent", "unplaced_words", "applications", "tickets",
+                 "answers", "satisfaction", "signups", "attendance", "campaigns")
+CITY_TABLES = frozenset({"applications", "tickets", "answers", "satisfaction", "signups", "attendance"})
 
 
 @dataclass
@@ -85,6 +88,7 @@ class Dashboard:
                 "answers": self._answers(session, first, last, city),
                 "satisfaction": self._satisfaction(session, first, last, city),
                 "signups": self._signups(session, first, last, city),
+                "attendance": self._attendance(session, first, last, city),
                 "campaigns": self._campaigns(session, first, last),
                 "wechat_users": self._wechat_users(session, first, last),
                 "wechat_articles": self._wechat_articles(session, first, last),
@@ -101,10 +105,14 @@ class Dashboard:
         messages = sum(row[1] for row in built["messages_by_intent"].rows)
         unplaced = sum(int(v) for _, v in self._sum(session, "messages.unplaced", first, last, None, "dim"))
         followers = daily.get("followers.total", 0)
+        signed_up = sum(row[2] for row in built["attendance"].rows)
+        arrived = sum(row[3] for row in built["attendance"].rows)
         rows = [["followers", followers], ["new", new], ["left", left], ["net", new - left],
                 ["active_month", daily.get("active.month", 0)],
                 ["stickiness", _pct(daily.get("active.month", 0), followers)],
-                ["messages", messages], ["unplaced", unplaced], ["unplaced_share", _pct(unplaced, messages)]]
+                ["messages", messages], ["unplaced", unplaced], ["unplaced_share", _pct(unplaced, messages)],
+                ["attendance_signed_up", signed_up], ["attendance_arrived", arrived],
+                ["attendance_rate", _pct(arrived, signed_up)]]
         return Table("overview", ["figure", "value"], rows, chart="none")
 
     def _followers(self, session, first: date, last: date) -> Table:
@@ -187,6 +195,19 @@ class Dashboard:
         rows = [[c or "-", int(n), int(cancelled.get(c, 0))] for c, n in
                 self._sum(session, "signups.new", first, last, city, "city")]
         return Table("signups", ["city", "signups", "cancelled"], rows, by_city=True)
+
+    def _attendance(self, session, first: date, last: date, city: str | None) -> Table:
+        """Per activity held in the range: confirmed sign-ups, arrivals and the rate; the city totals last."""
+        figures: dict[tuple[str, str], list[int]] = {}
+        for index, metric in enumerate(("attendance.signed_up", "attendance.arrived")):
+            for c, activity_id, n in self._sum(session, metric, first, last, city, "city", "dim"):
+                figures.setdefault((c, activity_id), [0, 0])[index] += int(n)
+        ids = [int(a) for _, a in figures if a.isdigit()]
+        titles = dict(session.execute(select(Activity.id, Activity.title).where(Activity.id.in_(ids))).all()) if ids else {}
+        rows = [[titles.get(int(a), a) if a.isdigit() else a, c or "-", n, arrived, _pct(arrived, n)]
+                for (c, a), (n, arrived) in figures.items()]
+        rows.sort(key=lambda row: (row[1], -row[2], str(row[0])))
+        return Table("attendance", ["activity", "city", "signed_up", "arrived", "rate"], rows, by_city=True)
 
     def _campaigns(self, session, first: date, last: date) -> Table:
         counts: dict[str, dict[str, int]] = {}

@@ -372,6 +372,15 @@ class WeChatClient:
         return self._call("POST", "/cgi-bin/message/mass/send", api="message.mass.send",
                           app=self.official, body=body)
 
+    def mass_send_news_to_openids(self, openids: list[str], media_id: str, clientmsgid: str | None = None) -> dict:
+        """Mass-send a news draft (mpnews) to a list of 2 to 10,000 followers' openids."""
+        body: dict[str, Any] = {"touser": list(openids), "msgtype": "mpnews", "mpnews": {"media_id": media_id},
+                                "send_ignore_reprint": 0}
+        if clientmsgid:
+            body["clientmsgid"] = clientmsgid
+        return self._call("POST", "/cgi-bin/message/mass/send", api="message.mass.send",
+                          app=self.official, body=body)
+
     # ---- official account: followers, tags, menu ----------------------------------------
 
     def user_info(self, openid: str) -> dict:

@@ -300,8 +300,12 @@ def _mass_sendall(state: FakeWeChatState, query: dict, body: Any) -> dict:
 
 def _mass_send(state: FakeWeChatState, query: dict, body: Any) -> dict:
     body = _body(body)
-    if not isinstance(body.get("touser"), list) or not body["touser"]:
+    touser = body.get("touser")
+    # WeChat takes 2 to 10,000 openids per call.
+    if not isinstance(touser, list) or not 2 <= len(touser) <= 10000:
         raise _Reply(40130, "invalid openid list size, at least two openid")
+    if body.get("msgtype") == "mpnews" and (body.get("mpnews") or {}).get("media_id") not in state.drafts:
+        raise _Reply(40007, "invalid media_id")
     return state.mass_send(body.get("clientmsgid"))
 
 

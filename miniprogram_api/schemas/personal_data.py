@@ -28,6 +28,7 @@ class HeldSignUp(ResponseModel):
     activity: str
     status: str
     created_at: Timestamp
+    attended_at: Timestamp | None = None  # checked in at the door
 
 
 class HeldConsent(ResponseModel):

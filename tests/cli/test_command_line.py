@@ -28,6 +28,7 @@ COMMANDS = {
     "worker": None,
     "users": {"create", "list", "set-password", "unlock"},
     "stats": {"rebuild", "wechat"},
+    "lists": {"add"},
 }
 
 

@@ -8,6 +8,7 @@ from bot.console.policy import may_target
 from bot.console.web import console, now, record, requires, runtime, say, staff
 from bot.push import campaigns
 from bot.push.articles import ArticleRefused, Articles
+from bot.push.audience_lists import LIST_MAX, LIST_MIN, AudienceLists, ListRefused
 from bot.services.places import CITIES
 from bot.wechat.client import WeChatError
 
@@ -18,7 +19,8 @@ def _articles() -> Articles:
 
 def _page(status: int = 200, form=None):
     return render_template("console/articles.html", articles=_articles().recent(), form=form or {},
-                           channels=campaigns.CHANNELS, kinds=AUDIENCE_KINDS, cities=CITIES), status
+                           channels=campaigns.CHANNELS, kinds=AUDIENCE_KINDS + ("list",), cities=CITIES,
+                           list_min=LIST_MIN, list_max=LIST_MAX), status
 
 
 @console.route("/articles")
@@ -54,6 +56,10 @@ def push_article(article_id: int):
         return render_template("console/error.html", message=say("console_not_found")), 404
     form = request.form
     spec = _audience_spec(form)
+    if form.get("audience_kind") == "list":
+        spec = _stored_list(article.title)
+        if spec is None:
+            return _page(422, form)
     if not may_target(staff(), spec):
         flash(say("console_audience_outside_city", city=staff().city), "error")
         return _page(422, form)
@@ -74,3 +80,22 @@ def push_article(article_id: int):
            channel=campaign.channel, article=article.id, send_at=campaigns.local_text(campaign.send_at))
     flash(say("console_campaign_scheduled", title=campaign.title, at=campaigns.local_text(campaign.send_at)), "success")
     return redirect(url_for("console.campaign", campaign_id=campaign.id))
+
+
+def _stored_list(title: str) -> str | None:
+    """Store the pasted or uploaded openid list and return its audience (list:ID); None when refused (flashed)."""
+    if not may_target(staff(), "list:0"):  # a city-limited editor sends to their city's members only
+        flash(say("console_audience_outside_city", city=staff().city), "error")
+        return None
+    upload = request.files.get("openids_file")
+    raw = upload.read(2 * 1024 * 1024) if upload and upload.filename else request.form.get("openids", "")
+    try:
+        stored = AudienceLists(runtime().database, runtime().clock).store(title, raw, created_by=staff().username)
+    except ListRefused as refused:
+        flash(say(refused.reason, **refused.values), "error")
+        return None
+    record("audience_list.create", str(stored.id), size=stored.size, not_followers=stored.not_followers,
+           malformed=stored.malformed, duplicates=stored.duplicates)
+    flash(say("audience_list_stored", size=stored.size, not_followers=stored.not_followers,
+              malformed=stored.malformed, duplicates=stored.duplicates), "info")
+    return f"list:{stored.id}"

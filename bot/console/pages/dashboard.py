@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import quote
 from datetime import date, timedelta
 
 from flask import Response, abort, render_template, request
 
 from bot.console.web import console, now, record, requires, runtime, say, staff
 from bot.services.places import CITIES, normalize_city
-from bot.stats.report import CITY_TABLES, TABLES, Dashboard, Table
+from bot.stats.report import CITY_TABLES, REPORT_TABLES, TABLES, Dashboard, Table
+from bot.stats.report_pdf import monthly_report_pdf as render_report_pdf
 
 # How each table is drawn: the columns that label a bar (or a day) and the columns drawn as series.
 CHARTS: dict[str, tuple[list[int], list[int]]] = {
     "followers_by_channel": ([0], [2, 3, 4]), "activity": ([0], [1, 2, 3, 4]), "messages_by_intent": ([0], [1]),
     "messages_by_hour": ([0], [1]), "unplaced_words": ([0], [1]), "applications": ([0, 1], [2]),
-    "tickets": ([0, 1], [3]), "answers": ([0], [1, 2, 5]), "satisfaction": ([0], [2]), "signups": ([0], [1, 2]), "campaigns": ([1], [2, 3, 4, 6]),
+    "tickets": ([0, 1], [3]), "answers": ([0], [1, 2, 5]), "satisfaction": ([0], [2]), "signups": ([0], [1, 2]), "attendance": ([0], [2, 3]), "campaigns": ([1], [2, 3, 4, 6]),
     "wechat_users": ([0], [1, 2]), "wechat_articles": ([0], [2, 3]),
 }
 APPLICATION_STATUSES = ("submitted", "need_info", "approved", "rejected", "withdrawn")
@@ -108,20 +110,53 @@ def dashboard_csv(name: str):
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 
-@console.route("/dashboard/report")
-@requires("dashboard")
-def monthly_report():
-    """The monthly report (通报) of one city union, or the province, laid out for printing."""
-    today = _today()
-    previous = today.replace(day=1) - timedelta(days=1)
+def _report_month() -> tuple[date, date]:
+    """The month asked for (?month=YYYY-MM), or the last complete one."""
+    previous = _today().replace(day=1) - timedelta(days=1)
     try:
         year, month = (int(part) for part in (request.args.get("month") or f"{previous:%Y-%m}").split("-"))
         first = date(year, month, 1)
     except ValueError:
         first = previous.replace(day=1)
     last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return first, last
+
+
+def _report_words(first: date, last: date, city: str | None) -> tuple[str, str]:
+    """The report's heading and the line under it, from content."""
+    heading = say("report_heading", place=city or say("report_province"), year=first.year, month=first.month)
+    generated = (now() + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+    return heading, say("report_subtitle", first=first.isoformat(), last=last.isoformat(), generated=generated)
+
+
+def _report() -> tuple[date, date, str | None, dict[str, Table], str, str]:
+    """The month, city, tables and words of the monthly report asked for."""
+    first, last = _report_month()
     city = _city()
-    tables = _tables(first, last, city)
+    heading, subtitle = _report_words(first, last, city)
+    return first, last, city, _tables(first, last, city), heading, subtitle
+
+
+@console.route("/dashboard/report")
+@requires("dashboard")
+def monthly_report():
+    """The monthly report (通报) of one city union, or the province, laid out for printing."""
+    first, last, city, tables, heading, subtitle = _report()
     record("dashboard.report", f"{first:%Y-%m}", city=city or "")
     return render_template("console/dashboard_report.html", tables=tables, first=first, last=last, city=city,
-                           headers=headers, title=title, generated=now())
+                           headers=headers, title=title, heading=heading, subtitle=subtitle,
+                           report_tables=REPORT_TABLES)
+
+
+@console.route("/dashboard/report.pdf")
+@requires("dashboard")
+def monthly_report_pdf():
+    """The same monthly report as a PDF file (A4, Chinese in reportlab's built-in STSong-Light)."""
+    first, last, city, tables, heading, subtitle = _report()
+    record("dashboard.report_pdf", f"{first:%Y-%m}", city=city or "")
+    body = render_report_pdf(heading, subtitle, [tables[name] for name in REPORT_TABLES], title, headers,
+                             say("report_no_data"), author=staff().username)
+    filename = f"report-{first:%Y-%m}{'-' + city if city else ''}.pdf"
+    ascii_name = filename.encode("ascii", "ignore").decode()
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f"attachment; filename={ascii_name}; filename*=UTF-8''{quote(filename)}"})

@@ -6,12 +6,15 @@ The package's parts, along their seams:
 - times.py    China time for workers and staff, naive UTC in the database;
 - seats.py    exact places: the conditional UPDATE, the row lock, promotion from the waiting list;
 - service.py  ActivityService, the one home of the rules;
+- attendance.py  checking in at the door (staff or the worker's QR scan), undo, turnout;
 - push.py     participants and start times for push audiences and reminders;
 - merge.py    one live sign-up per activity when two person records become one;
 - demo.py     the demo activities of content/demo/activities.yaml.
 
 Callers import from the package: `from bot.services.activities import ActivityService`.
 """
+from bot.services.activities.attendance import (SELF, Attendance, CheckInRefused, Turnout, activity_of_scene,
+                                                check_in_scene)
 from bot.services.activities.demo import DEMO_FILE, demo_times, load_demo_activities
 from bot.services.activities.errors import (ActivityClosed, ActivityFull, ActivityNotFound, AlreadySignedUp,
                                             MembersOnly, NotSignedUp)
@@ -26,6 +29,7 @@ from bot.services.activities.views import (CANCELLED, CANCELLED_BY_STAFF, CLOSED
 __all__ = [
     "CANCELLED", "CANCELLED_BY_STAFF", "CLOSED_BY_STAFF", "CONFIRMED", "DEMO_FILE", "LIVE", "OPEN",
     "SHOWN_CANCELLED", "SHOWN_CLOSED", "SHOWN_ENDED", "SHOWN_FULL", "SHOWN_OPEN", "TZ", "WAITING",
+    "SELF", "Attendance", "CheckInRefused", "Turnout", "activity_of_scene", "check_in_scene",
     "ActivityClosed", "ActivityFull", "ActivityNotFound", "ActivityService", "ActivityView", "AlreadySignedUp",
     "MembersOnly", "NotSignedUp", "SignUpView", "activities_starting_between", "demo_times", "from_local",
     "iso_local", "load_demo_activities", "parse_local", "participant_openids", "resolve_merge_conflicts",

@@ -62,3 +62,5 @@ class ActivitySignUp(Base):
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
     promoted_at: Mapped[datetime | None] = mapped_column(DateTime)  # moved up from the waiting list
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    attended_at: Mapped[datetime | None] = mapped_column(DateTime)  # checked in at the door
+    checked_in_by: Mapped[str | None] = mapped_column(String(64))  # the staff account, or "self" (QR at the door)
