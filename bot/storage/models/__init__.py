@@ -14,3 +14,4 @@ __all__ = ["Base", "Follower", "MessageLog", "DeliveryReport", "Identity", "Pers
 from bot.storage.models.stats import DailyFigure, QrChannel, StatsRun  # noqa: F401,E402
 from bot.storage.models.satisfaction import TicketRating  # noqa: F401,E402
 from bot.storage.models.articles import Article, LinkClick  # noqa: F401,E402
+from bot.storage.models.content import ContentVersion  # noqa: F401,E402
