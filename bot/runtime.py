@@ -212,7 +212,7 @@ class Runtime:
         from handlers.legal import check_content as check_legal
 
         # The same checks as `python -m bot content check`; the FAQ's indexes the running tokenizer (not a new jieba).
-        checks = [partial(check_legal, tokenize=self.tokenizer.tokens) if check is check_legal else check
+        checks = [partial(check_legal, tokenize=lambda text: self.tokenizer.tokens(text)) if check is check_legal else check
                   for check in EDIT_CHECKS]
         return ContentEditing(self.database, self.content_dir, self.now, checks, store=self.store,
                               background=self.background, matcher=lambda: self.matcher,
