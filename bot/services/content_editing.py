@@ -46,11 +46,13 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import LiteralScalarString
 from sqlalchemy import func, select
 
+from bot.kv_store import LockNotAcquired
 from bot.storage.models import ContentVersion
 
 log = logging.getLogger(__name__)
 
 SYNC_SECONDS = 5.0  # how stale another machine's copy of an edit may be
+SAVE_WAIT_SECONDS = 30.0  # how long a save waits for another save of the same file (the checks take seconds)
 FAQ = "legal/faq.yaml"
 BENEFITS = "benefits/catalogue.yaml"
 INTENTS = "nlu/intents.yaml"
@@ -201,17 +203,22 @@ class ContentEditing:
         base is the digest of the text the editor started from: a save over someone else's newer one is refused.
         """
         self._checked_path(path)
-        self.sync(force=True)
-        current = self.read(path)
-        if base is not None and base != digest(current):
-            raise ContentRefused("content_edit_conflict")
-        if digest(text) == digest(current):
-            raise ContentRefused("content_no_change")
-        found = self.problems({path: text})
-        if found:
-            raise ContentRefused("content_check_failed", found)
-        version = self._store(path, text, current, who, summary, kind, restored_from)
-        write_atomically(self.content_dir / path, text)
+        try:
+            # One save of a file at a time across every process, so "started from base" holds until it is written.
+            with self.store.lock(f"content:save:{path}", ttl=120, wait=SAVE_WAIT_SECONDS):
+                self.sync(force=True)
+                current = self.read(path)
+                if base is not None and base != digest(current):
+                    raise ContentRefused("content_edit_conflict")
+                if digest(text) == digest(current):
+                    raise ContentRefused("content_no_change")
+                found = self.problems({path: text})
+                if found:
+                    raise ContentRefused("content_check_failed", found)
+                version = self._store(path, text, current, who, summary, kind, restored_from)
+                write_atomically(self.content_dir / path, text)
+        except LockNotAcquired:
+            raise ContentRefused("content_edit_busy") from None
         log.info("content %s: version %d saved by %s (%s)", path, version.id, who, kind)
         if path.startswith("nlu/"):
             self.start_training(who)
@@ -320,9 +327,9 @@ class ContentEditing:
     def _training_loop(self, who: str) -> None:
         from bot.nlu.model import content_version
 
+        before = self.read(MODEL) if (self.content_dir / MODEL).exists() else None
         try:
             while True:
-                before = self.read(MODEL) if (self.content_dir / MODEL).exists() else None
                 version = content_version(self.content_dir)
                 self._train(self.content_dir)
                 with self._train_lock:
