@@ -208,3 +208,35 @@ def test_a_keyword_save_stops_the_stale_model_and_retrains_it(sign_in, runtime):
     assert status["in_step"] and status["training"] == "done"
     assert [v.kind for v in service.versions("nlu/model.json")][0] == "model"
     assert runtime.matcher.classify("我想当工会会员").intent == "join_union"
+
+
+def test_the_test_box_reads_a_message_with_unsaved_keywords(sign_in, runtime):
+    editor = sign_in("editor")
+    service = runtime.content_editing
+    spec = service.intent_keywords("benefit_query")
+    message = "蓝领驿站在哪"
+    form = {"kind": "intent", "entry_id": "benefit_query", "message": message,
+            "phrase": [p for p, _ in spec["keywords"]] + ["蓝领驿站"], "weight": [str(w) for _, w in spec["keywords"]] + ["5"],
+            "against_phrase": [p for p, _ in spec["against"]], "against_weight": [str(w) for _, w in spec["against"]]}
+    page = post(editor, "/console/content/try", form).get_data(as_text=True)
+    saved_part, draft_part = page.split("按本页未保存的修改")
+    assert "蓝领驿站" in draft_part.split("命中的关键词", 1)[1].split("</dd>", 1)[0]
+    assert "蓝领驿站" not in saved_part.split("命中的关键词", 1)[1].split("</dd>", 1)[0]
+    assert "benefit_query" in draft_part
+    assert "蓝领驿站" not in service.read(INTENTS)  # trying saves nothing
+
+
+def test_a_benefit_is_edited_in_its_form(sign_in, runtime):
+    editor = sign_in("editor")
+    service = runtime.content_editing
+    item = service.benefit_items()[0]
+    page = editor.get(f"/console/content/benefits/{item['id']}").get_data(as_text=True)
+    fields = service.benefit_item(item["id"])
+    assert fields["name"] in page
+    form = {k: fields[k] for k in ("name", "aliases", "summary", "eligibility", "how_to", "where", "contact")}
+    form["how_to"] += "\n到店出示电子会员卡即可"
+    answer = post(editor, f"/console/content/benefits/{item['id']}",
+                  {**form, "base": digest(service.read("benefits/catalogue.yaml"))})
+    assert answer.status_code == 302
+    runtime._benefits._checked_at -= 5
+    assert "到店出示电子会员卡即可" in runtime.benefits.get(item["id"]).how_to
