@@ -4,27 +4,16 @@ The same browser set-up as test_browser.py (Debian's chromium, Playwright, no do
 """
 from __future__ import annotations
 
-import shutil
-
-import pytest
-
 from bot.config import DEMO_AES_KEY, DEMO_APP_ID, DEMO_TOKEN
 from bot.console import audit
 from bot.wechat.simulator import WeChatSimulator, requests_transport
 
 from tests.conftest import wait_until
 from tests.console.test_browser import chromium, console_url, nav, page, shot, sign_in_as  # noqa: F401 (fixtures)
+from tests.console.test_content import config  # noqa: F401 (the content is a copy the editor may change)
 
 QUESTION = "老板三个月没发工资怎么办"
 NEW_ANSWER = "编辑新写的回答：先把工资条和考勤拍照留好，再回复“人工”让工会帮你讨薪。"
-
-
-@pytest.fixture
-def config(config, tmp_path):
-    """The test configuration on a copy of the content, which the editor changes."""
-    copy = tmp_path / "content"
-    shutil.copytree(config.content_dir, copy)
-    return config.with_overrides(content_dir=str(copy))
 
 
 def worker_asks(console_url, text: str, openid: str) -> str:  # noqa: F811 (the fixture's value)
