@@ -30,6 +30,7 @@ def test_an_editor_edits_an_faq_answer_a_worker_gets_it_and_a_rollback_brings_th
         page, console_url, make_account, runtime):  # noqa: F811
     from playwright.sync_api import expect
 
+    page.set_default_timeout(90_000)  # a save runs every content check: seconds, more on a loaded machine
     old_answer = runtime.legal_faq.get("wage-arrears-what-to-do").answer
     assert old_answer[:20] in worker_asks(console_url, QUESTION, "o_before")
     make_account("editor", username="zhou")
