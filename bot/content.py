@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import logging
 import string
 import threading
@@ -176,6 +177,12 @@ def reply_use_problems(replies: Replies, uses: list[ReplyUse]) -> list[str]:
     return problems
 
 
+@functools.lru_cache(maxsize=1)
+def _code_reply_uses() -> tuple[ReplyUse, ...]:
+    # The code does not change while a process runs: the console's checks of each save read it once.
+    return tuple(reply_uses())
+
+
 def check_replies(content_dir: str | Path) -> None:
     """Raise ContentFileError when the replies lack a sentence the bot asks for, or name one twice."""
     replies = Replies(content_dir)
@@ -185,7 +192,7 @@ def check_replies(content_dir: str | Path) -> None:
     missing = [key for key in REQUIRED_REPLIES if key not in replies.keys()]
     if missing:
         raise ContentFileError(f"{Path(content_dir) / 'replies.yaml'}: missing replies {', '.join(missing)}")
-    problems = reply_use_problems(replies, reply_uses())
+    problems = reply_use_problems(replies, _code_reply_uses())
     if problems:
         raise ContentFileError(f"{Path(content_dir) / 'replies'}: " + "; ".join(problems))
 

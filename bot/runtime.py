@@ -26,6 +26,14 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def _train_model(content_dir: Path) -> None:
+    """Retrain content/nlu/model.json with the training API (`python -m bot nlu train`)."""
+    from bot.nlu.model import model_path
+    from bot.nlu.training import train
+
+    train(content_dir, model_path(content_dir))
+
+
 class Runtime:
     """Configuration, database, store, WeChat client and services for one process."""
 
@@ -228,6 +236,22 @@ class Runtime:
 
         return ReloadingContent(lambda: BenefitCatalogue.load(self.content_dir, self.places, self.replies),
                                 lambda: [*self.content_dir.glob("benefits/*.yaml"), self.content_dir / "places.yaml"])
+
+    @cached_property
+    def content_editing(self):
+        """The console's content editing: checked saves, versions in the database, rollback, retraining."""
+        from functools import partial
+
+        from bot.cli.content import EDIT_CHECKS
+        from bot.services.content_editing import ContentEditing
+        from handlers.legal import check_content as check_legal
+
+        # The same checks as `python -m bot content check`; the FAQ's indexes the running tokenizer (not a new jieba).
+        checks = [partial(check_legal, tokenize=lambda text: self.tokenizer.tokens(text)) if check is check_legal else check
+                  for check in EDIT_CHECKS]
+        return ContentEditing(self.database, self.content_dir, self.now, checks, store=self.store,
+                              background=self.background, matcher=lambda: self.matcher,
+                              legal_faq=lambda: self.legal_faq, replies=self.replies, train=_train_model)
 
     def content_file(self, relative_path: str):
         """The editor-owned file content/<relative_path>, shared and reloaded when edited."""

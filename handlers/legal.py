@@ -237,8 +237,11 @@ def follow_up_unhelpful(turn: Turn) -> Reply | None:
     return None
 
 
-def check_content(content_dir) -> None:
-    """Content check: the legal FAQ, its disclaimer, legal aid and regional figures load (ContentError otherwise)."""
+def check_content(content_dir, tokenize=None) -> None:
+    """Content check: the legal FAQ, its disclaimer, legal aid and regional figures load (ContentError otherwise).
+
+    tokenize: a tokenizer already built (the console's checks pass the running one rather than build jieba anew).
+    """
     from bot.services.legal_faq import LegalFAQ
 
-    LegalFAQ.load(content_dir)
+    LegalFAQ.load(content_dir, tokenize=tokenize)

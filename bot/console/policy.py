@@ -1,7 +1,8 @@
 """What each console role may see and do. Checked on the server for every page and action.
 
 - admin: everything except anonymous reports; manages accounts and reads the audit log.
-- editor: campaigns and activities (with the sign-up list in full), the dashboard and QR channels.
+- editor: campaigns and activities (with the sign-up list in full), the dashboard, QR channels and the content
+  (FAQ, benefits, keywords, replies, menu).
 - reviewer: membership applications.
 - counsellor: consultations, complaints, letters, hardship and legal aid, call-backs.
 - discipline: reports, anonymous ones included: an anonymous report is visible to this role alone.
@@ -24,6 +25,7 @@ PAGES: dict[str, tuple[str, ...]] = {
     "campaigns": ("admin", "editor"),
     "dashboard": ("admin", "editor"),
     "channels": ("admin", "editor"),
+    "content": ("admin", "editor"),
     "audit": ("admin",),
     "accounts": ("admin",),
 }

@@ -37,6 +37,7 @@ NAVIGATION = [
     ("campaigns", "console.articles", "图文"),
     ("dashboard", "console.dashboard", "数据"),
     ("channels", "console.channels", "渠道"),
+    ("content", "console.content_home", "内容"),
     ("accounts", "console.accounts_page", "账号"),
     ("audit", "console.audit_log", "操作日志"),
 ]

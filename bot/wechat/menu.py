@@ -173,3 +173,8 @@ def _leaf(button: dict, name_limit: int, where: str, problems: list[str], seen_k
         if not url.startswith(("http://", "https://")):
             problems.append(f"{where}: url must start with http:// or https://")
     return result
+
+
+def check_content(content_dir: str | Path) -> None:
+    """Content check: content/menu.yaml keeps WeChat's limits and says what each click key stands for."""
+    load_menu(Path(content_dir) / "menu.yaml")

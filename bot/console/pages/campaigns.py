@@ -4,17 +4,22 @@ Every rule (quotas, audiences, states) is bot/push/campaigns.py's; these views o
 """
 from __future__ import annotations
 
+import re
+
 from flask import flash, redirect, render_template, request, url_for
 
 from bot.console.policy import may_target
 from bot.console.web import console, forbidden, now, record, requires, runtime, say, staff
 from bot.push import audience as audiences
 from bot.push import campaigns
+from bot.push.delivery import REASONS, RETRYABLE_REASONS
 from bot.services.places import CITIES
 from bot.wechat.client import WeChatError
 
 AUDIENCE_KINDS = ("city", "all", "industry", "tag", "scene", "activity")
 ACTIONS = {"pause": campaigns.pause, "resume": campaigns.resume, "cancel": campaigns.cancel}
+# Failures an editor may send again from the campaign page; timeout_unknown only when ticked (it may have arrived).
+RETRY_CHOICES = (*RETRYABLE_REASONS, "wechat_error", "timeout_unknown")
 
 
 def _audience_spec(form) -> str:
@@ -99,7 +104,9 @@ def campaign(campaign_id: int):
     found, refusal = _campaign_or_refusal(campaign_id)
     if refusal:
         return refusal
-    return render_template("console/campaign.html", report=campaigns.report(runtime(), campaign_id),
+    report = campaigns.report(runtime(), campaign_id)
+    retry_choices = [f for f in report["failures"] if f.get("reason") in RETRY_CHOICES]
+    return render_template("console/campaign.html", report=report, retry_choices=retry_choices,
                            preview=campaigns.preview(runtime(), campaign_id), text=found.text)
 
 
@@ -139,3 +146,54 @@ def phone_preview():
     form = request.form
     return render_template("console/_phone.html", title=form.get("title", ""), text=form.get("text", ""),
                            channel=form.get("channel", ""), channels=campaigns.CHANNELS)
+
+
+TEST_RECIPIENTS_MAX = 10  # a test goes to a few phones, never to an audience
+
+
+@console.route("/campaigns/<int:campaign_id>/test-send", methods=["POST"])
+@requires("campaigns")
+def campaign_test_send(campaign_id: int):
+    """Send the campaign's message now to a few named openids (the editors' own phones), before it goes out."""
+    found, refusal = _campaign_or_refusal(campaign_id)
+    if refusal:
+        return refusal
+    openids = list(dict.fromkeys(re.split(r"[\s,，;；]+", request.form.get("openids", "").strip())))
+    openids = [o for o in openids if o]
+    if not openids or len(openids) > TEST_RECIPIENTS_MAX:
+        flash(say("console_campaign_test_recipients", limit=TEST_RECIPIENTS_MAX), "error")
+        return redirect(url_for("console.campaign", campaign_id=campaign_id))
+    for openid in openids:
+        result = campaigns.test_send(runtime(), campaign_id, openid)
+        via = campaigns.CHANNELS.get(result.get("via"), result.get("via"))
+        record("campaign.test_send", str(campaign_id), openid=openid, ok=result["ok"], errcode=result.get("errcode"),
+               reason=result.get("reason"))
+        if result["ok"]:
+            flash(say("console_campaign_test_sent", openid=openid, via=via), "success")
+        else:
+            why = REASONS.get(result.get("reason") or "", "") or result.get("error") or ""
+            flash(say("console_campaign_test_failed", openid=openid, errcode=result.get("errcode") or "-", why=why),
+                  "error")
+    return redirect(url_for("console.campaign", campaign_id=campaign_id))
+
+
+@console.route("/campaigns/<int:campaign_id>/retry", methods=["POST"])
+@requires("campaigns")
+def campaign_retry(campaign_id: int):
+    """Send again the deliveries that failed for the reasons ticked (the push engine's retry, as the CLI's)."""
+    found, refusal = _campaign_or_refusal(campaign_id)
+    if refusal:
+        return refusal
+    reasons = tuple(r for r in request.form.getlist("reason") if r)
+    if not reasons:
+        flash(say("console_campaign_retry_no_reason"), "error")
+        return redirect(url_for("console.campaign", campaign_id=campaign_id))
+    count = campaigns.retryable(runtime(), campaign_id, reasons)
+    try:
+        campaigns.retry(runtime(), campaign_id, reasons)
+    except campaigns.CampaignError as exc:
+        flash(str(exc), "error")
+    else:
+        record("campaign.retry", str(campaign_id), title=found.title, reasons=",".join(reasons), count=count)
+        flash(say("console_campaign_retried", count=count, title=found.title), "success")
+    return redirect(url_for("console.campaign", campaign_id=campaign_id))

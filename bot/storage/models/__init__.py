@@ -15,3 +15,4 @@ from bot.storage.models.stats import DailyFigure, QrChannel, StatsRun  # noqa: F
 from bot.storage.models.satisfaction import TicketRating  # noqa: F401,E402
 from bot.storage.models.articles import Article, LinkClick  # noqa: F401,E402
 from bot.storage.models.audience_lists import AudienceList, AudienceListMember  # noqa: F401,E402
+from bot.storage.models.content import ContentVersion  # noqa: F401,E402
