@@ -1,7 +1,7 @@
 """versions of the content files edited in the console
 
-Revision ID: 0012_console_content
-Revises: 0011_stats
+Revision ID: 0013_console_content
+Revises: 0012_dash
 Create Date: 2026-12-03 15:40:00
 """
 from alembic import op
