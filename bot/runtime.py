@@ -147,6 +147,18 @@ class Runtime:
 
         return Satisfaction(self.database, self.now, reopen=self.tickets.reopen)
 
+    @cached_property
+    def staff_notices(self):
+        """Staff WeChat binding and the notices of their queue (new, overdue, daily digest)."""
+        from bot.console.notices import StaffNotices
+
+        config = self.config
+        return StaffNotices(self.database, self.wechat, self.store, self.now, self.replies,
+                            ticket_kind_name=self.tickets.kind_name, enabled=bool(config.staff_notices_enabled),
+                            template_id=config.staff_notices_template_id,
+                            per_person_per_day=int(config.staff_notices_per_person_per_day),
+                            template_sends_per_day=int(config.push_template_sends_per_day))
+
     def audit(self, actor: str, action: str, target: str | None = None, **detail) -> None:
         """Write an audit-log entry for a change made outside the console (a worker's rating, a job)."""
         from bot.console import audit

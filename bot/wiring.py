@@ -18,7 +18,7 @@ from bot.forms import Form
 from bot.messages import Reply, TextReply
 from bot.turn import Turn
 from handlers import (activities, benefits, events, help, human_agent, join_union, legal, membership, privacy,
-                      satisfaction, tickets)
+                      satisfaction, staff_binding, tickets)
 
 Handler = Callable[[Turn], Reply]
 
@@ -105,6 +105,7 @@ ACTIONS: dict[str, Handler] = {
 # Text recognised by its shape before the intent matcher runs (the match is turn.found). A pattern
 # handler returns None when the text is not its business after all, and routing goes on.
 TEXT_PATTERNS: list[tuple[re.Pattern, Callable[[Turn], Reply | None]]] = [
+    (staff_binding.PATTERN, staff_binding.bind),  # "绑定 12345678": a staff member binds their WeChat
     # Before the ticket number: "评价 WQ20261127-001 5" rates the ticket rather than showing it.
     (re.compile(satisfaction.PATTERN, re.IGNORECASE), satisfaction.rate),
     # 满意 / 一般 / 不满意 right after the question in an answer's notice (None when no question is pending).
