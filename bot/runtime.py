@@ -173,7 +173,8 @@ class Runtime:
         return ActivityService(
             self.database, self.now, places=self._places.get, membership=self.membership, notifier=self.notifier,
             background=self.background, replies=self.replies,
-            promoted_template_id=self.config.get("activities.template_id_promoted"))
+            promoted_template_id=self.config.get("activities.template_id_promoted"),
+            changed_template_id=self.config.get("push.template_id_activity_notice"))
 
     @cached_property
     def personal_data(self):

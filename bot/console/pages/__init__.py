@@ -1,3 +1,3 @@
 """The console's pages, one module per queue; each adds its routes to the one blueprint."""
-from bot.console.pages import (activities, admin, articles, campaigns, channels, dashboard, home, membership,  # noqa: F401
-                                staff_wechat, tickets)
+from bot.console.pages import (activities, activity_editing, admin, articles, campaigns, channels,  # noqa: F401
+                               dashboard, home, membership, staff_wechat, tickets)
