@@ -33,7 +33,7 @@ from bot.personal_numbers import seal, shown, unseal
 from bot.security import mask_phone
 from bot.services.people import MINIPROGRAM, OFFICIAL
 from bot.services.places import Regions
-from bot.storage.models import Ticket, TicketCounter, TicketReply, TicketTransfer
+from bot.storage.models import Ticket, TicketCounter, TicketRating, TicketReply, TicketTransfer
 
 log = logging.getLogger(__name__)
 
@@ -608,7 +608,8 @@ class TicketService:
             ticket.reopened_at = now
             ticket.due_at = self.due_at(ticket.kind, now)  # a second look gets a deadline of its own
             session.flush()
-        self.audit("职工", "ticket.reopen", number, reason=(reason or None))
+        # Not the worker's words: the audit log outlives an erasure; the reason stays with the rating.
+        self.audit("职工", "ticket.reopen", number, with_reason=True if reason else None)
         log.info("ticket %s reopened after an unsatisfied rating", number)
         return self.staff_view(number)
 
@@ -772,8 +773,10 @@ def _erase(ticket: Ticket, now: datetime) -> None:
     for reply in ticket.replies:
         reply.text = ""  # answers quote the worker's situation
     session = Session.object_session(ticket)
-    if session is not None:  # staff notes on a transfer may quote the worker too
+    if session is not None:  # staff notes on a transfer, and the worker's reason for a rating, quote them too
         session.execute(update(TicketTransfer).where(TicketTransfer.ticket_id == ticket.id).values(note=""))
+        session.execute(update(TicketRating).where(TicketRating.ticket_id == ticket.id).values(
+            comment=None, person_id=None))
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -185,3 +185,20 @@ def test_the_old_rating_words_still_work_and_a_low_score_reopens(sign_in, ticket
     assert "已退回重新办理" in chat(client, "o_ticket_worker", f"评价 {number} 1 电话一直打不通")
     assert _rating(runtime) == [(1, "电话一直打不通")]
     assert runtime.tickets.staff_view(number).status == "open"
+
+
+def test_erasure_removes_the_reason_and_the_transfer_note(sign_in, ticket, runtime, client):
+    from bot.storage.models import TicketTransfer
+
+    number = ticket()
+    counsellor = sign_in("counsellor")
+    post(counsellor, f"/console/tickets/{number}/transfer", {"department": "法律服务中心", "note": "王师傅说老板姓李"})
+    runtime.tickets.answer(number, "已处理。", staff="legal")
+    chat(client, "o_ticket_worker", "不满意")
+    chat(client, "o_ticket_worker", "李老板还是没发钱")
+    person_id = runtime.people.person_id("official", "o_ticket_worker")
+    runtime.personal_data.erase(person_id, actor="admin")
+    with runtime.database.session() as session:
+        assert [(r.score, r.comment, r.person_id) for r in session.scalars(select(TicketRating))] == [(1, None, None)]
+        assert [t.note for t in session.scalars(select(TicketTransfer))] == [""]
+    assert not any("李老板" in str(e.detail) for e in audit.search(runtime.database)[0])
