@@ -99,7 +99,7 @@ def test_closing_with_a_reason_tells_the_worker_and_shows_in_the_chat_and_the_ap
     assert "请选择办结原因" in page.get_data(as_text=True)
     page = post(counsellor, f"/console/tickets/{number}/close", {"reason": "duplicate", "note": "与上周的工单相同"},
                 follow_redirects=True).get_data(as_text=True)
-    assert f"工单 {number} 已办结（重复提交）" in page
+    assert f"工单 {number} 已办结（重复提交）" in page and "办结原因：重复提交" in page
     sent = [str(c["json"]) for c in fake_wechat.calls("/cgi-bin/message/custom/send")]
     assert any(number in s and "已办结：重复提交" in s for s in sent)
     assert "状态：已办结（重复提交）" in chat(client, "o_ticket_worker", number)
