@@ -384,36 +384,28 @@ class ActivityService:
         raise AssertionError("unreachable")
 
     def _tell_moved(self, person_id: int, view: ActivityView) -> None:
-        """Tell a worker signed up that the time or place changed, off the request path; failures are logged."""
-        when = to_local(view.starts_at).strftime("%m月%d日 %H:%M").lstrip("0")
-        text = self.replies.get("activity_changed_notice", title=view.title, when=when, city=view.city,
-                                place=view.place)
-        data = {"first": self.replies.get("activity_changed_first"), "keyword1": view.title, "keyword2": when,
-                "keyword3": f"{view.city} {view.place}", "remark": self.replies.get("activity_changed_remark")}
-
-        def send() -> str:
-            return self.notifier.send(person_id, text, self.changed_template_id, data)
-
-        try:
-            self.background.submit(send)
-        except RuntimeError:  # the executor is shutting down (end of a CLI command): send now
-            send()
+        """Tell a worker signed up that the time or place changed."""
+        self._tell(person_id, view, "changed", self.changed_template_id)
 
     def _tell_promoted(self, person_id: int, view: ActivityView) -> None:
-        """Tell the worker who moved up, off the request path (WeChat may be slow); failures are logged."""
+        """Tell the worker who moved up from the waiting list."""
+        self._tell(person_id, view, "promoted", self.promoted_template_id)
+
+    def _tell(self, person_id: int, view: ActivityView, news: str, template_id: str | None) -> None:
+        """Send the activity_<news>_notice (template: _first, _remark) off the request path; failures are logged."""
         when = to_local(view.starts_at).strftime("%m月%d日 %H:%M").lstrip("0")
-        text = self.replies.get("activity_promoted_notice", title=view.title, when=when, city=view.city,
+        text = self.replies.get(f"activity_{news}_notice", title=view.title, when=when, city=view.city,
                                 place=view.place)
-        data = {"first": self.replies.get("activity_promoted_first"), "keyword1": view.title, "keyword2": when,
-                "keyword3": f"{view.city} {view.place}", "remark": self.replies.get("activity_promoted_remark")}
+        data = {"first": self.replies.get(f"activity_{news}_first"), "keyword1": view.title, "keyword2": when,
+                "keyword3": f"{view.city} {view.place}", "remark": self.replies.get(f"activity_{news}_remark")}
 
         def send() -> str:
-            channel = self.notifier.send(person_id, text, self.promoted_template_id, data)
-            log.info("activity %s: promoted person %s, notified by %s", view.id, person_id, channel)
+            channel = self.notifier.send(person_id, text, template_id, data)
+            log.info("activity %s: %s person %s, notified by %s", view.id, news, person_id, channel)
             return channel
 
         try:
-            self.background.submit(send)
+            self.background.submit(send)  # WeChat may be slow
         except RuntimeError:  # the executor is shutting down (end of a CLI command): send now
             send()
 
