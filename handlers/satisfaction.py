@@ -11,6 +11,7 @@ import re
 
 from bot.messages import Reply, TextReply
 from bot.services.satisfaction import ASKED, REASON_FOR, RatingRefused
+from bot.services.tickets import WORKER_ACTOR
 from bot.turn import Turn
 
 PATTERN = r"^(评分|评价|满意度)\s*((?:WQ|JB|XX|BF|ZX|YZ|HD)\d{8}-?\d{3,})?\s*([1-5])\s*分?[\s，,。:：]*(.*)$"
@@ -61,7 +62,7 @@ def unsatisfied_reason(turn: Turn) -> Reply | None:
     if match.confident and match.intent in NOT_A_REASON:
         return None
     turn.services.satisfaction.add_reason(turn.worker.person_id, number, turn.text)
-    turn.services.tickets.audit("职工", "ticket.reopen_reason", number)
+    turn.services.audit(WORKER_ACTOR, "ticket.reopen_reason", number)
     return TextReply(turn.say("rating_reason_thanks", number=number))
 
 

@@ -48,6 +48,7 @@ STATUS_NAMES = {"open": "处理中", "answered": "已答复", "closed": "已办�
 # Why staff close a ticket; each one's label is ticket_close_reason_<key> in content/replies/ticket_handling.yaml.
 CLOSE_REASONS = ("resolved", "duplicate", "not_union", "no_reply")
 MAX_NOTE = 500
+WORKER_ACTOR = "职工"  # who the audit log names for a change a worker made (a rating that reopens a ticket)
 CHANNELS = ("chat", "miniprogram", "staff")
 
 CONTENT_FILE = "tickets.yaml"
@@ -609,7 +610,7 @@ class TicketService:
             ticket.due_at = self.due_at(ticket.kind, now)  # a second look gets a deadline of its own
             session.flush()
         # Not the worker's words: the audit log outlives an erasure; the reason stays with the rating.
-        self.audit("职工", "ticket.reopen", number, with_reason=True if reason else None)
+        self.audit(WORKER_ACTOR, "ticket.reopen", number, with_reason=True if reason else None)
         log.info("ticket %s reopened after an unsatisfied rating", number)
         return self.staff_view(number)
 
