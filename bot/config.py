@@ -183,6 +183,11 @@ SETTINGS: list[Setting] = [
     Setting("console.idle_minutes", "CONSOLE_IDLE_MINUTES", 30, _positive_int),
     Setting("console.max_failed_sign_ins", "CONSOLE_MAX_FAILED_SIGN_INS", 5, _positive_int),
     Setting("console.lockout_minutes", "CONSOLE_LOCKOUT_MINUTES", 15, _positive_int),
+    # WeChat notices to staff who bound their WeChat (bot/console/notices.py): new and overdue tickets, a daily digest.
+    Setting("staff_notices.enabled", "STAFF_NOTICES_ENABLED", True, _bool),
+    Setting("staff_notices.template_id", "STAFF_NOTICES_TEMPLATE_ID", "", demo_default="TPL_STAFF_NOTICE"),
+    Setting("staff_notices.digest_hour", "STAFF_NOTICES_DIGEST_HOUR", 8, _hour),
+    Setting("staff_notices.per_person_per_day", "STAFF_NOTICES_PER_PERSON_PER_DAY", 20, _positive_int),
     # Personal data (PIPL): how long things are kept, enforced by the scheduler's privacy.retention job.
     Setting("retention.message_text_days", "RETENTION_MESSAGE_TEXT_DAYS", 90, _positive_int),
     Setting("retention.closed_ticket_days", "RETENTION_CLOSED_TICKET_DAYS", 730, _positive_int),

@@ -166,13 +166,40 @@ class Runtime:
     @cached_property
     def tickets(self):
         """Complaints, reports, letters, hardship aid, consultations, legal aid and callbacks."""
+        from bot.services.satisfaction import RatingQuestion
         from bot.services.tickets import CONTENT_FILE, TicketService
 
         return TicketService(
             self.database, self.cipher, content_file=self.content_file(CONTENT_FILE), places=self._places.get,
             clock=self.now, people=self.people, wechat=self.wechat, notifier=self.notifier,
-            topic_of=self._topic_of, topic_label=self._topic_label,
+            topic_of=self._topic_of, topic_label=self._topic_label, replies=self.replies, audit=self.audit,
+            rating_question=RatingQuestion(self.people, self.conversations),
             answer_template_id=self.config.get("tickets.template_id_answer"))
+
+    @cached_property
+    def satisfaction(self):
+        """Workers' ratings of answers; an unsatisfied one reopens the ticket."""
+        from bot.services.satisfaction import Satisfaction
+
+        return Satisfaction(self.database, self.now, reopen=self.tickets.reopen)
+
+    @cached_property
+    def staff_notices(self):
+        """Staff WeChat binding and the notices of their queue (new, overdue, daily digest)."""
+        from bot.console.notices import StaffNotices
+
+        config = self.config
+        return StaffNotices(self.database, self.wechat, self.store, self.now, self.replies,
+                            ticket_kind_name=self.tickets.kind_name, enabled=bool(config.staff_notices_enabled),
+                            template_id=config.staff_notices_template_id,
+                            per_person_per_day=int(config.staff_notices_per_person_per_day),
+                            template_sends_per_day=int(config.push_template_sends_per_day))
+
+    def audit(self, actor: str, action: str, target: str | None = None, **detail) -> None:
+        """Write an audit-log entry for a change made outside the console (a worker's rating, a job)."""
+        from bot.console import audit
+
+        audit.record(self.database, self.now(), actor, action, target, **detail)
 
     @cached_property
     def activities(self):
@@ -182,7 +209,8 @@ class Runtime:
         return ActivityService(
             self.database, self.now, places=self._places.get, membership=self.membership, notifier=self.notifier,
             background=self.background, replies=self.replies,
-            promoted_template_id=self.config.get("activities.template_id_promoted"))
+            promoted_template_id=self.config.get("activities.template_id_promoted"),
+            changed_template_id=self.config.get("push.template_id_activity_notice"))
 
     @cached_property
     def attendance(self):

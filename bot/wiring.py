@@ -18,7 +18,7 @@ from bot.forms import Form
 from bot.messages import Reply, TextReply
 from bot.turn import Turn
 from handlers import (activities, benefits, events, help, human_agent, join_union, legal, membership, privacy,
-                      satisfaction, tickets)
+                      satisfaction, staff_binding, tickets)
 
 Handler = Callable[[Turn], Reply]
 
@@ -99,13 +99,19 @@ ACTIONS: dict[str, Handler] = {
     "resume_form": resume_paused_form,
     "ticket": tickets.show_ticket,
     "erase_my_data": privacy.erase_my_data,
+    "rate": satisfaction.rate_choice,
 }
 
 # Text recognised by its shape before the intent matcher runs (the match is turn.found). A pattern
 # handler returns None when the text is not its business after all, and routing goes on.
 TEXT_PATTERNS: list[tuple[re.Pattern, Callable[[Turn], Reply | None]]] = [
+    (staff_binding.PATTERN, staff_binding.bind),  # "绑定 12345678": a staff member binds their WeChat
     # Before the ticket number: "评价 WQ20261127-001 5" rates the ticket rather than showing it.
     (re.compile(satisfaction.PATTERN, re.IGNORECASE), satisfaction.rate),
+    # 满意 / 一般 / 不满意 right after the question in an answer's notice (None when no question is pending).
+    (satisfaction.WORDS_PATTERN, satisfaction.rate_in_words),
+    # The sentence after 不满意: why (None when no reason is awaited, or when it starts another request).
+    (re.compile(r"^.+$", re.DOTALL), satisfaction.unsatisfied_reason),
     (re.compile(r"(?i)(?<![a-z])(WQ|JB|XX|BF|ZX|YZ|HD)\d{8}-?\d{3,}|^(查询|查看|我的)(工单|投诉|举报|来信)(进度)?$"),
      tickets.show_ticket_by_pattern),
     (re.compile(r"(单号|工单号|编号|工单).{0,6}(找不到|忘了|忘记|丢了|记不得|不记得|不见了)"

@@ -1,11 +1,26 @@
-"""Satisfaction: "评分 5" (or 评价/满意度, with an optional ticket number and sentence) rates the latest answer."""
+"""Satisfaction: the three-choice question after an answer (1/2/3 or 满意/一般/不满意), and "评分 5".
+
+"评分 5" (or 评价/满意度, with an optional ticket number and sentence) rates the latest answer. After
+staff answer a ticket the worker's notice asks 满意 / 一般 / 不满意: the numbers are the choices the
+notice set (bot/services/satisfaction.py RatingQuestion), the words are a text pattern. An unsatisfied
+rating reopens the ticket; the next sentence the worker types is kept as the reason.
+"""
 from __future__ import annotations
 
+import re
+
 from bot.messages import Reply, TextReply
-from bot.services.satisfaction import RatingRefused, Satisfaction
+from bot.services.satisfaction import ASKED, REASON_FOR, RatingRefused
+from bot.services.tickets import WORKER_ACTOR
 from bot.turn import Turn
 
 PATTERN = r"^(评分|评价|满意度)\s*((?:WQ|JB|XX|BF|ZX|YZ|HD)\d{8}-?\d{3,})?\s*([1-5])\s*分?[\s，,。:：]*(.*)$"
+# The three choices in words, with what may follow ("不满意，还是没人管"): the rest is the reason.
+WORDS_PATTERN = re.compile(r"^(非常|很|挺|比较|还算|基本)?(满意|一般|还行|还可以|凑合|不满意|不太满意|很不满意|非常不满意)"
+                           r"[。！!，,.\s]*(.*)$")
+SCORE_OF_WORD = {"满意": 5, "一般": 3, "还行": 3, "还可以": 3, "凑合": 3}
+# Requests that start something else rather than say why the worker was unhappy.
+NOT_A_REASON = ("join_union", "membership_query", "benefit_query", "activity", "greeting_help", "human_agent")
 
 
 def rate(turn: Turn) -> Reply:
@@ -14,10 +29,52 @@ def rate(turn: Turn) -> Reply:
     number, score, comment = found.group(2), int(found.group(3)), found.group(4)
     if number and "-" not in number:
         number = f"{number[:10]}-{number[10:]}"
-    service = Satisfaction(turn.services.database, turn.services.clock)
+    return _rate(turn, score, comment, number)
+
+
+def rate_choice(turn: Turn) -> Reply:
+    """"@action:rate:<number>:<score>": a number answering the question in the answer's notice."""
+    number, _, score = (turn.argument or "").rpartition(":")
+    if not number or not score.isdigit():
+        return TextReply(turn.say("choice_expired"))
+    return _rate(turn, int(score), None, number)
+
+
+def rate_in_words(turn: Turn) -> Reply | None:
+    """"满意" / "一般" / "不满意，还是没人管" right after the question; not our business otherwise."""
+    number = turn.state.context.get(ASKED)
+    if not number:
+        return None
+    degree, word, rest = turn.found.group(1) or "", turn.found.group(2), turn.found.group(3)
+    score = 1 if word.startswith(("不", "很不", "非常不")) else SCORE_OF_WORD.get(word, 3)
+    if degree == "基本" and score == 5:
+        score = 4  # 基本满意: satisfied, not fully
+    return _rate(turn, score, rest or None, number)
+
+
+def unsatisfied_reason(turn: Turn) -> Reply | None:
+    """The sentence a worker types after rating 不满意: kept with the rating; another request passes on."""
+    number = turn.state.context.get(REASON_FOR)
+    if not number:
+        return None
+    turn.state.context.pop(REASON_FOR, None)
+    match = turn.services.matcher.classify(turn.text)
+    if match.confident and match.intent in NOT_A_REASON:
+        return None
+    turn.services.satisfaction.add_reason(turn.worker.person_id, number, turn.text)
+    turn.services.audit(WORKER_ACTOR, "ticket.reopen_reason", number)
+    return TextReply(turn.say("rating_reason_thanks", number=number))
+
+
+def _rate(turn: Turn, score: int, comment: str | None, number: str | None) -> Reply:
+    turn.state.context.pop(ASKED, None)
     try:
-        rated = service.rate(turn.worker.person_id, score, comment=comment, number=number)
+        rated = turn.services.satisfaction.rate(turn.worker.person_id, score, comment=comment, number=number)
     except RatingRefused as refused:
         return TextReply(turn.say(refused.reason))
-    key = "rating_thanks_unhappy" if score <= 2 else "rating_thanks"
-    return TextReply(turn.say(key, number=rated.number, score=rated.score))
+    if rated.reopened:
+        if not comment:
+            turn.state.context[REASON_FOR] = rated.number
+            return TextReply(turn.say("rating_reopened_ask_reason", number=rated.number))
+        return TextReply(turn.say("rating_reopened", number=rated.number))
+    return TextReply(turn.say("rating_thanks", number=rated.number, score=rated.score))

@@ -16,7 +16,7 @@ from bot.console.accounts import Staff
 from bot.console.policy import city_forms, may_see_anonymous_reports, may_see_ticket, ticket_kinds
 from bot.security import mask_name, mask_phone
 from bot.services.places import normalize_city
-from bot.services.tickets import STATUS_NAMES, normalize_number
+from bot.services.tickets import normalize_number
 from bot.storage.models import (Activity, Campaign, Member, MembershipApplication, MiniprogramUpload, Ticket,
                                 TicketReply)
 from bot.storage.models.membership import OPEN_STATUSES
@@ -96,6 +96,7 @@ class TicketRow:
     due_soon: bool
     new: bool
     summary: str
+    reopened: bool = False  # back in the queue after the worker was not satisfied
 
 
 def _cities_of_people(session, person_ids: set[int]) -> dict[int, str]:
@@ -114,7 +115,10 @@ def _cities_of_people(session, person_ids: set[int]) -> dict[int, str]:
 
 
 def ticket_city(ticket: Ticket, people_cities: dict[int, str]) -> str | None:
-    """Where a ticket belongs: the city the worker gave in it (hardship aid), else the person's member city."""
+    """Where a ticket belongs: the city it was transferred to, the city the worker gave in it (hardship aid),
+    else the person's member city."""
+    if ticket.city:
+        return ticket.city
     given = normalize_city(str((ticket.details or {}).get("city") or ""))
     if given:
         return given
@@ -165,13 +169,14 @@ def staff_tickets(runtime, staff: Staff, kind: str | None = None, status: str | 
             text = ticket.text or ""
             result.append(TicketRow(
                 number=ticket.number, kind=ticket.kind, kind_name=runtime.tickets.kind_name(ticket.kind),
-                status=ticket.status, status_name=STATUS_NAMES.get(ticket.status, ticket.status),
+                status=ticket.status, status_name=runtime.tickets.status_name(ticket),
                 department=ticket.department, city=where, anonymous=ticket.anonymous,
                 contact_phone=ticket.contact_phone_masked or "", created_at=ticket.created_at,
                 due_at=ticket.due_at, replies=int(reply_counts.get(ticket.id, 0)),
                 overdue=is_open and ticket.due_at < now, due_soon=is_open and now <= ticket.due_at < now + DUE_SOON_WITHIN,
                 new=is_open and not reply_counts.get(ticket.id) and ticket.created_at >= now - NEW_WITHIN,
-                summary=("" if ticket.flagged else text[:60])))
+                summary=("" if ticket.flagged else text[:60]),
+                reopened=is_open and ticket.reopened_at is not None))
     result.sort(key=lambda r: (not r.overdue, r.due_at))
     return result[:limit]
 

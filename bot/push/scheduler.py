@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.console.notices import daily_digest_job, ticket_notices_job
 from bot.push import campaigns
 from bot.push.delivery import PENDING, worker_name
 from bot.push.reminders import send_reminders_job
@@ -281,6 +282,8 @@ PERIODIC_JOBS = [
     PeriodicJob("webhook.late_replies", retry_late_replies_job, "interval", {"seconds": 30}),
     PeriodicJob("webhook.reclaim_stale", reclaim_stale_messages_job, "interval", {"minutes": 1}),
     PeriodicJob("stats.aggregate", aggregate_yesterday_job, "cron", {"minute": 10}),  # hourly: yesterday and today
+    PeriodicJob("staff.ticket_notices", ticket_notices_job, "interval", {"minutes": 5}),
+    PeriodicJob("staff.daily_digest", daily_digest_job, "cron", {"hour": "staff_notices_digest_hour", "minute": 0}),
 ]
 
 

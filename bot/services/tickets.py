@@ -33,7 +33,7 @@ from bot.personal_numbers import seal, shown, unseal
 from bot.security import mask_phone
 from bot.services.people import MINIPROGRAM, OFFICIAL
 from bot.services.places import Regions
-from bot.storage.models import Ticket, TicketCounter, TicketReply
+from bot.storage.models import Ticket, TicketCounter, TicketRating, TicketReply, TicketTransfer
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,10 @@ KIND_OF_PREFIX = {prefix: kind for kind, prefix in PREFIXES.items()}
 LEGAL_KINDS = ("consultation", "complaint", "legal_aid")
 STATUSES = ("open", "answered", "closed")
 STATUS_NAMES = {"open": "处理中", "answered": "已答复", "closed": "已办结"}
+# Why staff close a ticket; each one's label is ticket_close_reason_<key> in content/replies/ticket_handling.yaml.
+CLOSE_REASONS = ("resolved", "duplicate", "not_union", "no_reply")
+MAX_NOTE = 500
+WORKER_ACTOR = "职工"  # who the audit log names for a change a worker made (a rating that reopens a ticket)
 CHANNELS = ("chat", "miniprogram", "staff")
 
 CONTENT_FILE = "tickets.yaml"
@@ -121,6 +125,10 @@ class TicketView:
     person_id: int | None = None  # None for anonymous reports, even for staff
     assigned_to: str | None = None
     erased: bool = False
+    city: str | None = None  # the city it was transferred to (staff only)
+    close_reason: str | None = None
+    reopened_at: datetime | None = None  # staff only: back in the queue after an unsatisfied rating
+    transfers: list[dict] = field(default_factory=list)  # staff only: who handed it where, with the note
 
     def overdue(self, now: datetime) -> bool:
         """Is the ticket still open after its deadline?"""
@@ -190,6 +198,7 @@ class TicketService:
     def __init__(self, database, cipher, content_file: ContentFile, places: Callable[[], Regions],
                  clock: Callable[[], datetime], people, wechat, notifier,
                  topic_of: Callable[[str], str | None], topic_label: Callable[[str], str | None],
+                 replies, audit: Callable[..., None], rating_question=None,
                  answer_template_id: str | None = None):
         self.database = database
         self.cipher = cipher
@@ -201,6 +210,9 @@ class TicketService:
         self.notifier = notifier
         self.topic_of = topic_of  # the legal topic of a text (the intent matcher)
         self.topic_label = topic_label  # a legal topic's Chinese name, None when unknown
+        self.replies = replies  # content/replies: status names, close reasons, what the worker is told
+        self.audit = audit  # (actor, action, target, **detail): the audit log the console shows
+        self.rating_question = rating_question  # asks the worker the three-choice question after an answer
         self.answer_template_id = answer_template_id
 
     # ---- content -------------------------------------------------------------------------
@@ -496,16 +508,125 @@ class TicketService:
         if person_id is not None:
             # A customer-service text is cut at 2,048 bytes: a long answer is shortened, the ticket keeps it whole.
             shown = text if len(text) <= NOTIFY_CHARS else text[:NOTIFY_CHARS] + "…"
+            question = self.replies.get("rating_question", number=view.number)
             message = (f"您的{view.kind_name}（编号 {view.number}）有答复了：\n{shown}\n\n"
-                       f"回复编号“{view.number}”可查看详情。")
+                       f"回复编号“{view.number}”可查看详情。\n\n{question}")
             template_data = {
                 "first": f"您的{view.kind_name}有答复了", "keyword1": view.number, "keyword2": view.department,
-                "keyword3": view.status_name, "remark": "请进入浙工之家，回复编号查看答复全文。"}
+                "keyword3": view.status_name,
+                "remark": "请进入浙工之家，回复编号查看答复全文。" + self.replies.get("rating_question_short")}
             delivery = self.notifier.send(person_id, message, self.answer_template_id, template_data)
+            if self.rating_question is not None and delivery != "failed":
+                self.rating_question.ask(person_id, view.number)
         with self.database.session() as session:
             session.execute(update(TicketReply).where(TicketReply.id == reply_id).values(delivery=delivery))
         log.info("ticket %s answered by %s, delivery %s", view.number, staff, delivery)
         return self.staff_view(view.number)
+
+    def departments(self) -> list[str]:
+        """Every department that handles tickets (content/tickets.yaml), the choices of a transfer."""
+        found: list[str] = []
+        for spec in (self.settings().get("kinds") or {}).values():
+            spec = spec or {}
+            names = [spec.get("department"), *(spec.get("topic_departments") or {}).values(),
+                     *(spec.get("subject_departments") or {}).values()]
+            found += [str(n) for n in names if n and str(n) not in found]
+        return found
+
+    def transfer(self, number: str, staff: str, note: str, department: str | None = None,
+                 city: str | None = None) -> TicketView:
+        """Hand an unfinished ticket to another department and/or city with a note; raise TicketRejected."""
+        note = _clean(note)
+        problems: dict[str, str] = {}
+        department = _clean(department) or None
+        if department is not None and department not in self.departments():
+            problems["department"] = self.replies.get("ticket_transfer_unknown_department")
+        target_city = None
+        if city:
+            found = self.places().city_in(_clean(city))
+            if found is None:
+                problems["city"] = self.replies.get("ticket_transfer_unknown_city")
+            else:
+                target_city = found.short
+        if not note:
+            problems["note"] = self.replies.get("ticket_transfer_note_missing")
+        elif len(note) > MAX_NOTE:
+            problems["note"] = self.replies.get("ticket_note_too_long", limit=MAX_NOTE)
+        if problems:
+            raise TicketRejected(problems)
+        now = self.clock()
+        with self.database.session() as session:
+            ticket = self._find(session, number)
+            if ticket.status == "closed":
+                raise TicketRejected({"status": self.replies.get("ticket_transfer_closed")})
+            to_department = department or ticket.department
+            if to_department == ticket.department and (target_city is None or target_city == ticket.city):
+                raise TicketRejected({"department": self.replies.get("ticket_transfer_nowhere")})
+            session.add(TicketTransfer(ticket_id=ticket.id, staff=staff, from_department=ticket.department,
+                                       to_department=to_department, from_city=ticket.city,
+                                       to_city=target_city or ticket.city, note=note, at=now))
+            ticket.department, ticket.city = to_department, target_city or ticket.city
+            ticket.transferred_at, ticket.assigned_to = now, None
+            ticket.status = "open"  # an answered ticket handed on is someone's work again
+            session.flush()
+        self.audit(staff, "ticket.transfer", number, department=to_department, city=target_city)
+        log.info("ticket %s transferred by %s to %s %s", number, staff, to_department, target_city or "")
+        return self.staff_view(number)
+
+    def close(self, number: str, staff: str, reason: str, note: str | None = None) -> TicketView:
+        """Close a ticket for one of CLOSE_REASONS and tell the worker why; raise TicketRejected."""
+        if reason not in CLOSE_REASONS:
+            raise TicketRejected({"reason": self.replies.get("ticket_close_reason_missing")})
+        note = _clean(note)
+        if len(note) > MAX_NOTE:
+            raise TicketRejected({"note": self.replies.get("ticket_note_too_long", limit=MAX_NOTE)})
+        now = self.clock()
+        with self.database.session() as session:
+            ticket = self._find(session, number)
+            if ticket.status == "closed":
+                raise TicketRejected({"status": self.replies.get("ticket_already_closed")})
+            ticket.status, ticket.closed_at, ticket.close_reason = "closed", now, reason
+            person_id = ticket.person_id
+            view = self._view(ticket, for_staff=False)
+        self.audit(staff, "ticket.close", number, reason=reason, note=note or None)
+        if person_id is not None:
+            message = self.replies.get("ticket_closed_notice", kind=view.kind_name, number=view.number,
+                                       reason=self.close_reason_name(reason))
+            self.notifier.send(person_id, message, self.answer_template_id, {
+                "first": message, "keyword1": view.number, "keyword2": view.department,
+                "keyword3": view.status_name, "remark": ""})
+        log.info("ticket %s closed by %s (%s)", number, staff, reason)
+        return self.staff_view(number)
+
+    def reopen(self, number: str, person_id: int, reason: str | None = None) -> TicketView:
+        """Put an answered or closed ticket back in the queue after the worker was not satisfied (flagged, audited)."""
+        now = self.clock()
+        with self.database.session() as session:
+            ticket = self._find(session, number)
+            if ticket.person_id != person_id:
+                raise LookupError(f"no ticket {number} of this person")
+            ticket.status, ticket.closed_at, ticket.close_reason = "open", None, None
+            ticket.reopened_at = now
+            ticket.due_at = self.due_at(ticket.kind, now)  # a second look gets a deadline of its own
+            session.flush()
+        # Not the worker's words: the audit log outlives an erasure; the reason stays with the rating.
+        self.audit(WORKER_ACTOR, "ticket.reopen", number, with_reason=True if reason else None)
+        log.info("ticket %s reopened after an unsatisfied rating", number)
+        return self.staff_view(number)
+
+    def close_reason_name(self, reason: str) -> str:
+        """The Chinese label of a close reason (content)."""
+        return self.replies.get(f"ticket_close_reason_{reason}")
+
+    def status_name(self, ticket: Ticket) -> str:
+        """What the worker and staff read as the status: transferred, reopened and closed-why included."""
+        if ticket.status == "closed" and ticket.close_reason in CLOSE_REASONS:
+            return self.replies.get("ticket_status_closed_because", reason=self.close_reason_name(ticket.close_reason))
+        if ticket.status == "open" and ticket.reopened_at is not None:
+            return self.replies.get("ticket_status_reopened")
+        if ticket.status == "open" and ticket.transferred_at is not None:
+            return self.replies.get("ticket_status_transferred", where=f"{ticket.city or ''}{ticket.department}")
+        return STATUS_NAMES.get(ticket.status, ticket.status)
 
     def assign(self, number: str, assignee: str) -> TicketView:
         """Give a ticket to a member of staff."""
@@ -615,7 +736,7 @@ class TicketService:
         topic_name = (self.topic_label(ticket.topic) or ticket.topic) if ticket.topic else None
         return TicketView(
             number=ticket.number, kind=ticket.kind, kind_name=self.kind_name(ticket.kind),
-            status=ticket.status, status_name=STATUS_NAMES.get(ticket.status, ticket.status),
+            status=ticket.status, status_name=self.status_name(ticket),
             topic=ticket.topic, topic_name=topic_name, department=ticket.department,
             due_at=ticket.due_at, created_at=ticket.created_at, text=text,
             replies=[(r.created_at, r.text) for r in ticket.replies],
@@ -626,7 +747,17 @@ class TicketService:
             flagged=ticket.flagged if for_staff else False,
             check_status=ticket.check_status if for_staff else None,
             person_id=(None if ticket.anonymous else ticket.person_id) if for_staff else None,
-            assigned_to=ticket.assigned_to if for_staff else None, erased=erased)
+            assigned_to=ticket.assigned_to if for_staff else None, erased=erased,
+            city=ticket.city if for_staff else None, close_reason=ticket.close_reason,
+            reopened_at=ticket.reopened_at if for_staff else None,
+            transfers=self._transfers(ticket) if for_staff else [])
+
+    def _transfers(self, ticket: Ticket) -> list[dict]:
+        session = Session.object_session(ticket)
+        rows = session.scalars(select(TicketTransfer).where(TicketTransfer.ticket_id == ticket.id)
+                               .order_by(TicketTransfer.id)).all()
+        return [{"at": r.at, "staff": r.staff, "from": f"{r.from_city or ''}{r.from_department}",
+                 "to": f"{r.to_city or ''}{r.to_department}", "note": r.note} for r in rows]
 
 
 def _erase(ticket: Ticket, now: datetime) -> None:
@@ -642,6 +773,11 @@ def _erase(ticket: Ticket, now: datetime) -> None:
         ticket.status, ticket.closed_at = "closed", now
     for reply in ticket.replies:
         reply.text = ""  # answers quote the worker's situation
+    session = Session.object_session(ticket)
+    if session is not None:  # staff notes on a transfer, and the worker's reason for a rating, quote them too
+        session.execute(update(TicketTransfer).where(TicketTransfer.ticket_id == ticket.id).values(note=""))
+        session.execute(update(TicketRating).where(TicketRating.ticket_id == ticket.id).values(
+            comment=None, person_id=None))
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

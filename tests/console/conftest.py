@@ -30,7 +30,8 @@ def config(config):
     return config.with_overrides(push_template_id_activity_notice="TPL_ACTIVITY_NOTICE",
                                  push_subscribe_template_id="SUB_ACTIVITY_NOTICE",
                                  tickets_template_id_answer="TPL_TICKET_ANSWER",
-                                 membership_template_id="TPL_MEMBERSHIP_STATUS")
+                                 membership_template_id="TPL_MEMBERSHIP_STATUS",
+                                 staff_notices_template_id="TPL_STAFF_NOTICE")
 
 
 class Clock:

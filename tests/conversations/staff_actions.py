@@ -186,3 +186,26 @@ def create_next_weekend_activities(runtime, variables: dict) -> None:
         starts_at = _next_week_day(runtime, weekday, hour)
         runtime.activities.create(title=title, city=city, place="职工文化中心", capacity=30,
                                   starts_at=starts_at, ends_at=starts_at + timedelta(hours=2))
+
+
+def expect_answer_asks_whether_satisfied(runtime, variables: dict) -> None:
+    """The answer's customer-service message ends with the three-choice question."""
+    import requests
+
+    calls = requests.get(runtime.config.wechat_api_base_url + "/_fake/calls",
+                         params={"path": "/cgi-bin/message/custom/send"}, timeout=5).json()
+    [message] = [c["json"]["text"]["content"] for c in calls if variables["ticket"] in c["json"]["text"]["content"]]
+    assert "您对这次答复满意吗" in message and "1 满意" in message and "2 一般" in message and "3 不满意" in message
+
+
+def expect_ticket_reopened_with_reason(runtime, variables: dict) -> None:
+    """The unsatisfied rating put the ticket back in the queue, with the worker's sentence kept as the reason."""
+    from sqlalchemy import select
+
+    from bot.storage.models import Ticket, TicketRating
+
+    view = runtime.tickets.staff_view(variables["ticket"])
+    assert view.status == "open" and view.reopened_at is not None, view
+    with runtime.database.session() as session:
+        rating = session.scalar(select(TicketRating).join(Ticket).where(Ticket.number == variables["ticket"]))
+        assert (rating.score, rating.comment) == (1, "到现在一分钱都没补发")

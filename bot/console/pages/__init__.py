@@ -1,2 +1,3 @@
 """The console's pages, one module per queue; each adds its routes to the one blueprint."""
-from bot.console.pages import activities, admin, articles, campaigns, channels, checkin, content, dashboard, home, membership, tickets  # noqa: F401
+from bot.console.pages import (activities, activity_editing, admin, articles, campaigns, channels, checkin,  # noqa: F401
+                               content, dashboard, home, membership, staff_wechat, tickets)

@@ -41,7 +41,8 @@ def audit_log():
 def accounts_page():
     """Every staff account with its role, limits and lock state."""
     return render_template("console/accounts.html", accounts=accounts.list_accounts(runtime().database),
-                           roles=accounts.ROLES, now=now(), form={})
+                           roles=accounts.ROLES, now=now(), form={},
+                           bound=runtime().staff_notices.bound_usernames())
 
 
 @console.route("/accounts", methods=["POST"])

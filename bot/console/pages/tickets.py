@@ -1,4 +1,5 @@
-"""Tickets: the queue by kind, status, city and department; one ticket; reveal the phone (audited); answer."""
+"""Tickets: the queue by kind, status, city and department; one ticket; reveal the phone (audited); answer;
+transfer to another department or city; close with a reason. The rules are TicketService's."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, send_file, url_for
@@ -7,7 +8,7 @@ from bot.console import queries
 from bot.console.policy import may_see_ticket, ticket_kinds
 from bot.console.web import console, forbidden, record, requires, runtime, say, staff
 from bot.services.places import CITIES
-from bot.services.tickets import STATUS_NAMES, TicketRejected
+from bot.services.tickets import CLOSE_REASONS, STATUS_NAMES, TicketRejected
 
 
 def _facts_or_refusal(number: str):
@@ -46,8 +47,11 @@ def ticket(number: str):
     facts, refusal = _facts_or_refusal(number)
     if refusal:
         return refusal
-    view = runtime().tickets.staff_view(facts["number"])
-    return render_template("console/ticket.html", ticket=view, facts=facts, now=runtime().clock())
+    service = runtime().tickets
+    view = service.staff_view(facts["number"])
+    return render_template("console/ticket.html", ticket=view, facts=facts, now=runtime().clock(),
+                           departments=[d for d in service.departments() if d != view.department], cities=CITIES,
+                           close_reasons=[(r, service.close_reason_name(r)) for r in CLOSE_REASONS])
 
 
 @console.route("/tickets/<number>/reveal", methods=["POST"])
@@ -81,6 +85,47 @@ def answer_ticket(number: str):
         return redirect(url_for("console.ticket", number=facts["number"]))
     record("ticket.answer", facts["number"], closed=not keep_open)
     flash(say("console_ticket_answered", number=facts["number"]), "success")
+    return redirect(url_for("console.ticket", number=facts["number"]))
+
+
+@console.route("/tickets/<number>/transfer", methods=["POST"])
+@requires("tickets")
+def transfer_ticket(number: str):
+    """Hand the ticket to another department or city with a note; it leaves this queue (audited by the service)."""
+    facts, refusal = _facts_or_refusal(number)
+    if refusal:
+        return refusal
+    try:
+        view = runtime().tickets.transfer(facts["number"], staff().username, request.form.get("note", ""),
+                                          department=request.form.get("department") or None,
+                                          city=request.form.get("city") or None)
+    except TicketRejected as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("console.ticket", number=facts["number"]))
+    flash(say("console_ticket_transferred", number=view.number, where=f"{view.city or ''}{view.department}"),
+          "success")
+    still_mine = queries.ticket_facts(runtime(), view.number)
+    if may_see_ticket(staff(), still_mine["kind"], still_mine["anonymous"], still_mine["department"],
+                      still_mine["city"]):
+        return redirect(url_for("console.ticket", number=view.number))
+    return redirect(url_for("console.tickets"))
+
+
+@console.route("/tickets/<number>/close", methods=["POST"])
+@requires("tickets")
+def close_ticket(number: str):
+    """Close the ticket with a reason; the worker is told (audited by the service)."""
+    facts, refusal = _facts_or_refusal(number)
+    if refusal:
+        return refusal
+    service = runtime().tickets
+    reason = request.form.get("reason", "")
+    try:
+        service.close(facts["number"], staff().username, reason, note=request.form.get("note"))
+    except TicketRejected as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("console.ticket", number=facts["number"]))
+    flash(say("console_ticket_closed", number=facts["number"], reason=service.close_reason_name(reason)), "success")
     return redirect(url_for("console.ticket", number=facts["number"]))
 
 

@@ -2,6 +2,7 @@
 
 The package's parts, along their seams:
 - errors.py   what sign-up refuses;
+- editing.py  what an editor types to create or change an activity, checked with Chinese reasons;
 - views.py    activities and sign-ups as workers and staff see them, and their statuses;
 - times.py    China time for workers and staff, naive UTC in the database;
 - seats.py    exact places: the conditional UPDATE, the row lock, promotion from the waiting list;
@@ -16,6 +17,7 @@ Callers import from the package: `from bot.services.activities import ActivitySe
 from bot.services.activities.attendance import (SELF, Attendance, CheckInRefused, Turnout, activity_of_scene,
                                                 check_in_scene)
 from bot.services.activities.demo import DEMO_FILE, demo_times, load_demo_activities
+from bot.services.activities.editing import ActivityRejected
 from bot.services.activities.errors import (ActivityClosed, ActivityFull, ActivityNotFound, AlreadySignedUp,
                                             MembersOnly, NotSignedUp)
 from bot.services.activities.merge import resolve_merge_conflicts
@@ -30,7 +32,8 @@ __all__ = [
     "CANCELLED", "CANCELLED_BY_STAFF", "CLOSED_BY_STAFF", "CONFIRMED", "DEMO_FILE", "LIVE", "OPEN",
     "SHOWN_CANCELLED", "SHOWN_CLOSED", "SHOWN_ENDED", "SHOWN_FULL", "SHOWN_OPEN", "TZ", "WAITING",
     "SELF", "Attendance", "CheckInRefused", "Turnout", "activity_of_scene", "check_in_scene",
-    "ActivityClosed", "ActivityFull", "ActivityNotFound", "ActivityService", "ActivityView", "AlreadySignedUp",
+    "ActivityClosed", "ActivityFull", "ActivityNotFound", "ActivityRejected", "ActivityService", "ActivityView",
+    "AlreadySignedUp",
     "MembersOnly", "NotSignedUp", "SignUpView", "activities_starting_between", "demo_times", "from_local",
     "iso_local", "load_demo_activities", "parse_local", "participant_openids", "resolve_merge_conflicts",
     "to_local",

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.content import Replies
+from bot.services.activities.editing import ActivityRejected, read_form
 from bot.services.activities.errors import (ActivityClosed, ActivityFull, ActivityNotFound, AlreadySignedUp,
                                             MembersOnly, NotSignedUp)
 from bot.services.activities.seats import live_sign_up, lock_activity, promote_next, takeable
@@ -49,7 +50,8 @@ class ActivityService:
     """Activities and sign-ups for the chat, the mini-program, the console and the CLI."""
 
     def __init__(self, database, clock: Callable[[], datetime], places: Callable[[], Regions], membership,
-                 notifier, background: Executor, replies: Replies, promoted_template_id: str | None = None):
+                 notifier, background: Executor, replies: Replies, promoted_template_id: str | None = None,
+                 changed_template_id: str | None = None):
         self.database = database
         self.clock = clock
         self.replies = replies  # the notice a promoted worker reads (content/replies/activities.yaml)
@@ -58,6 +60,7 @@ class ActivityService:
         self.notifier = notifier
         self.background = background  # tells promoted workers off the request path
         self.promoted_template_id = promoted_template_id
+        self.changed_template_id = changed_template_id  # the notice of a new time or place, outside 48 hours
 
     def _now(self) -> datetime:
         return self.clock()
@@ -249,6 +252,53 @@ class ActivityService:
             session.flush()
             return view_of(activity, self._now())
 
+    def create_from_form(self, form) -> ActivityView:
+        """Create an activity from an editor's form (China time, text); ActivityRejected names each wrong field."""
+        return self.create(**read_form(form, self.places(), self.replies, self._now(), new=True))
+
+    def edit(self, activity_id: int, form) -> tuple[ActivityView, int]:
+        """Change an activity from an editor's form; return it and how many sign-ups were told of a move.
+
+        Capacity never goes below the confirmed sign-ups; a larger one moves the waiting list up (each
+        promoted worker is told). A new time or place is told to everyone signed up or waiting.
+        """
+        values = read_form(form, self.places(), self.replies, self._now(), new=False)
+        promoted: list[tuple[int, ActivityView]] = []
+        to_tell: list[int] = []
+
+        def work(session: Session) -> ActivityView:
+            promoted.clear()  # a retried transaction starts over
+            to_tell.clear()
+            now = self._now()
+            activity = lock_activity(session, activity_id, now)
+            if values["capacity"] < activity.confirmed_count:
+                raise ActivityRejected({"capacity": self.replies.get("activity_edit_capacity_below_sign_ups",
+                                                                     confirmed=activity.confirmed_count)})
+            moved = (activity.starts_at, activity.ends_at, activity.city, activity.place) != (
+                values["starts_at"], values["ends_at"], values["city"], values["place"])
+            for name, value in values.items():
+                setattr(activity, name, value)
+            while activity.status == OPEN and activity.starts_at > now and activity.confirmed_count < activity.capacity:
+                first = promote_next(session, activity, now)
+                if first is None:
+                    break
+                promoted.append((first.person_id, view_of(activity, now)))
+            if moved:
+                promoted_people = {person for person, _view in promoted}
+                to_tell.extend(person for person in session.scalars(select(ActivitySignUp.person_id).where(
+                    ActivitySignUp.activity_id == activity_id, ActivitySignUp.status.in_(LIVE)))
+                    if person is not None and person not in promoted_people)
+            session.flush()
+            return view_of(activity, now)
+
+        view = self._write(work)
+        for person, promoted_view in promoted:
+            self._tell_promoted(person, promoted_view)
+        for person in to_tell:
+            self._tell_moved(person, view)
+        log.info("activity %s edited; %d told of a move, %d promoted", activity_id, len(to_tell), len(promoted))
+        return view, len(to_tell)
+
     def close(self, activity_id: int) -> ActivityView:
         """Stop sign-ups (staff); existing sign-ups stay, cancels still promote the waiting list."""
         return self._set_status(activity_id, CLOSED_BY_STAFF)
@@ -333,21 +383,29 @@ class ActivityService:
             time.sleep(random.uniform(0.01, 0.05) * attempt)  # jitter, so the retries do not collide again
         raise AssertionError("unreachable")
 
+    def _tell_moved(self, person_id: int, view: ActivityView) -> None:
+        """Tell a worker signed up that the time or place changed."""
+        self._tell(person_id, view, "changed", self.changed_template_id)
+
     def _tell_promoted(self, person_id: int, view: ActivityView) -> None:
-        """Tell the worker who moved up, off the request path (WeChat may be slow); failures are logged."""
+        """Tell the worker who moved up from the waiting list."""
+        self._tell(person_id, view, "promoted", self.promoted_template_id)
+
+    def _tell(self, person_id: int, view: ActivityView, news: str, template_id: str | None) -> None:
+        """Send the activity_<news>_notice (template: _first, _remark) off the request path; failures are logged."""
         when = to_local(view.starts_at).strftime("%m月%d日 %H:%M").lstrip("0")
-        text = self.replies.get("activity_promoted_notice", title=view.title, when=when, city=view.city,
+        text = self.replies.get(f"activity_{news}_notice", title=view.title, when=when, city=view.city,
                                 place=view.place)
-        data = {"first": self.replies.get("activity_promoted_first"), "keyword1": view.title, "keyword2": when,
-                "keyword3": f"{view.city} {view.place}", "remark": self.replies.get("activity_promoted_remark")}
+        data = {"first": self.replies.get(f"activity_{news}_first"), "keyword1": view.title, "keyword2": when,
+                "keyword3": f"{view.city} {view.place}", "remark": self.replies.get(f"activity_{news}_remark")}
 
         def send() -> str:
-            channel = self.notifier.send(person_id, text, self.promoted_template_id, data)
-            log.info("activity %s: promoted person %s, notified by %s", view.id, person_id, channel)
+            channel = self.notifier.send(person_id, text, template_id, data)
+            log.info("activity %s: %s person %s, notified by %s", view.id, news, person_id, channel)
             return channel
 
         try:
-            self.background.submit(send)
+            self.background.submit(send)  # WeChat may be slow
         except RuntimeError:  # the executor is shutting down (end of a CLI command): send now
             send()
 

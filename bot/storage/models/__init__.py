@@ -6,8 +6,8 @@ from bot.storage.models.membership import Member, MembershipApplication, Members
 from bot.storage.models.activities import Activity, ActivitySignUp  # noqa: F401
 from bot.storage.models.push import Campaign, Delivery, ProcessLease, SubscribeConsent  # noqa: F401
 from bot.storage.models.miniprogram import MiniprogramSession, MiniprogramUpload
-from bot.storage.models.tickets import Ticket, TicketCounter, TicketReply  # noqa: F401
-from bot.storage.models.staff import AuditEntry, StaffAccount  # noqa: F401
+from bot.storage.models.tickets import Ticket, TicketCounter, TicketReply, TicketTransfer  # noqa: F401
+from bot.storage.models.staff import AuditEntry, StaffAccount, StaffNotice  # noqa: F401
 from bot.storage.models.late_replies import PendingLateReply  # noqa: F401
 
 __all__ = ["Base", "Follower", "MessageLog", "DeliveryReport", "Identity", "Person", "MiniprogramSession", "MiniprogramUpload"]

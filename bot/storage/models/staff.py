@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.models.base import Base, utcnow
@@ -27,6 +27,25 @@ class StaffAccount(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    # The staff member's own service-account openid, bound by sending a one-time code to the account.
+    wechat_openid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    bind_code_hash: Mapped[str | None] = mapped_column(String(64))  # sha256 of the code; the code is shown once
+    bind_code_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    notices: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)  # the staff member may turn them off
+
+
+class StaffNotice(Base):
+    """One WeChat notice sent to a member of staff; the unique key makes a job that runs twice send once."""
+
+    __tablename__ = "staff_notices"
+    __table_args__ = (UniqueConstraint("staff_id", "kind", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id", ondelete="CASCADE"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # new, overdue, digest, reopened
+    key: Mapped[str] = mapped_column(String(64), nullable=False)  # a ticket number, or the digest's day
+    delivery: Mapped[str] = mapped_column(String(16), nullable=False)  # sent, failed, quota
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
 
 class AuditEntry(Base):

@@ -51,6 +51,13 @@ class Ticket(Base):
     # When the worker agreed to the notice of this kind of ticket, and which version of it they read.
     consent_at: Mapped[datetime | None] = mapped_column(DateTime)
     consent_version: Mapped[str | None] = mapped_column(String(32))
+    # The city a counsellor transferred the ticket to; None: the worker's own city decides (console queries).
+    city: Mapped[str | None] = mapped_column(String(16))
+    transferred_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Why staff closed it without (or after) an answer: resolved, duplicate, not_union, no_reply.
+    close_reason: Mapped[str | None] = mapped_column(String(16))
+    # Set when the worker was not satisfied and the ticket went back to the queue for a second look.
+    reopened_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     replies: Mapped[list["TicketReply"]] = relationship(
         back_populates="ticket", order_by="TicketReply.id", cascade="all, delete-orphan", lazy="selectin")
@@ -69,6 +76,22 @@ class TicketReply(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
     ticket: Mapped[Ticket] = relationship(back_populates="replies")
+
+
+class TicketTransfer(Base):
+    """A ticket handed by one department or city to another, with the counsellor's note."""
+
+    __tablename__ = "ticket_transfers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True, nullable=False)
+    staff: Mapped[str] = mapped_column(String(64), nullable=False)
+    from_department: Mapped[str] = mapped_column(String(64), nullable=False)
+    to_department: Mapped[str] = mapped_column(String(64), nullable=False)
+    from_city: Mapped[str | None] = mapped_column(String(16))
+    to_city: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, nullable=False)  # staff's words: may quote the worker, erased with them
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
 
 class TicketCounter(Base):

@@ -1,0 +1,81 @@
+"""Activities: editors create and change an activity (the rules and the notices are ActivityService's); audited."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from bot.console.policy import in_city
+from bot.console.web import console, forbidden, record, requires, runtime, say, staff
+from bot.services.activities import ActivityRejected, to_local
+from bot.services.places import CITIES
+
+FIELDS = ("title", "city", "place", "starts_at", "ends_at", "signup_deadline", "capacity", "members_only", "summary")
+
+
+def _local(moment) -> str:
+    return to_local(moment).strftime("%Y-%m-%dT%H:%M") if moment else ""
+
+
+def _form_of(view) -> dict:
+    """An activity as the form shows it: China time in the browser's datetime-local shape."""
+    deadline = view.signup_deadline if view.signup_deadline != view.starts_at else None
+    return {"title": view.title, "city": view.city, "place": view.place, "starts_at": _local(view.starts_at),
+            "ends_at": _local(view.ends_at), "signup_deadline": _local(deadline), "capacity": str(view.capacity),
+            "members_only": "1" if view.members_only else "", "summary": view.summary}
+
+
+def _cities() -> list[str]:
+    me = staff()
+    return [me.city] if me.city else list(CITIES)
+
+
+def _typed() -> dict:
+    return {name: request.form.get(name, "") for name in FIELDS}
+
+
+@console.route("/activities/new", methods=["GET", "POST"])
+@requires("activities")
+def new_activity():
+    """The form for a new activity; a city-limited editor creates activities of their city only."""
+    if request.method == "GET":
+        return render_template("console/activity_form.html", form={"city": staff().city or ""}, errors={},
+                               cities=_cities(), activity=None)
+    typed = _typed()
+    if typed["city"] and not in_city(staff(), typed["city"]):
+        return forbidden()
+    try:
+        view = runtime().activities.create_from_form(typed)
+    except ActivityRejected as refused:
+        return render_template("console/activity_form.html", form=typed, errors=refused.fields, cities=_cities(),
+                               activity=None), 422
+    record("activity.create", str(view.id), title=view.title, city=view.city)
+    flash(say("console_activity_created", title=view.title), "success")
+    return redirect(url_for("console.activity", activity_id=view.id))
+
+
+@console.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
+@requires("activities")
+def edit_activity(activity_id: int):
+    """Change an activity; those signed up hear of a new time or place."""
+    view = runtime().activities.get(activity_id)
+    if view is None:
+        return render_template("console/error.html", message=say("console_not_found")), 404
+    if not in_city(staff(), view.city):
+        return forbidden()
+    if request.method == "GET":
+        return render_template("console/activity_form.html", form=_form_of(view), errors={}, cities=_cities(),
+                               activity=view)
+    typed = _typed()
+    if typed["city"] and not in_city(staff(), typed["city"]):
+        return forbidden()
+    try:
+        saved, told = runtime().activities.edit(activity_id, typed)
+    except ActivityRejected as refused:
+        return render_template("console/activity_form.html", form=typed, errors=refused.fields, cities=_cities(),
+                               activity=view), 422
+    changed = sorted(name for name, value in _form_of(saved).items() if value != _form_of(view).get(name))
+    record("activity.edit", str(activity_id), changed=",".join(changed) or None, told=told or None)
+    if told:
+        flash(say("console_activity_saved_notified", title=saved.title, count=told), "success")
+    else:
+        flash(say("console_activity_saved", title=saved.title), "success")
+    return redirect(url_for("console.activity", activity_id=activity_id))

@@ -1,0 +1,82 @@
+"""What an editor types to create or change an activity, checked into stored values with Chinese reasons.
+
+The console's form sends text (China time like 2026-12-20 14:00 or the browser's 2026-12-20T14:00, a
+capacity, a checkbox); this turns it into the values ActivityService stores, or refuses with one
+sentence per field (content/replies/activity_editing.yaml) so the editor knows what to fix.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from bot.services.activities.times import from_local
+from bot.services.places import Regions
+
+MAX_TITLE, MAX_PLACE, MAX_SUMMARY, MAX_CAPACITY = 120, 200, 2000, 100000
+TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
+
+
+class ActivityRejected(ValueError):
+    """The editor's values cannot be stored; `fields` maps each field to a Chinese sentence."""
+
+    def __init__(self, fields: dict[str, str]):
+        super().__init__("；".join(fields.values()))
+        self.fields = dict(fields)
+
+
+def _time(text: str | None) -> datetime | None:
+    """Naive UTC of a China time typed as 2026-12-20 14:00 or 2026-12-20T14:00; None if empty; ValueError."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    for shape in TIME_FORMATS:
+        try:
+            return from_local(datetime.strptime(text, shape))
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def read_form(form: Mapping[str, str], regions: Regions, replies, now: datetime, new: bool) -> dict:
+    """The stored values of an editor's form, or ActivityRejected naming each wrong field."""
+    problems: dict[str, str] = {}
+    title = str(form.get("title") or "").strip()
+    if not title:
+        problems["title"] = replies.get("activity_edit_title_missing")
+    elif len(title) > MAX_TITLE:
+        problems["title"] = replies.get("activity_edit_too_long", what="标题", limit=MAX_TITLE)
+    city = regions.short_name(str(form.get("city") or "").strip()) if form.get("city") else None
+    if city is None:
+        problems["city"] = replies.get("activity_edit_city", cities="、".join(regions.short_names()))
+    place = str(form.get("place") or "").strip()
+    if not place:
+        problems["place"] = replies.get("activity_edit_place_missing")
+    elif len(place) > MAX_PLACE:
+        problems["place"] = replies.get("activity_edit_too_long", what="地点", limit=MAX_PLACE)
+    summary = str(form.get("summary") or "").strip()
+    if len(summary) > MAX_SUMMARY:
+        problems["summary"] = replies.get("activity_edit_too_long", what="活动介绍", limit=MAX_SUMMARY)
+    times: dict[str, datetime | None] = {}
+    for name in ("starts_at", "ends_at", "signup_deadline"):
+        try:
+            times[name] = _time(form.get(name))
+        except ValueError:
+            problems[name] = replies.get("activity_edit_time_shape")
+    starts_at = times.get("starts_at")
+    if "starts_at" not in problems and starts_at is None:
+        problems["starts_at"] = replies.get("activity_edit_start_missing")
+    elif starts_at is not None and new and starts_at <= now:
+        problems["starts_at"] = replies.get("activity_edit_start_past")
+    if starts_at is not None and times.get("ends_at") is not None and times["ends_at"] <= starts_at:
+        problems["ends_at"] = replies.get("activity_edit_end_before_start")
+    if starts_at is not None and times.get("signup_deadline") is not None and times["signup_deadline"] > starts_at:
+        problems["signup_deadline"] = replies.get("activity_edit_deadline_after_start")
+    capacity_text = str(form.get("capacity") or "").strip()
+    capacity = int(capacity_text) if capacity_text.isdigit() else None
+    if capacity is None or not 1 <= capacity <= MAX_CAPACITY:
+        problems["capacity"] = replies.get("activity_edit_capacity", limit=MAX_CAPACITY)
+    if problems:
+        raise ActivityRejected(problems)
+    return {"title": title, "city": city, "place": place, "summary": summary, "starts_at": starts_at,
+            "ends_at": times.get("ends_at"), "signup_deadline": times.get("signup_deadline"), "capacity": capacity,
+            "members_only": str(form.get("members_only") or "") in ("1", "on", "true")}

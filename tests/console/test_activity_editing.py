@@ -1,0 +1,104 @@
+"""Editors create and change activities in the console; those signed up hear of a new time or place."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from bot.console import audit
+from bot.storage.models import Activity
+
+from tests.console.conftest import post
+
+FORM = {"title": "职工羽毛球赛", "city": "杭州", "place": "黄龙体育中心", "starts_at": "2026-12-20 14:00",
+        "ends_at": "2026-12-20T17:00", "signup_deadline": "", "capacity": "3", "members_only": "1",
+        "summary": "单打，自带球拍。"}
+
+
+def _activity_id(response) -> int:
+    return int(re.search(r"/console/activities/(\d+)", response.headers["Location"]).group(1))
+
+
+def test_an_editor_creates_an_activity_workers_then_see(sign_in, runtime, clock):
+    clock.now = clock.now.replace(year=2026, month=12, day=1)
+    editor = sign_in("editor", username="bian")
+    assert "新建活动" in editor.get("/console/activities").get_data(as_text=True)
+    created = post(editor, "/console/activities/new", FORM)
+    assert created.status_code == 302
+    activity = runtime.activities.get(_activity_id(created))
+    assert (activity.title, activity.city, activity.place, activity.capacity, activity.members_only) == (
+        "职工羽毛球赛", "杭州", "黄龙体育中心", 3, True)
+    assert activity.starts_at.hour == 6 and activity.ends_at.hour == 9  # 14:00 and 17:00 China time, stored in UTC
+    page = editor.get(f"/console/activities/{activity.id}").get_data(as_text=True)
+    assert "职工羽毛球赛" in page
+    [entry] = audit.search(runtime.database, action="activity.create")[0]
+    assert entry.actor == "bian" and entry.target == str(activity.id)
+
+
+def test_mistakes_are_named_in_chinese_and_nothing_is_stored(sign_in, runtime, clock):
+    clock.now = clock.now.replace(year=2026, month=12, day=1)
+    editor = sign_in("editor")
+    wrong = dict(FORM, title=" ", city="上海", starts_at="12月20日下午", capacity="0")
+    answer = post(editor, "/console/activities/new", wrong)
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    for sentence in ("请填写活动标题", "请选择活动所在城市", "时间请按“2026-12-20 14:00”的格式填写", "名额请填写 1 到"):
+        assert sentence in page
+    assert 'value="黄龙体育中心"' in page  # what was typed stays in the form
+    past = post(editor, "/console/activities/new", dict(FORM, starts_at="2026-11-20 14:00"))
+    assert "开始时间已经过去了" in past.get_data(as_text=True)
+    late = post(editor, "/console/activities/new", dict(FORM, signup_deadline="2026-12-21 09:00"))
+    assert "报名截止时间不能晚于活动开始时间" in late.get_data(as_text=True)
+    with runtime.database.session() as session:
+        assert session.query(Activity).count() == 0
+
+
+def test_only_editors_and_their_city(sign_in, runtime, clock):
+    clock.now = clock.now.replace(year=2026, month=12, day=1)
+    for role in ("counsellor", "reviewer", "discipline"):
+        assert post(sign_in(role), "/console/activities/new", FORM).status_code == 403
+    ningbo_editor = sign_in("editor", city="宁波")
+    assert post(ningbo_editor, "/console/activities/new", FORM).status_code == 403
+    made = post(sign_in("editor", username="hz"), "/console/activities/new", FORM)
+    assert ningbo_editor.get(f"/console/activities/{_activity_id(made)}/edit").status_code == 403
+
+
+def test_capacity_cannot_go_below_the_sign_ups_and_a_larger_one_moves_the_waiting_list_up(
+        sign_in, runtime, clock, worker):
+    clock.now = clock.now.replace(year=2026, month=12, day=1)
+    editor = sign_in("editor")
+    activity_id = _activity_id(post(editor, "/console/activities/new", dict(FORM, members_only="")))
+    people = [worker(f"o_player_{n}") for n in range(4)]
+    for person in people[:3]:
+        runtime.activities.sign_up(person, activity_id)
+    runtime.activities.join_waiting_list(people[3], activity_id)
+    refused = post(editor, f"/console/activities/{activity_id}/edit", dict(FORM, members_only="", capacity="2"))
+    assert refused.status_code == 422 and "已有 3 人确认报名，名额不能少于 3" in refused.get_data(as_text=True)
+    assert runtime.activities.get(activity_id).capacity == 3
+    post(editor, f"/console/activities/{activity_id}/edit", dict(FORM, members_only="", capacity="5"))
+    view = runtime.activities.get(activity_id)
+    assert (view.capacity, view.confirmed_count, view.waiting_count) == (5, 4, 0)
+
+
+def test_a_new_time_or_place_is_told_to_everyone_signed_up(sign_in, runtime, clock, worker, fake_wechat):
+    clock.now = clock.now.replace(year=2026, month=12, day=1)
+    editor = sign_in("editor", username="bian")
+    activity_id = _activity_id(post(editor, "/console/activities/new", dict(FORM, members_only="")))
+    for n in range(2):
+        runtime.activities.sign_up(worker(f"o_fan_{n}"), activity_id)
+    calls = lambda: [c["json"] for c in fake_wechat.calls("/cgi-bin/message/custom/send")]  # noqa: E731
+    saved = post(editor, f"/console/activities/{activity_id}/edit", dict(FORM, members_only="", summary="改为双打"),
+                 follow_redirects=True)
+    assert "已保存" in saved.get_data(as_text=True) and calls() == []  # only the description changed
+    moved = post(editor, f"/console/activities/{activity_id}/edit",
+                 dict(FORM, members_only="", place="浙江大学紫金港体育馆", starts_at="2026-12-21 09:00",
+                      ends_at=""), follow_redirects=True)
+    assert "已通知 2 位报名的职工" in moved.get_data(as_text=True)
+    runtime.background.submit(lambda: None).result()  # the notices are sent off the request path
+    from tests.conftest import wait_until
+    wait_until(lambda: len(calls()) == 2)
+    assert sorted(c["touser"] for c in calls()) == ["o_fan_0", "o_fan_1"]
+    assert all("浙江大学紫金港体育馆" in c["text"]["content"] and "12月21日 09:00" in c["text"]["content"]
+               for c in calls())
+    entries = audit.search(runtime.database, action="activity.edit")[0]
+    assert entries[0].detail == {"changed": "ends_at,place,starts_at,summary", "told": 2}
+    assert timedelta(0) < runtime.activities.get(activity_id).starts_at - clock.now
