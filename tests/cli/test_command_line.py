@@ -18,7 +18,7 @@ COMMANDS = {
     "fake-wechat": None,
     "chat": None,
     "menu": {"show", "publish"},
-    "nlu": {"classify", "eval", "check", "misses", "train"},
+    "nlu": {"classify", "eval", "check", "label", "misses", "train"},
     "content": {"check"},
     "members": {"review", "show", "applications", "list", "delete-data"},
     "activities": {"create", "list", "show", "close", "cancel"},
