@@ -1,6 +1,7 @@
 """A private jieba tokenizer loaded with our domain dictionary (never the global jieba instance)."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import logging
@@ -34,6 +35,8 @@ class DomainTokenizer:
     def __init__(self, dictionary_path: str | os.PathLike | None, cache_dir: str | os.PathLike | None = None,
                  words: Iterable[str] = (), word_freq: int = 20000, min_freq: int = 0):
         self._jieba = jieba.Tokenizer()
+        # The rules (boundaries) and the learned model (words) read the same message's plain cut: do it once.
+        self._plain_cut = functools.lru_cache(maxsize=4096)(self._cut_without_hmm)
         self.dictionary_path = Path(dictionary_path) if dictionary_path else None
         cache_dir = Path(cache_dir or tempfile.gettempdir())
         words = sorted(set(words))
@@ -89,14 +92,18 @@ class DomainTokenizer:
     def add_word(self, word: str, freq: int | None = None) -> None:
         """Keep word whole from now on."""
         self._jieba.add_word(word, freq)
+        self._plain_cut.cache_clear()
 
     def tokens(self, text: str) -> list[str]:
         """Return the non-blank tokens of text, in order."""
         return [t for t in self._jieba.lcut(text, HMM=True) if t.strip()]
 
+    def _cut_without_hmm(self, text: str) -> tuple[str, ...]:
+        return tuple(self._jieba.cut(text, HMM=False))
+
     def words(self, text: str) -> list[str]:
         """Return the non-blank tokens of text without HMM guessing (what the learned model reads; see boundaries)."""
-        return [t for t in self._jieba.lcut(text, HMM=False) if t.strip()]
+        return [t for t in self._plain_cut(text) if t.strip()]
 
     def boundaries(self, text: str) -> frozenset[int]:
         """Return the offsets in text where a token starts or ends (0 and len(text) included).
@@ -106,7 +113,7 @@ class DomainTokenizer:
         """
         cuts = {0}
         offset = 0
-        for token in self._jieba.cut(text, HMM=False):
+        for token in self._plain_cut(text):
             offset += len(token)
             cuts.add(offset)
         return frozenset(cuts)
@@ -119,3 +126,4 @@ class DomainTokenizer:
     def load_dictionary(self, path: str | os.PathLike) -> None:
         """Add the words of a jieba user dictionary file (after an edit)."""
         self._jieba.load_userdict(str(path))
+        self._plain_cut.cache_clear()
