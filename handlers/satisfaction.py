@@ -1,7 +1,7 @@
-"""Satisfaction: the three-choice question after an answer (1/2/3 or 满意/一般/不满意), and "评分 5".
+"""Satisfaction: the three-choice question after an answer (1/2/3 or 满意/基本满意/不满意), and "评分 5".
 
 "评分 5" (or 评价/满意度, with an optional ticket number and sentence) rates the latest answer. After
-staff answer a ticket the worker's notice asks 满意 / 一般 / 不满意: the numbers are the choices the
+staff answer a ticket the worker's notice asks 满意 / 基本满意 / 不满意: the numbers are the choices the
 notice set (bot/services/satisfaction.py RatingQuestion), the words are a text pattern. An unsatisfied
 rating reopens the ticket; the next sentence the worker types is kept as the reason.
 """
@@ -18,7 +18,8 @@ PATTERN = r"^(评分|评价|满意度)\s*((?:WQ|JB|XX|BF|ZX|YZ|HD)\d{8}-?\d{3,})
 # The three choices in words, with what may follow ("不满意，还是没人管"): the rest is the reason.
 WORDS_PATTERN = re.compile(r"^(非常|很|挺|比较|还算|基本)?(满意|一般|还行|还可以|凑合|不满意|不太满意|很不满意|非常不满意)"
                            r"[。！!，,.\s]*(.*)$")
-SCORE_OF_WORD = {"满意": 5, "一般": 3, "还行": 3, "还可以": 3, "凑合": 3}
+# The middle choice (基本满意, stored 4) in the words workers also use for it.
+SCORE_OF_WORD = {"满意": 5, "一般": 4, "还行": 4, "还可以": 4, "凑合": 4}
 # Requests that start something else rather than say why the worker was unhappy.
 NOT_A_REASON = ("join_union", "membership_query", "benefit_query", "activity", "greeting_help", "human_agent")
 
@@ -41,12 +42,12 @@ def rate_choice(turn: Turn) -> Reply:
 
 
 def rate_in_words(turn: Turn) -> Reply | None:
-    """"满意" / "一般" / "不满意，还是没人管" right after the question; not our business otherwise."""
+    """"满意" / "基本满意" / "一般" / "不满意，还是没人管" right after the question; not our business otherwise."""
     number = turn.state.context.get(ASKED)
     if not number:
         return None
     degree, word, rest = turn.found.group(1) or "", turn.found.group(2), turn.found.group(3)
-    score = 1 if word.startswith(("不", "很不", "非常不")) else SCORE_OF_WORD.get(word, 3)
+    score = 1 if word.startswith(("不", "很不", "非常不")) else SCORE_OF_WORD.get(word, 4)
     if degree == "基本" and score == 5:
         score = 4  # 基本满意: satisfied, not fully
     return _rate(turn, score, rest or None, number)

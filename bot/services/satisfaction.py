@@ -1,7 +1,7 @@
 """Satisfaction: a worker rates the answer to their ticket from 1 (不满意) to 5 (很满意), with a sentence if they like.
 
-After staff answer, the worker's notice asks one question with three choices (满意 / 一般 / 不满意),
-stored as 5, 3 and 1 on the same scale as "评分 N". An unsatisfied rating (2 or less) puts the
+After staff answer, the worker's notice asks one question with three choices (满意 / 基本满意 / 不满意),
+stored as 5, 4 and 1 on the same scale as "评分 N". An unsatisfied rating (2 or less) puts the
 ticket back in the queue for a second look (TicketService.reopen: flagged, audited; staff hear of it
 through the staff notices), and the next sentence the worker types is kept as the reason.
 """
@@ -24,7 +24,8 @@ RATEABLE = ("answered", "closed")
 SATISFIED = 4  # 4 and 5 count as satisfied in the figures
 UNSATISFIED = 2  # 1 and 2 reopen the ticket
 # The three choices of the question, in the order they are numbered, and the score each stores.
-THREE_CHOICES = (("satisfied", 5), ("so_so", 3), ("unsatisfied", 1))
+# 基本满意 stores 4: like the usual 满意率 of public services, it counts as satisfied in the figures.
+THREE_CHOICES = (("satisfied", 5), ("basically_satisfied", 4), ("unsatisfied", 1))
 ASKED = "rating_asked"  # conversation context: the ticket number the question is about
 REASON_FOR = "rating_reason_for"  # conversation context: the reopened ticket whose reason comes next
 

@@ -1,4 +1,4 @@
-"""Counsellors transfer and close tickets in the console; workers rate answers in the chat (满意 / 一般 / 不满意)."""
+"""Counsellors transfer and close tickets in the console; workers rate answers in the chat (满意 / 基本满意 / 不满意)."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -136,13 +136,18 @@ def _rating(runtime):
         return [(r.score, r.comment) for r in session.scalars(select(TicketRating))]
 
 
-def test_an_answer_asks_the_three_choice_question_and_2_means_so_so(sign_in, ticket, runtime, client, fake_wechat):
+def test_an_answer_asks_the_three_choice_question_and_2_means_basically_satisfied(
+        sign_in, ticket, runtime, client, fake_wechat):
     number = ticket()
     _answer(sign_in("counsellor"), number)
     [message] = [c["json"]["text"]["content"] for c in fake_wechat.calls("/cgi-bin/message/custom/send")]
-    assert "您对这次答复满意吗" in message and "1 满意" in message and "3 不满意" in message
+    assert "1 满意" in message and "2 基本满意" in message and "3 不满意" in message and "一般" not in message
     assert "谢谢您的评价" in chat(client, "o_ticket_worker", "2")
-    assert _rating(runtime) == [(3, None)]
+    assert _rating(runtime) == [(4, None)]  # 基本满意 counts as satisfied
+    other = ticket(openid="o_so_so_worker")
+    _answer(sign_in("counsellor", username="zhou"), other)
+    assert "谢谢您的评价" in chat(client, "o_so_so_worker", "还行")  # the old middle word is still the middle choice
+    assert _rating(runtime) == [(4, None), (4, None)]
     assert runtime.tickets.staff_view(number).status == "closed"
 
 
