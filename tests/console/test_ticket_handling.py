@@ -207,3 +207,30 @@ def test_erasure_removes_the_reason_and_the_transfer_note(sign_in, ticket, runti
         assert [(r.score, r.comment, r.person_id) for r in session.scalars(select(TicketRating))] == [(1, None, None)]
         assert [t.note for t in session.scalars(select(TicketTransfer))] == [""]
     assert not any("李老板" in str(e.detail) for e in audit.search(runtime.database)[0])
+
+
+def test_a_ticket_closed_by_staff_asks_the_question_and_unsatisfied_reopens_it(
+        sign_in, ticket, runtime, client, fake_wechat):
+    number = ticket()
+    chat(client, "o_ticket_worker", "你好")  # the worker wrote lately: the notice goes by customer-service message
+    counsellor = sign_in("counsellor", username="qian")
+    post(counsellor, f"/console/tickets/{number}/close", {"reason": "resolved", "note": "电话回访已解决"})
+    [message] = [c["json"]["text"]["content"] for c in fake_wechat.calls("/cgi-bin/message/custom/send")
+                 if number in c["json"]["text"]["content"]]
+    assert "已办结：问题已解决" in message and "1 满意" in message and "2 基本满意" in message
+    reply = chat(client, "o_ticket_worker", "3")
+    assert f"工单 {number} 已退回重新办理" in reply
+    view = runtime.tickets.staff_view(number)
+    assert (view.status, view.close_reason, view.status_name) == ("open", None, "重新办理中")
+    assert number in queue(counsellor)
+
+
+def test_a_duplicate_close_asks_nothing(sign_in, ticket, runtime, client, fake_wechat):
+    number = ticket()
+    chat(client, "o_ticket_worker", "你好")
+    post(sign_in("counsellor"), f"/console/tickets/{number}/close", {"reason": "duplicate"})
+    [message] = [c["json"]["text"]["content"] for c in fake_wechat.calls("/cgi-bin/message/custom/send")
+                 if number in c["json"]["text"]["content"]]
+    assert "已办结：重复提交" in message and "满意" not in message
+    assert "已退回重新办理" not in chat(client, "o_ticket_worker", "3")
+    assert runtime.tickets.staff_view(number).status == "closed" and _rating(runtime) == []
