@@ -100,6 +100,7 @@ ACTIONS: dict[str, Handler] = {
     "ticket": tickets.show_ticket,
     "erase_my_data": privacy.erase_my_data,
     "rate": satisfaction.rate_choice,
+    "rate_activity": satisfaction.rate_activity_choice,
 }
 
 # Text recognised by its shape before the intent matcher runs (the match is turn.found). A pattern

@@ -77,13 +77,14 @@ class PersonalData:
     """Find, show, erase and expire a worker's personal data across every table and the store."""
 
     def __init__(self, database, clock: Callable[[], datetime], *, people, membership, tickets, activities,
-                 conversations, uploads_dir: Path, retention: Retention):
+                 conversations, uploads_dir: Path, retention: Retention, activity_ratings=None):
         self.database = database
         self.clock = clock
         self.people = people
         self.membership = membership
         self.tickets = tickets
         self.activities = activities
+        self.activity_ratings = activity_ratings  # answers about activities attended (bot/services/satisfaction.py)
         self.conversations = conversations
         self.uploads_dir = Path(uploads_dir)
         self.retention = retention
@@ -179,6 +180,9 @@ class PersonalData:
         for pid in ids:
             self.membership.delete_personal_data(pid)
             counts["tickets"] = counts.get("tickets", 0) + self.tickets.delete_personal_data(pid)
+            if self.activity_ratings is not None:
+                counts["activity_ratings"] = (counts.get("activity_ratings", 0)
+                                              + self.activity_ratings.delete_personal_data(pid))
         counts["sign_ups_cancelled"] = self._cancel_sign_ups(ids, now)
         for openid in openids:
             self.conversations.clear(openid)  # a half-filled form holds numbers too
