@@ -84,3 +84,31 @@ def test_erasure_unlinks_the_answer_and_drops_the_sentence(runtime, clock, clien
     assert ratings(runtime) == [(True, 5, "王老师讲得很好")]
     runtime.personal_data.erase(runtime.people.person_id(OFFICIAL, "o_erased"), actor="admin")
     assert ratings(runtime) == [(False, 5, None)]  # the score stays for the figures
+
+
+def test_the_dashboard_shows_the_answers_per_activity_and_city_beside_ticket_satisfaction(
+        runtime, clock, client, sign_in):
+    from bot.stats.aggregate import aggregator_for, china_day
+
+    held_activity(runtime, clock, client, ["o_hz1", "o_hz2"], arrived=["o_hz1", "o_hz2"], city="杭州")
+    held_activity(runtime, clock, client, ["o_nb1"], arrived=["o_nb1"], city="宁波")
+    runtime.activity_satisfaction.ask_attended()
+    chat(client, "o_hz1", "1")
+    chat(client, "o_hz2", "3")
+    chat(client, "o_nb1", "基本满意")
+    day = china_day(clock.now)
+    aggregator_for(runtime).run_day(day)
+
+    editor = sign_in("admin")
+    page = editor.get(f"/console/dashboard?from={day}&to={day}").get_data(as_text=True)
+    assert "工单答复满意度（按部门）" in page and "活动满意度（按活动和城市" in page
+    section = page.split('data-testid="stats-activity_satisfaction"')[1].split("</table>")[0]
+    cells = [c.split(">", 1)[1] if ">" in c else c for c in section.split("<td")[1:]]
+    text = " ".join(c.split("</td>")[0].strip() for c in cells)
+    assert "杭州职工读书会 杭州 2 3.0 50.0 50.0" in text  # 满意 (5) and 不满意 (1)
+    assert "全市合计 杭州 2 3.0 50.0 50.0" in text and "宁波职工读书会 宁波 1 4.0 100.0 0.0" in text
+    only = editor.get(f"/console/dashboard?from={day}&to={day}&city=宁波").get_data(as_text=True)
+    section = only.split('data-testid="stats-activity_satisfaction"')[1].split("</table>")[0]
+    assert "宁波职工读书会" in section and "杭州" not in section
+    csv = editor.get(f"/console/dashboard/activity_satisfaction.csv?from={day}&to={day}").get_data(as_text=True)
+    assert "活动|城市" not in csv and "活动,城市,评价数" in csv and "杭州职工读书会,杭州,2,3.0,50.0,50.0" in csv
