@@ -82,7 +82,10 @@ def test_erasure_unlinks_the_answer_and_drops_the_sentence(runtime, clock, clien
     runtime.activity_satisfaction.ask_attended()
     chat(client, "o_erased", "满意，王老师讲得很好")
     assert ratings(runtime) == [(True, 5, "王老师讲得很好")]
-    runtime.personal_data.erase(runtime.people.person_id(OFFICIAL, "o_erased"), actor="admin")
+    person_id = runtime.people.person_id(OFFICIAL, "o_erased")
+    [sign_up] = runtime.personal_data.held(person_id).sign_ups  # what the worker sees under 我的信息
+    assert (sign_up["satisfaction"], sign_up["satisfaction_comment"]) == (5, "王老师讲得很好")
+    runtime.personal_data.erase(person_id, actor="admin")
     assert ratings(runtime) == [(False, 5, None)]  # the score stays for the figures
 
 
