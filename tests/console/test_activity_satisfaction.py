@@ -46,10 +46,15 @@ def held_activity(runtime, clock, client, openids: list[str], arrived: list[str]
     return activity
 
 
-def test_those_checked_in_are_asked_once_and_answer_with_a_number_and_a_sentence(runtime, clock, client, fake_wechat):
+def test_those_checked_in_are_asked_once_and_answer_with_a_number_and_a_sentence(runtime, clock, client, fake_wechat,
+                                                                                  monkeypatch):
+    from bot.push import scheduler
+
+    assert any(job.func is scheduler.activity_satisfaction_job for job in scheduler.PERIODIC_JOBS)
+    monkeypatch.setattr(scheduler, "active", lambda: type("Active", (), {"runtime": runtime})())
     held_activity(runtime, clock, client, ["o_reader1", "o_reader2", "o_absent"], arrived=["o_reader1", "o_reader2"])
-    assert runtime.activity_satisfaction.ask_attended()["asked"] == 2
-    assert runtime.activity_satisfaction.ask_attended()["asked"] == 0  # a second run sends nothing
+    scheduler.activity_satisfaction_job()  # as the scheduler runs it
+    scheduler.activity_satisfaction_job()  # a second run (or a second scheduler) sends nothing more
     [question] = questions(fake_wechat, "o_reader1")
     assert "杭州职工读书会" in question and "1 满意" in question and "2 基本满意" in question and "3 不满意" in question
     assert len(questions(fake_wechat, "o_reader2")) == 1 and questions(fake_wechat, "o_absent") == []
