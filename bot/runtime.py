@@ -184,6 +184,14 @@ class Runtime:
         return Satisfaction(self.database, self.now, reopen=self.tickets.reopen)
 
     @cached_property
+    def activity_satisfaction(self):
+        """The three-choice question to those checked in at an activity that has ended, and their answers."""
+        from bot.services.satisfaction import ActivitySatisfaction
+
+        return ActivitySatisfaction(self.database, self.now, people=self.people, conversations=self.conversations,
+                                    notifier=self.notifier, replies=self.replies)
+
+    @cached_property
     def staff_notices(self):
         """Staff WeChat binding and the notices of their queue (new, overdue, daily digest)."""
         from bot.console.notices import StaffNotices
@@ -226,7 +234,7 @@ class Runtime:
 
         return PersonalData(
             self.database, self.now, people=self.people, membership=self.membership, tickets=self.tickets,
-            activities=self.activities, conversations=self.conversations,
+            activities=self.activities, activity_ratings=self.activity_satisfaction, conversations=self.conversations,
             uploads_dir=Path(self.config.var_dir) / "uploads", retention=Retention.from_config(self.config))
 
     # The matcher is heavy: tickets ask it for a topic only when a ticket needs one.

@@ -100,6 +100,7 @@ ACTIONS: dict[str, Handler] = {
     "ticket": tickets.show_ticket,
     "erase_my_data": privacy.erase_my_data,
     "rate": satisfaction.rate_choice,
+    "rate_activity": satisfaction.rate_activity_choice,
 }
 
 # Text recognised by its shape before the intent matcher runs (the match is turn.found). A pattern
@@ -108,7 +109,7 @@ TEXT_PATTERNS: list[tuple[re.Pattern, Callable[[Turn], Reply | None]]] = [
     (staff_binding.PATTERN, staff_binding.bind),  # "绑定 12345678": a staff member binds their WeChat
     # Before the ticket number: "评价 WQ20261127-001 5" rates the ticket rather than showing it.
     (re.compile(satisfaction.PATTERN, re.IGNORECASE), satisfaction.rate),
-    # 满意 / 一般 / 不满意 right after the question in an answer's notice (None when no question is pending).
+    # 满意 / 基本满意 / 不满意 (or 一般) right after the question in an answer's notice (None when no question is pending).
     (satisfaction.WORDS_PATTERN, satisfaction.rate_in_words),
     # The sentence after 不满意: why (None when no reason is awaited, or when it starts another request).
     (re.compile(r"^.+$", re.DOTALL), satisfaction.unsatisfied_reason),

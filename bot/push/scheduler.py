@@ -214,6 +214,13 @@ def recheck_tickets_job() -> None:
         log.info("ticket content re-check: %s", counts)
 
 
+def activity_satisfaction_job() -> None:
+    """Ask those checked in at an activity that has ended how satisfied they were (once each)."""
+    counts = active().runtime.activity_satisfaction.ask_attended()
+    if any(counts.values()):
+        log.info("activity satisfaction questions: %s", counts)
+
+
 def enforce_retention_job() -> None:
     """Remove message text, closed tickets' personal data and abandoned forms past their retention (PIPL)."""
     active().runtime.personal_data.enforce_retention()
@@ -278,6 +285,7 @@ PERIODIC_JOBS = [
     PeriodicJob("push.sync", sync, "interval", {"seconds": "scheduler_poll_seconds"}),
     PeriodicJob("push.activity_reminders", send_reminders_job, "cron", {"hour": "push_reminder_hour", "minute": 0}),
     PeriodicJob("tickets.content_recheck", recheck_tickets_job, "interval", {"minutes": 5}),
+    PeriodicJob("activities.satisfaction", activity_satisfaction_job, "interval", {"minutes": 15}),
     PeriodicJob("privacy.retention", enforce_retention_job, "interval", {"hours": 1}),
     PeriodicJob("webhook.late_replies", retry_late_replies_job, "interval", {"seconds": 30}),
     PeriodicJob("webhook.reclaim_stale", reclaim_stale_messages_job, "interval", {"minutes": 1}),

@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, or_, select, update
 
 from bot.security import mask_name, mask_phone
 from bot.services.people import MINIPROGRAM, OFFICIAL
-from bot.storage.models import (Activity, ActivitySignUp, AudienceListMember, AuditEntry, DeliveryReport, Delivery, Follower, Identity, MessageLog,
+from bot.storage.models import (Activity, ActivityRating, ActivitySignUp, AudienceListMember, AuditEntry, DeliveryReport, Delivery, Follower, Identity, MessageLog,
                                 MiniprogramSession, MiniprogramUpload, PendingLateReply, Person, SubscribeConsent, Ticket)
 
 log = logging.getLogger(__name__)
@@ -77,13 +77,14 @@ class PersonalData:
     """Find, show, erase and expire a worker's personal data across every table and the store."""
 
     def __init__(self, database, clock: Callable[[], datetime], *, people, membership, tickets, activities,
-                 conversations, uploads_dir: Path, retention: Retention):
+                 conversations, uploads_dir: Path, retention: Retention, activity_ratings=None):
         self.database = database
         self.clock = clock
         self.people = people
         self.membership = membership
         self.tickets = tickets
         self.activities = activities
+        self.activity_ratings = activity_ratings  # answers about activities attended (bot/services/satisfaction.py)
         self.conversations = conversations
         self.uploads_dir = Path(uploads_dir)
         self.retention = retention
@@ -129,8 +130,10 @@ class PersonalData:
                             "contact_phone": t.contact_phone_masked, "consent_at": t.consent_at,
                             "consent_version": t.consent_version} for t in tickets]
             sign_ups = session.execute(select(Activity.title, ActivitySignUp.status, ActivitySignUp.created_at,
-                                              ActivitySignUp.attended_at)
+                                              ActivitySignUp.attended_at, ActivityRating.score, ActivityRating.comment)
                                        .join(Activity, Activity.id == ActivitySignUp.activity_id)
+                                       .outerjoin(ActivityRating, (ActivityRating.activity_id == ActivitySignUp.activity_id)
+                                                  & (ActivityRating.person_id == ActivitySignUp.person_id))
                                        .where(ActivitySignUp.person_id.in_(ids))
                                        .order_by(ActivitySignUp.created_at.desc())).all()
             consents = session.scalars(select(SubscribeConsent).where(SubscribeConsent.openid.in_(openids))).all()
@@ -149,8 +152,9 @@ class PersonalData:
             phone=mask_phone(self.people.phone(person_id)),
             application=application_row, member={**card.to_dict(), "name": mask_name(card.name)} if card else None,
             tickets=ticket_rows,
-            sign_ups=[{"activity": title, "status": status, "created_at": at, "attended_at": attended}
-                      for title, status, at, attended in sign_ups],
+            sign_ups=[{"activity": title, "status": status, "created_at": at, "attended_at": attended,
+                       "satisfaction": score, "satisfaction_comment": comment}
+                      for title, status, at, attended, score, comment in sign_ups],
             subscribe_consents=[{"template_id": c.template_id, "status": c.last_status, "updated_at": c.updated_at}
                                 for c in consents],
             messages=int(messages), retention=self.retention)
@@ -179,6 +183,9 @@ class PersonalData:
         for pid in ids:
             self.membership.delete_personal_data(pid)
             counts["tickets"] = counts.get("tickets", 0) + self.tickets.delete_personal_data(pid)
+            if self.activity_ratings is not None:
+                counts["activity_ratings"] = (counts.get("activity_ratings", 0)
+                                              + self.activity_ratings.delete_personal_data(pid))
         counts["sign_ups_cancelled"] = self._cancel_sign_ups(ids, now)
         for openid in openids:
             self.conversations.clear(openid)  # a half-filled form holds numbers too

@@ -47,6 +47,9 @@ STATUSES = ("open", "answered", "closed")
 STATUS_NAMES = {"open": "处理中", "answered": "已答复", "closed": "已办结"}
 # Why staff close a ticket; each one's label is ticket_close_reason_<key> in content/replies/ticket_handling.yaml.
 CLOSE_REASONS = ("resolved", "duplicate", "not_union", "no_reply")
+# A duplicate is closed in favour of the ticket it repeats: the worker is asked about that one, not twice,
+# and an 不满意 must not bring the copy back into the queue beside the original.
+NOT_RATED_CLOSES = ("duplicate",)
 MAX_NOTE = 500
 WORKER_ACTOR = "职工"  # who the audit log names for a change a worker made (a rating that reopens a ticket)
 CHANNELS = ("chat", "miniprogram", "staff")
@@ -587,14 +590,20 @@ class TicketService:
                 raise TicketRejected({"status": self.replies.get("ticket_already_closed")})
             ticket.status, ticket.closed_at, ticket.close_reason = "closed", now, reason
             person_id = ticket.person_id
+            already_rated = session.scalar(select(TicketRating.id).where(TicketRating.ticket_id == ticket.id)) is not None
             view = self._view(ticket, for_staff=False)
         self.audit(staff, "ticket.close", number, reason=reason, note=note or None)
         if person_id is not None:
             message = self.replies.get("ticket_closed_notice", kind=view.kind_name, number=view.number,
                                        reason=self.close_reason_name(reason))
-            self.notifier.send(person_id, message, self.answer_template_id, {
-                "first": message, "keyword1": view.number, "keyword2": view.department,
-                "keyword3": view.status_name, "remark": ""})
+            ask = self.rating_question is not None and reason not in NOT_RATED_CLOSES and not already_rated
+            delivery = self.notifier.send(
+                person_id, message + ("\n\n" + self.replies.get("rating_question") if ask else ""),
+                self.answer_template_id, {
+                    "first": message, "keyword1": view.number, "keyword2": view.department,
+                    "keyword3": view.status_name, "remark": self.replies.get("rating_question_short") if ask else ""})
+            if ask and delivery != "failed":
+                self.rating_question.ask(person_id, view.number)
         log.info("ticket %s closed by %s (%s)", number, staff, reason)
         return self.staff_view(number)
 

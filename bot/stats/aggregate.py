@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.services.places import normalize_city
 from bot.storage.db import Database
-from bot.storage.models import (Activity, ActivitySignUp, Campaign, DailyFigure, Delivery, Follower, LinkClick, Member,
+from bot.storage.models import (Activity, ActivityRating, ActivitySignUp, Campaign, DailyFigure, Delivery, Follower, LinkClick, Member,
                                 MembershipApplication, MessageLog, StatsRun, Ticket, TicketRating, TicketReply)
 from bot.storage.models.base import utcnow
 
@@ -231,6 +231,17 @@ def satisfaction(session: Session, day: date) -> list[Figure]:
     return [("satisfaction.score", _city(c), department, str(score), n) for c, department, score, n in session.execute(query)]
 
 
+def activity_satisfaction(session: Session, day: date) -> list[Figure]:
+    """Answers about activities given that day, by the activity's city, the activity and the score."""
+    start, end = day_bounds(day)
+    query = (select(Activity.city, ActivityRating.activity_id, ActivityRating.score, func.count())
+             .select_from(ActivityRating).join(Activity, Activity.id == ActivityRating.activity_id)
+             .where(_in(ActivityRating.rated_at, start, end), ActivityRating.score.is_not(None))
+             .group_by(Activity.city, ActivityRating.activity_id, ActivityRating.score))
+    return [("activity_satisfaction.score", _city(c), str(activity_id), str(score), n)
+            for c, activity_id, score, n in session.execute(query)]
+
+
 def campaign_delivery(session: Session, day: date) -> list[Figure]:
     """Deliveries of campaigns started that day by status, WeChat's reports of mass sends, and clicks on their links."""
     start, end = day_bounds(day)
@@ -264,6 +275,7 @@ class Aggregator:
         with self.database.session() as session:
             rows = (followers(session, day) + activity(session, day) + messages(session, day, self.threshold, self.words)
                     + services(session, day) + attendance(session, day) + answers(session, day) + satisfaction(session, day)
+                    + activity_satisfaction(session, day)
                     + campaign_delivery(session, day))
         return _merge(rows)
 

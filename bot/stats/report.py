@@ -18,12 +18,14 @@ from bot.storage.db import Database
 from bot.storage.models import Activity, Campaign, DailyFigure, QrChannel, StatsRun
 
 TABLES = ("overview", "followers_by_channel", "activity", "messages_by_intent", "messages_by_hour", "unplaced_words",
-          "applications", "tickets", "answers", "satisfaction", "signups", "attendance", "campaigns", "wechat_users",
+          "applications", "tickets", "answers", "satisfaction", "activity_satisfaction", "signups", "attendance", "campaigns",
+          "wechat_users",
           "wechat_articles")
 # What the monthly report of a city union prints (the page and the PDF), in order.
 REPORT_TABLES = ("overview", "followers_by_channel", "messages_by_intent", "unplaced_words", "applications", "tickets",
-                 "answers", "satisfaction", "signups", "attendance", "campaigns")
-CITY_TABLES = frozenset({"applications", "tickets", "answers", "satisfaction", "signups", "attendance"})
+                 "answers", "satisfaction", "activity_satisfaction", "signups", "attendance", "campaigns")
+CITY_TABLES = frozenset({"applications", "tickets", "answers", "satisfaction", "activity_satisfaction", "signups",
+                         "attendance"})
 
 
 @dataclass
@@ -87,6 +89,7 @@ class Dashboard:
                 "tickets": self._tickets(session, first, last, city),
                 "answers": self._answers(session, first, last, city),
                 "satisfaction": self._satisfaction(session, first, last, city),
+                "activity_satisfaction": self._activity_satisfaction(session, first, last, city),
                 "signups": self._signups(session, first, last, city),
                 "attendance": self._attendance(session, first, last, city),
                 "campaigns": self._campaigns(session, first, last),
@@ -189,6 +192,26 @@ class Dashboard:
         rows.sort(key=lambda row: (row[2], row[0]))
         return Table("satisfaction", ["department", "ratings", "average", "satisfied_share", "unhappy_share"], rows,
                      by_city=True)
+
+    def _activity_satisfaction(self, session, first: date, last: date, city: str | None) -> Table:
+        """Per activity, then per city (activity None: the city's total), the answers about activities attended."""
+        scores: dict[tuple[str, str | None], list[int]] = {}
+        for c, activity_id, score, n in self._sum(session, "activity_satisfaction.score", first, last, city,
+                                                  "city", "dim", "dim2"):
+            for key in ((c, activity_id), (c, None)):
+                scores.setdefault(key, [0] * 5)[int(score) - 1] += int(n)
+        ids = [int(a) for _, a in scores if a and a.isdigit()]
+        titles = dict(session.execute(select(Activity.id, Activity.title).where(Activity.id.in_(ids))).all()) if ids else {}
+        rows = []
+        for (c, activity_id), counts in scores.items():
+            total = sum(counts)
+            average = round(sum((i + 1) * n for i, n in enumerate(counts)) / total, 2) if total else 0.0
+            name = None if activity_id is None else titles.get(int(activity_id), activity_id)
+            rows.append([name, c or "-", total, average, _pct(counts[3] + counts[4], total),
+                         _pct(counts[0] + counts[1], total)])
+        rows.sort(key=lambda row: (row[1], row[0] is None, str(row[0])))  # each city's activities, then its total
+        return Table("activity_satisfaction", ["activity", "city", "ratings", "average", "satisfied_share",
+                                               "unhappy_share"], rows, by_city=True)
 
     def _signups(self, session, first: date, last: date, city: str | None) -> Table:
         cancelled = dict(self._sum(session, "signups.cancelled", first, last, city, "city"))

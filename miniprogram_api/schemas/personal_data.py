@@ -29,6 +29,8 @@ class HeldSignUp(ResponseModel):
     status: str
     created_at: Timestamp
     attended_at: Timestamp | None = None  # checked in at the door
+    satisfaction: int | None = Field(None, description="参加后对活动的评价：5 满意、4 基本满意、1 不满意")
+    satisfaction_comment: str | None = Field(None, description="评价时补充的一句话")
 
 
 class HeldConsent(ResponseModel):

@@ -1,4 +1,4 @@
-"""Counsellors transfer and close tickets in the console; workers rate answers in the chat (满意 / 一般 / 不满意)."""
+"""Counsellors transfer and close tickets in the console; workers rate answers in the chat (满意 / 基本满意 / 不满意)."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -136,13 +136,18 @@ def _rating(runtime):
         return [(r.score, r.comment) for r in session.scalars(select(TicketRating))]
 
 
-def test_an_answer_asks_the_three_choice_question_and_2_means_so_so(sign_in, ticket, runtime, client, fake_wechat):
+def test_an_answer_asks_the_three_choice_question_and_2_means_basically_satisfied(
+        sign_in, ticket, runtime, client, fake_wechat):
     number = ticket()
     _answer(sign_in("counsellor"), number)
     [message] = [c["json"]["text"]["content"] for c in fake_wechat.calls("/cgi-bin/message/custom/send")]
-    assert "您对这次答复满意吗" in message and "1 满意" in message and "3 不满意" in message
+    assert "1 满意" in message and "2 基本满意" in message and "3 不满意" in message and "一般" not in message
     assert "谢谢您的评价" in chat(client, "o_ticket_worker", "2")
-    assert _rating(runtime) == [(3, None)]
+    assert _rating(runtime) == [(4, None)]  # 基本满意 counts as satisfied
+    other = ticket(openid="o_so_so_worker")
+    _answer(sign_in("counsellor", username="zhou"), other)
+    assert "谢谢您的评价" in chat(client, "o_so_so_worker", "还行")  # the old middle word is still the middle choice
+    assert _rating(runtime) == [(4, None), (4, None)]
     assert runtime.tickets.staff_view(number).status == "closed"
 
 
@@ -202,3 +207,30 @@ def test_erasure_removes_the_reason_and_the_transfer_note(sign_in, ticket, runti
         assert [(r.score, r.comment, r.person_id) for r in session.scalars(select(TicketRating))] == [(1, None, None)]
         assert [t.note for t in session.scalars(select(TicketTransfer))] == [""]
     assert not any("李老板" in str(e.detail) for e in audit.search(runtime.database)[0])
+
+
+def test_a_ticket_closed_by_staff_asks_the_question_and_unsatisfied_reopens_it(
+        sign_in, ticket, runtime, client, fake_wechat):
+    number = ticket()
+    chat(client, "o_ticket_worker", "你好")  # the worker wrote lately: the notice goes by customer-service message
+    counsellor = sign_in("counsellor", username="qian")
+    post(counsellor, f"/console/tickets/{number}/close", {"reason": "resolved", "note": "电话回访已解决"})
+    [message] = [c["json"]["text"]["content"] for c in fake_wechat.calls("/cgi-bin/message/custom/send")
+                 if number in c["json"]["text"]["content"]]
+    assert "已办结：问题已解决" in message and "1 满意" in message and "2 基本满意" in message
+    reply = chat(client, "o_ticket_worker", "3")
+    assert f"工单 {number} 已退回重新办理" in reply
+    view = runtime.tickets.staff_view(number)
+    assert (view.status, view.close_reason, view.status_name) == ("open", None, "重新办理中")
+    assert number in queue(counsellor)
+
+
+def test_a_duplicate_close_asks_nothing(sign_in, ticket, runtime, client, fake_wechat):
+    number = ticket()
+    chat(client, "o_ticket_worker", "你好")
+    post(sign_in("counsellor"), f"/console/tickets/{number}/close", {"reason": "duplicate"})
+    [message] = [c["json"]["text"]["content"] for c in fake_wechat.calls("/cgi-bin/message/custom/send")
+                 if number in c["json"]["text"]["content"]]
+    assert "已办结：重复提交" in message and "满意" not in message
+    assert "已退回重新办理" not in chat(client, "o_ticket_worker", "3")
+    assert runtime.tickets.staff_view(number).status == "closed" and _rating(runtime) == []

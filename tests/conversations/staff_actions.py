@@ -195,7 +195,7 @@ def expect_answer_asks_whether_satisfied(runtime, variables: dict) -> None:
     calls = requests.get(runtime.config.wechat_api_base_url + "/_fake/calls",
                          params={"path": "/cgi-bin/message/custom/send"}, timeout=5).json()
     [message] = [c["json"]["text"]["content"] for c in calls if variables["ticket"] in c["json"]["text"]["content"]]
-    assert "您对这次答复满意吗" in message and "1 满意" in message and "2 一般" in message and "3 不满意" in message
+    assert "您对这次答复满意吗" in message and "1 满意" in message and "2 基本满意" in message and "3 不满意" in message
 
 
 def expect_ticket_reopened_with_reason(runtime, variables: dict) -> None:

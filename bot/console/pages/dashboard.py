@@ -18,7 +18,8 @@ from bot.stats.report_pdf import monthly_report_pdf as render_report_pdf
 CHARTS: dict[str, tuple[list[int], list[int]]] = {
     "followers_by_channel": ([0], [2, 3, 4]), "activity": ([0], [1, 2, 3, 4]), "messages_by_intent": ([0], [1]),
     "messages_by_hour": ([0], [1]), "unplaced_words": ([0], [1]), "applications": ([0, 1], [2]),
-    "tickets": ([0, 1], [3]), "answers": ([0], [1, 2, 5]), "satisfaction": ([0], [2]), "signups": ([0], [1, 2]), "attendance": ([0], [2, 3]), "campaigns": ([1], [2, 3, 4, 6]),
+    "tickets": ([0, 1], [3]), "answers": ([0], [1, 2, 5]), "satisfaction": ([0], [2]),
+    "activity_satisfaction": ([0, 1], [3]), "signups": ([0], [1, 2]), "attendance": ([0], [2, 3]), "campaigns": ([1], [2, 3, 4, 6]),
     "wechat_users": ([0], [1, 2]), "wechat_articles": ([0], [2, 3]),
 }
 APPLICATION_STATUSES = ("submitted", "need_info", "approved", "rejected", "withdrawn")
@@ -72,6 +73,8 @@ def _tables(first: date, last: date, city: str | None) -> dict[str, Table]:
         row[0] = matcher.label(row[0]) if row[0] != "unknown" else say("stats_intent_unknown")
     for row in tables["tickets"].rows:
         row[0] = tickets.kind_name(row[0])
+    for row in tables["activity_satisfaction"].rows:
+        row[0] = say("stats_city_total") if row[0] is None else row[0]
     for row in tables["applications"].rows:
         row[1] = say(f"stats_status_{row[1]}") if row[1] in APPLICATION_STATUSES else row[1]
     return tables

@@ -12,7 +12,7 @@ from bot.storage.models.late_replies import PendingLateReply  # noqa: F401
 
 __all__ = ["Base", "Follower", "MessageLog", "DeliveryReport", "Identity", "Person", "MiniprogramSession", "MiniprogramUpload"]
 from bot.storage.models.stats import DailyFigure, QrChannel, StatsRun  # noqa: F401,E402
-from bot.storage.models.satisfaction import TicketRating  # noqa: F401,E402
+from bot.storage.models.satisfaction import ActivityRating, TicketRating  # noqa: F401,E402
 from bot.storage.models.articles import Article, LinkClick  # noqa: F401,E402
 from bot.storage.models.audience_lists import AudienceList, AudienceListMember  # noqa: F401,E402
 from bot.storage.models.content import ContentVersion  # noqa: F401,E402
