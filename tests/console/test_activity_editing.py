@@ -102,3 +102,42 @@ def test_a_new_time_or_place_is_told_to_everyone_signed_up(sign_in, runtime, clo
     entries = audit.search(runtime.database, action="activity.edit")[0]
     assert entries[0].detail == {"changed": "ends_at,place,starts_at,summary", "told": 2}
     assert timedelta(0) < runtime.activities.get(activity_id).starts_at - clock.now
+
+
+def _chat(runtime, openid: str, text: str) -> str:
+    """What the worker reads in WeChat after writing text."""
+    from bot import dialogue
+    from bot.messages import Inbound
+    return dialogue.respond(runtime, Inbound(openid, "text", text=text)).reply.as_text()
+
+
+def test_the_waiting_list_is_none_unlimited_or_a_size_and_workers_feel_it(sign_in, runtime, clock, worker):
+    clock.now = clock.now.replace(year=2026, month=12, day=1)
+    editor = sign_in("editor")
+    assert 'name="waiting_list" value="unlimited" checked' in editor.get("/console/activities/new").get_data(
+        as_text=True)  # the default, as before the form had the choice
+    wrong = post(editor, "/console/activities/new", dict(FORM, waiting_list="size", waiting_list_size="0"))
+    assert wrong.status_code == 422 and "候补人数请填写 1 到" in wrong.get_data(as_text=True)
+    none_id = _activity_id(post(editor, "/console/activities/new",
+                                dict(FORM, members_only="", capacity="1", waiting_list="none")))
+    assert runtime.activities.get(none_id).waiting_list_size == 0
+    runtime.activities.sign_up(worker("o_first"), none_id)
+    worker("o_late")
+    details = _chat(runtime, "o_late", "职工羽毛球赛")
+    assert "这个活动不设候补" in details and "加入候补" not in details
+    assert 'value="none" checked' in editor.get(f"/console/activities/{none_id}/edit").get_data(as_text=True)
+    # A size of one: one worker waits, the next is told the waiting list is full.
+    post(editor, f"/console/activities/{none_id}/edit",
+         dict(FORM, members_only="", capacity="1", waiting_list="size", waiting_list_size="1"))
+    assert runtime.activities.get(none_id).waiting_list_size == 1
+    runtime.activities.join_waiting_list(worker("o_second"), none_id)
+    worker("o_third")
+    assert "候补名单也满了" in _chat(runtime, "o_third", "职工羽毛球赛")
+    shrink = post(editor, f"/console/activities/{none_id}/edit",
+                  dict(FORM, members_only="", capacity="1", waiting_list="none"))
+    assert shrink.status_code == 422 and "已有 1 人在候补" in shrink.get_data(as_text=True)
+    assert runtime.activities.get(none_id).waiting_list_size == 1
+    post(editor, f"/console/activities/{none_id}/edit",
+         dict(FORM, members_only="", capacity="1", waiting_list="unlimited"))
+    assert runtime.activities.get(none_id).waiting_list_size is None
+    assert "加入候补" in _chat(runtime, "o_third", "职工羽毛球赛")

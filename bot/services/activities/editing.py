@@ -13,6 +13,8 @@ from bot.services.activities.times import from_local
 from bot.services.places import Regions
 
 MAX_TITLE, MAX_PLACE, MAX_SUMMARY, MAX_CAPACITY = 120, 200, 2000, 100000
+# The waiting list choice of the form: none (0), unlimited (None) or a size the editor types.
+WAITING_NONE, WAITING_UNLIMITED, WAITING_SIZED = "none", "unlimited", "size"
 TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
 
 
@@ -75,8 +77,25 @@ def read_form(form: Mapping[str, str], regions: Regions, replies, now: datetime,
     capacity = int(capacity_text) if capacity_text.isdigit() else None
     if capacity is None or not 1 <= capacity <= MAX_CAPACITY:
         problems["capacity"] = replies.get("activity_edit_capacity", limit=MAX_CAPACITY)
+    waiting_list_size = _waiting_list_size(form, problems, replies)
     if problems:
         raise ActivityRejected(problems)
-    return {"title": title, "city": city, "place": place, "summary": summary, "starts_at": starts_at,
+    return {"waiting_list_size": waiting_list_size, "title": title, "city": city, "place": place, "summary": summary, "starts_at": starts_at,
             "ends_at": times.get("ends_at"), "signup_deadline": times.get("signup_deadline"), "capacity": capacity,
             "members_only": str(form.get("members_only") or "") in ("1", "on", "true")}
+
+
+def _waiting_list_size(form: Mapping[str, str], problems: dict[str, str], replies) -> int | None:
+    """The stored waiting_list_size of the form's choice (None unlimited, 0 none); a wrong size is a problem."""
+    choice = str(form.get("waiting_list") or WAITING_UNLIMITED).strip()
+    if choice == WAITING_NONE:
+        return 0
+    if choice == WAITING_SIZED:
+        size_text = str(form.get("waiting_list_size") or "").strip()
+        if size_text.isdigit() and 1 <= int(size_text) <= MAX_CAPACITY:
+            return int(size_text)
+        problems["waiting_list_size"] = replies.get("activity_edit_waiting_list_size", limit=MAX_CAPACITY)
+        return None
+    if choice != WAITING_UNLIMITED:
+        problems["waiting_list_size"] = replies.get("activity_edit_waiting_list_choice")
+    return None

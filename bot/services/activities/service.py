@@ -274,6 +274,10 @@ class ActivityService:
             if values["capacity"] < activity.confirmed_count:
                 raise ActivityRejected({"capacity": self.replies.get("activity_edit_capacity_below_sign_ups",
                                                                      confirmed=activity.confirmed_count)})
+            size = values["waiting_list_size"]
+            if size is not None and size < activity.waiting_count:
+                raise ActivityRejected({"waiting_list_size": self.replies.get(
+                    "activity_edit_waiting_list_below_waiting", waiting=activity.waiting_count)})
             moved = (activity.starts_at, activity.ends_at, activity.city, activity.place) != (
                 values["starts_at"], values["ends_at"], values["city"], values["place"])
             for name, value in values.items():

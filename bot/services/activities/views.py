@@ -38,6 +38,7 @@ class ActivityView:
     organizer: str = ""
     waiting_list_open: bool = False  # full, and the waiting list takes more people
     key: str | None = None
+    waiting_list_size: int | None = None  # None: unlimited; 0: no waiting list
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields; times in ISO 8601 with the +08:00 offset of China time."""
@@ -93,4 +94,5 @@ def view_of(activity: Activity, now: datetime) -> ActivityView:
         capacity=activity.capacity, confirmed_count=activity.confirmed_count, places_left=places_left,
         waiting_count=activity.waiting_count, status=status, members_only=bool(activity.members_only),
         eligibility=activity.eligibility or "", organizer=activity.organizer or "",
-        waiting_list_open=waiting_open, key=activity.key)
+        waiting_list_open=waiting_open, key=activity.key,
+        waiting_list_size=size)
