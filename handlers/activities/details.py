@@ -40,7 +40,7 @@ def show_one(turn: Turn, argument: str, asked_places: bool = False, head: str = 
         lines += [_places_answer(turn, view), ""]
     lines += [turn.say("activity_title_line", title=view.title),
               turn.say("activity_time_line", when=when(view, with_end=True)),
-              turn.say("activity_place_line", city=view.city, place=view.place)]
+              where_line(turn, view, mine)]
     if view.organizer:
         lines.append(turn.say("activity_organizer_line", organizer=view.organizer))
     members_only = turn.say("activity_members_only_note") if view.members_only else ""
@@ -71,6 +71,15 @@ def show_one(turn: Turn, argument: str, asked_places: bool = False, head: str = 
     if not asked_places:  # otherwise the answer above said it already
         lines += ["", turn.say(reason)]
     return turn.offer("\n".join(lines), [*sessions, others, mine_option])
+
+
+def where_line(turn: Turn, view: ActivityView, mine: SignUpView | None) -> str:
+    """The place of an on-site activity; for an online one, its link once the worker has a place."""
+    if view.mode != "online":
+        return turn.say("activity_place_line", city=view.city, place=view.place)
+    if mine is not None and mine.join_url:
+        return turn.say("activity_join_url_line", join_url=mine.join_url)
+    return turn.say("activity_online_line")
 
 
 def when_local(moment) -> str:

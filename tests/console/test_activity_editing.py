@@ -141,3 +141,38 @@ def test_the_waiting_list_is_none_unlimited_or_a_size_and_workers_feel_it(sign_i
          dict(FORM, members_only="", capacity="1", waiting_list="unlimited"))
     assert runtime.activities.get(none_id).waiting_list_size is None
     assert "加入候补" in _chat(runtime, "o_third", "职工羽毛球赛")
+
+
+def test_an_online_activity_needs_an_https_link_that_only_workers_with_a_place_read(sign_in, runtime, clock, worker):
+    clock.now = clock.now.replace(year=2026, month=12, day=1)
+    editor = sign_in("editor")
+    online = dict(FORM, members_only="", place="", mode="online", capacity="1", waiting_list="unlimited")
+    for link in ("", "http://meeting.example.cn/j/123", "javascript:alert(1)", "https://meeting example.cn/j",
+                 "https://localhost/j"):
+        refused = post(editor, "/console/activities/new", dict(online, join_url=link))
+        assert refused.status_code == 422 and "以 https:// 开头的参加链接" in refused.get_data(as_text=True), link
+    on_site_without_place = post(editor, "/console/activities/new", dict(FORM, place=""))
+    assert on_site_without_place.status_code == 422 and "请填写活动地点" in on_site_without_place.get_data(as_text=True)
+    link = "https://meeting.example.cn/j/2026?pwd=union"
+    activity_id = _activity_id(post(editor, "/console/activities/new", dict(online, join_url=link)))
+    view = runtime.activities.get(activity_id)
+    assert (view.mode, view.place, view.join_url) == ("online", "", link)
+    form = editor.get(f"/console/activities/{activity_id}/edit").get_data(as_text=True)
+    assert 'value="online" checked' in form and link.replace("&", "&amp;") in form
+
+    worker("o_online_fan")
+    details = _chat(runtime, "o_online_fan", "职工羽毛球赛")
+    assert "线上活动" in details and link not in details and "地点：" not in details
+    signed = _chat(runtime, "o_online_fan", "报名")
+    assert "报名成功" in signed and f"参加链接：{link}" in signed and "地点" not in signed
+    assert f"参加链接：{link}" in _chat(runtime, "o_online_fan", "职工羽毛球赛")
+    worker("o_online_waiting")
+    waiting = runtime.activities.join_waiting_list(runtime.people.person_id("official", "o_online_waiting"),
+                                                   activity_id)
+    assert waiting.status == "waiting" and waiting.join_url is None  # no place yet, no link
+
+    # Back on site: a place is required again and the link is dropped.
+    post(editor, f"/console/activities/{activity_id}/edit", dict(online, mode="onsite", place="工人文化宫",
+                                                                   join_url=link))
+    view = runtime.activities.get(activity_id)
+    assert (view.mode, view.place, view.join_url) == ("onsite", "工人文化宫", None)

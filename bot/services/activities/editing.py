@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from bot.services.activities.times import from_local
 from bot.services.places import Regions
@@ -15,6 +16,8 @@ from bot.services.places import Regions
 MAX_TITLE, MAX_PLACE, MAX_SUMMARY, MAX_CAPACITY = 120, 200, 2000, 100000
 # The waiting list choice of the form: none (0), unlimited (None) or a size the editor types.
 WAITING_NONE, WAITING_UNLIMITED, WAITING_SIZED = "none", "unlimited", "size"
+ONSITE, ONLINE = "onsite", "online"
+MAX_JOIN_URL = 500
 TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
 
 
@@ -50,8 +53,14 @@ def read_form(form: Mapping[str, str], regions: Regions, replies, now: datetime,
     city = regions.short_name(str(form.get("city") or "").strip()) if form.get("city") else None
     if city is None:
         problems["city"] = replies.get("activity_edit_city", cities="、".join(regions.short_names()))
+    mode = str(form.get("mode") or ONSITE).strip()
+    join_url = str(form.get("join_url") or "").strip()
+    if mode not in (ONSITE, ONLINE):
+        problems["mode"] = replies.get("activity_edit_mode")
+    elif mode == ONLINE and not is_join_url(join_url):
+        problems["join_url"] = replies.get("activity_edit_join_url", limit=MAX_JOIN_URL)
     place = str(form.get("place") or "").strip()
-    if not place:
+    if not place and mode != ONLINE:
         problems["place"] = replies.get("activity_edit_place_missing")
     elif len(place) > MAX_PLACE:
         problems["place"] = replies.get("activity_edit_too_long", what="地点", limit=MAX_PLACE)
@@ -80,7 +89,8 @@ def read_form(form: Mapping[str, str], regions: Regions, replies, now: datetime,
     waiting_list_size = _waiting_list_size(form, problems, replies)
     if problems:
         raise ActivityRejected(problems)
-    return {"waiting_list_size": waiting_list_size, "title": title, "city": city, "place": place, "summary": summary, "starts_at": starts_at,
+    return {"waiting_list_size": waiting_list_size, "mode": mode, "join_url": join_url if mode == ONLINE else None,
+            "title": title, "city": city, "place": place, "summary": summary, "starts_at": starts_at,
             "ends_at": times.get("ends_at"), "signup_deadline": times.get("signup_deadline"), "capacity": capacity,
             "members_only": str(form.get("members_only") or "") in ("1", "on", "true")}
 
@@ -99,3 +109,14 @@ def _waiting_list_size(form: Mapping[str, str], problems: dict[str, str], replie
     if choice != WAITING_UNLIMITED:
         problems["waiting_list_size"] = replies.get("activity_edit_waiting_list_choice")
     return None
+
+
+def is_join_url(text: str) -> bool:
+    """Whether text is an https link a worker can open to join an online activity."""
+    if not text or len(text) > MAX_JOIN_URL or any(c.isspace() for c in text):
+        return False
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return parts.scheme == "https" and bool(parts.hostname) and "." in parts.hostname and not parts.username

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.content import Replies
-from bot.services.activities.editing import ActivityRejected, read_form
+from bot.services.activities.editing import ONLINE, ONSITE, ActivityRejected, is_join_url, read_form
 from bot.services.activities.errors import (ActivityClosed, ActivityFull, ActivityNotFound, AlreadySignedUp,
                                             MembersOnly, NotSignedUp)
 from bot.services.activities.seats import live_sign_up, lock_activity, promote_next, takeable
@@ -363,7 +363,9 @@ class ActivityService:
                           position=position, created_at=sign_up.created_at, id=sign_up.id,
                           starts_at=activity.starts_at, city=activity.city, place=activity.place,
                           activity_status=view_of(activity, self._now()).status,
-                          promoted=sign_up.promoted_at is not None)
+                          promoted=sign_up.promoted_at is not None, mode=activity.mode,
+                          # the link of an online activity is for those who have a place
+                          join_url=activity.join_url if sign_up.status == CONFIRMED else None)
 
     def _write(self, work: Callable[[Session], T], person_id: int | None = None,
                activity_id: int | None = None) -> T:
@@ -415,7 +417,7 @@ class ActivityService:
 
 
 _FIELDS = ("key", "title", "summary", "eligibility", "organizer", "city", "place", "starts_at", "ends_at",
-           "signup_deadline", "capacity", "waiting_list_size", "members_only", "status")
+           "signup_deadline", "capacity", "waiting_list_size", "members_only", "status", "mode", "join_url")
 
 
 def _checked_fields(fields: dict[str, Any], regions: Regions) -> dict[str, Any]:
@@ -423,9 +425,18 @@ def _checked_fields(fields: dict[str, Any], regions: Regions) -> dict[str, Any]:
     if unknown:
         raise ValueError(f"unknown field(s): {', '.join(unknown)}")
     values = {name: fields[name] for name in _FIELDS if fields.get(name) is not None}
-    for name in ("title", "city", "place", "starts_at", "capacity"):
+    values["mode"] = values.get("mode") or ONSITE
+    if values["mode"] not in (ONSITE, ONLINE):
+        raise ValueError(f"mode: one of onsite, online, got {values['mode']!r}")
+    required = ("title", "city", "starts_at", "capacity") + (("place",) if values["mode"] == ONSITE else ())
+    for name in required:
         if values.get(name) in (None, ""):
             raise ValueError(f"{name}: required")
+    values.setdefault("place", "")
+    if values["mode"] == ONLINE and not is_join_url(str(values.get("join_url") or "")):
+        raise ValueError("join_url: an online activity needs an https link")
+    if values["mode"] == ONSITE:
+        values["join_url"] = None
     city = regions.short_name(str(values["city"]))
     if city is None:
         raise ValueError(f"city: {values['city']!r} is not one of the cities of Zhejiang "

@@ -39,6 +39,8 @@ class ActivityView:
     waiting_list_open: bool = False  # full, and the waiting list takes more people
     key: str | None = None
     waiting_list_size: int | None = None  # None: unlimited; 0: no waiting list
+    mode: str = "onsite"  # onsite, online
+    join_url: str | None = None  # online: given to workers only once they have a place (SignUpView)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields; times in ISO 8601 with the +08:00 offset of China time."""
@@ -63,6 +65,8 @@ class SignUpView:
     place: str = ""
     activity_status: str = ""  # ActivityView.status of the activity
     promoted: bool = False  # moved up from the waiting list
+    mode: str = "onsite"  # onsite, online
+    join_url: str | None = None  # the link of an online activity, once the place is confirmed
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields; times in ISO 8601 with the +08:00 offset of China time."""
@@ -95,4 +99,4 @@ def view_of(activity: Activity, now: datetime) -> ActivityView:
         waiting_count=activity.waiting_count, status=status, members_only=bool(activity.members_only),
         eligibility=activity.eligibility or "", organizer=activity.organizer or "",
         waiting_list_open=waiting_open, key=activity.key,
-        waiting_list_size=size)
+        waiting_list_size=size, mode=activity.mode or "onsite", join_url=activity.join_url)

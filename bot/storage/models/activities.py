@@ -29,7 +29,9 @@ class Activity(Base):
     eligibility: Mapped[str] = mapped_column(String(200), default="", nullable=False)  # who can join, in words
     organizer: Mapped[str] = mapped_column(String(120), default="", nullable=False)
     city: Mapped[str] = mapped_column(String(16), index=True, nullable=False)  # short name: 杭州, 宁波...
-    place: Mapped[str] = mapped_column(String(200), nullable=False)
+    place: Mapped[str] = mapped_column(String(200), nullable=False)  # "" for an online activity
+    mode: Mapped[str] = mapped_column(String(16), default="onsite", server_default="onsite", nullable=False)  # onsite, online
+    join_url: Mapped[str | None] = mapped_column(String(500))  # online: the https link given to those with a place
     starts_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     ends_at: Mapped[datetime | None] = mapped_column(DateTime)
     signup_deadline: Mapped[datetime | None] = mapped_column(DateTime)  # None: until it starts
