@@ -176,3 +176,18 @@ def test_an_online_activity_needs_an_https_link_that_only_workers_with_a_place_r
                                                                    join_url=link))
     view = runtime.activities.get(activity_id)
     assert (view.mode, view.place, view.join_url) == ("onsite", "工人文化宫", None)
+
+
+def test_the_companions_a_sign_up_may_bring_are_set_in_the_form(sign_in, runtime, clock):
+    clock.now = clock.now.replace(year=2026, month=12, day=1)
+    editor = sign_in("editor")
+    assert 'name="max_companions" min="0" max="10" value="0"' in editor.get("/console/activities/new").get_data(
+        as_text=True)
+    for wrong in ("-1", "两个", "11"):
+        refused = post(editor, "/console/activities/new", dict(FORM, max_companions=wrong))
+        assert refused.status_code == 422 and "可带家属人数请填写 0 到 10" in refused.get_data(as_text=True), wrong
+    activity_id = _activity_id(post(editor, "/console/activities/new", dict(FORM, max_companions="2")))
+    assert runtime.activities.get(activity_id).max_companions == 2
+    assert 'value="2"' in editor.get(f"/console/activities/{activity_id}/edit").get_data(as_text=True)
+    post(editor, f"/console/activities/{activity_id}/edit", dict(FORM, max_companions="0"))
+    assert runtime.activities.get(activity_id).max_companions == 0

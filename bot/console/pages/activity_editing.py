@@ -10,7 +10,7 @@ from bot.services.activities.editing import WAITING_NONE, WAITING_SIZED, WAITING
 from bot.services.places import CITIES
 
 FIELDS = ("title", "city", "place", "starts_at", "ends_at", "signup_deadline", "capacity", "members_only", "summary",
-          "waiting_list", "waiting_list_size", "mode", "join_url")
+          "waiting_list", "waiting_list_size", "mode", "join_url", "max_companions")
 
 
 def _local(moment) -> str:
@@ -23,7 +23,8 @@ def _form_of(view) -> dict:
     return {"title": view.title, "city": view.city, "place": view.place, "starts_at": _local(view.starts_at),
             "ends_at": _local(view.ends_at), "signup_deadline": _local(deadline), "capacity": str(view.capacity),
             "members_only": "1" if view.members_only else "", "summary": view.summary,
-            "mode": view.mode, "join_url": view.join_url or "", **_waiting_form(view.waiting_list_size)}
+            "mode": view.mode, "join_url": view.join_url or "",
+            "max_companions": str(view.max_companions), **_waiting_form(view.waiting_list_size)}
 
 
 def _waiting_form(size: int | None) -> dict:
@@ -49,7 +50,7 @@ def _typed() -> dict:
 def new_activity():
     """The form for a new activity; a city-limited editor creates activities of their city only."""
     if request.method == "GET":
-        return render_template("console/activity_form.html", form={"city": staff().city or "", "mode": "onsite", **_waiting_form(None)}, errors={},
+        return render_template("console/activity_form.html", form={"city": staff().city or "", "mode": "onsite", "max_companions": "0", **_waiting_form(None)}, errors={},
                                cities=_cities(), activity=None)
     typed = _typed()
     if typed["city"] and not in_city(staff(), typed["city"]):

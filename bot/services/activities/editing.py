@@ -18,6 +18,7 @@ MAX_TITLE, MAX_PLACE, MAX_SUMMARY, MAX_CAPACITY = 120, 200, 2000, 100000
 WAITING_NONE, WAITING_UNLIMITED, WAITING_SIZED = "none", "unlimited", "size"
 ONSITE, ONLINE = "onsite", "online"
 MAX_JOIN_URL = 500
+MAX_COMPANIONS = 10
 TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
 
 
@@ -87,10 +88,15 @@ def read_form(form: Mapping[str, str], regions: Regions, replies, now: datetime,
     if capacity is None or not 1 <= capacity <= MAX_CAPACITY:
         problems["capacity"] = replies.get("activity_edit_capacity", limit=MAX_CAPACITY)
     waiting_list_size = _waiting_list_size(form, problems, replies)
+    companions_text = str(form.get("max_companions") or "0").strip()
+    max_companions = int(companions_text) if companions_text.isdigit() else None
+    if max_companions is None or max_companions > MAX_COMPANIONS:
+        problems["max_companions"] = replies.get("activity_edit_companions", limit=MAX_COMPANIONS)
     if problems:
         raise ActivityRejected(problems)
-    return {"waiting_list_size": waiting_list_size, "mode": mode, "join_url": join_url if mode == ONLINE else None,
-            "title": title, "city": city, "place": place, "summary": summary, "starts_at": starts_at,
+    return {"title": title, "city": city, "place": place, "summary": summary, "starts_at": starts_at,
+            "waiting_list_size": waiting_list_size, "max_companions": max_companions, "mode": mode,
+            "join_url": join_url if mode == ONLINE else None,
             "ends_at": times.get("ends_at"), "signup_deadline": times.get("signup_deadline"), "capacity": capacity,
             "members_only": str(form.get("members_only") or "") in ("1", "on", "true")}
 

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.content import Replies
-from bot.services.activities.editing import ONLINE, ONSITE, ActivityRejected, is_join_url, read_form
+from bot.services.activities.editing import MAX_COMPANIONS, ONLINE, ONSITE, ActivityRejected, is_join_url, read_form
 from bot.services.activities.errors import (ActivityClosed, ActivityFull, ActivityNotFound, AlreadySignedUp,
                                             MembersOnly, NotSignedUp)
 from bot.services.activities.seats import live_sign_up, lock_activity, promote_next, takeable
@@ -417,7 +417,8 @@ class ActivityService:
 
 
 _FIELDS = ("key", "title", "summary", "eligibility", "organizer", "city", "place", "starts_at", "ends_at",
-           "signup_deadline", "capacity", "waiting_list_size", "members_only", "status", "mode", "join_url")
+           "signup_deadline", "capacity", "waiting_list_size", "members_only", "status", "mode", "join_url",
+           "max_companions")
 
 
 def _checked_fields(fields: dict[str, Any], regions: Regions) -> dict[str, Any]:
@@ -455,6 +456,8 @@ def _checked_fields(fields: dict[str, Any], regions: Regions) -> dict[str, Any]:
         raise ValueError("capacity: must be at least 1")
     if values.get("waiting_list_size") is not None and int(values["waiting_list_size"]) < 0:
         raise ValueError("waiting_list_size: must be 0 (no waiting list) or more")
+    if not 0 <= int(values.get("max_companions") or 0) <= MAX_COMPANIONS:
+        raise ValueError(f"max_companions: 0 to {MAX_COMPANIONS}")
     if values.get("status", OPEN) not in (OPEN, CLOSED_BY_STAFF, CANCELLED_BY_STAFF):
         raise ValueError(f"status: one of open, closed, cancelled, got {values['status']!r}")
     _check_times(values["starts_at"], values.get("ends_at"), values.get("signup_deadline"))

@@ -41,6 +41,7 @@ class ActivityView:
     waiting_list_size: int | None = None  # None: unlimited; 0: no waiting list
     mode: str = "onsite"  # onsite, online
     join_url: str | None = None  # online: given to workers only once they have a place (SignUpView)
+    max_companions: int = 0  # companions one sign-up may bring (set by the editor)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields; times in ISO 8601 with the +08:00 offset of China time."""
@@ -99,4 +100,5 @@ def view_of(activity: Activity, now: datetime) -> ActivityView:
         waiting_count=activity.waiting_count, status=status, members_only=bool(activity.members_only),
         eligibility=activity.eligibility or "", organizer=activity.organizer or "",
         waiting_list_open=waiting_open, key=activity.key,
-        waiting_list_size=size, mode=activity.mode or "onsite", join_url=activity.join_url)
+        waiting_list_size=size, mode=activity.mode or "onsite", join_url=activity.join_url,
+        max_companions=activity.max_companions or 0)

@@ -39,6 +39,8 @@ class Activity(Base):
     confirmed_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
     waiting_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
     waiting_list_size: Mapped[int | None] = mapped_column(Integer)  # None: unlimited; 0: no waiting list
+    # How many companions (family) one sign-up may bring; stored for the editor, not yet counted in places.
+    max_companions: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
     members_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"), nullable=False)
     status: Mapped[str] = mapped_column(String(16), default="open", server_default="open", nullable=False)  # open, closed, cancelled
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)

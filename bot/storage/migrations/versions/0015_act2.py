@@ -1,4 +1,4 @@
-"""activities online or on-site: mode and the join link of an online activity
+"""activities online or on-site (mode, join link) and the companions a sign-up may bring
 
 Revision ID: 0015_act2
 Revises: 0014_ops
@@ -18,9 +18,11 @@ def upgrade() -> None:
     with op.batch_alter_table('activities', schema=None) as batch_op:
         batch_op.add_column(sa.Column('mode', sa.String(length=16), server_default='onsite', nullable=False))
         batch_op.add_column(sa.Column('join_url', sa.String(length=500), nullable=True))
+        batch_op.add_column(sa.Column('max_companions', sa.Integer(), server_default='0', nullable=False))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('activities', schema=None) as batch_op:
+        batch_op.drop_column('max_companions')
         batch_op.drop_column('join_url')
         batch_op.drop_column('mode')
