@@ -191,3 +191,36 @@ def test_the_companions_a_sign_up_may_bring_are_set_in_the_form(sign_in, runtime
     assert 'value="2"' in editor.get(f"/console/activities/{activity_id}/edit").get_data(as_text=True)
     post(editor, f"/console/activities/{activity_id}/edit", dict(FORM, max_companions="0"))
     assert runtime.activities.get(activity_id).max_companions == 0
+
+
+def test_a_weekly_series_is_created_at_once_listed_together_and_each_session_edited_alone(sign_in, runtime, clock):
+    clock.now = clock.now.replace(year=2026, month=12, day=1)
+    editor = sign_in("editor")
+    wrong = post(editor, "/console/activities/new", dict(FORM, weeks="27"))
+    assert wrong.status_code == 422 and "场次请填写 1 到 26" in wrong.get_data(as_text=True)
+    other = _activity_id(post(editor, "/console/activities/new", dict(FORM, title="职工书法展", starts_at="2026-12-21 10:00",
+                                                                     ends_at="")))
+    made = post(editor, "/console/activities/new", dict(FORM, weeks="3"), follow_redirects=True)
+    assert "每周一场，共 3 场" in made.get_data(as_text=True)
+    listed = queries_of(runtime)
+    series = [v for v in listed if v.title == "职工羽毛球赛"]
+    assert len(series) == 3 and len({v.series_key for v in series}) == 1 and series[0].series_key
+    assert [(v.starts_at - series[0].starts_at).days for v in series] == [0, 7, 14]
+    assert [v.title for v in listed] == ["职工羽毛球赛"] * 3 + ["职工书法展"]  # together, though 书法展 is on the 21st
+    assert runtime.activities.get(other).series_key is None
+    page = editor.get("/console/activities").get_data(as_text=True)
+    assert page.count('data-testid="series"') == 3 and page.index("职工书法展") > page.rindex("职工羽毛球赛")
+    second = series[1]
+    post(editor, f"/console/activities/{second.id}/edit", dict(FORM, place="浙江大学紫金港体育馆",
+                                                              starts_at="2026-12-27 14:00", ends_at="2026-12-27 17:00"))
+    assert runtime.activities.get(second.id).place == "浙江大学紫金港体育馆"
+    assert [runtime.activities.get(v.id).place for v in (series[0], series[2])] == ["黄龙体育中心"] * 2
+    assert runtime.activities.get(second.id).series_key == series[0].series_key
+
+
+def queries_of(runtime):
+    """The activities list of the console, as an editor of every city sees it."""
+    from bot.console import queries
+    from bot.console.accounts import Staff
+    return queries.staff_activities(runtime, Staff(id=0, username="x", role="editor", city=None, department=None,
+                                                  active=True, session_version=0))

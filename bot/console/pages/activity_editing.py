@@ -10,7 +10,7 @@ from bot.services.activities.editing import WAITING_NONE, WAITING_SIZED, WAITING
 from bot.services.places import CITIES
 
 FIELDS = ("title", "city", "place", "starts_at", "ends_at", "signup_deadline", "capacity", "members_only", "summary",
-          "waiting_list", "waiting_list_size", "mode", "join_url", "max_companions")
+          "waiting_list", "waiting_list_size", "mode", "join_url", "max_companions", "weeks")
 
 
 def _local(moment) -> str:
@@ -56,11 +56,16 @@ def new_activity():
     if typed["city"] and not in_city(staff(), typed["city"]):
         return forbidden()
     try:
-        view = runtime().activities.create_from_form(typed)
+        sessions = runtime().activities.create_series_from_form(typed)
     except ActivityRejected as refused:
         return render_template("console/activity_form.html", form=typed, errors=refused.fields, cities=_cities(),
                                activity=None), 422
-    record("activity.create", str(view.id), title=view.title, city=view.city)
+    view = sessions[0]
+    for session in sessions:
+        record("activity.create", str(session.id), title=session.title, city=session.city, series=session.series_key)
+    if len(sessions) > 1:
+        flash(say("console_activity_series_created", title=view.title, count=len(sessions)), "success")
+        return redirect(url_for("console.activities"))
     flash(say("console_activity_created", title=view.title), "success")
     return redirect(url_for("console.activity", activity_id=view.id))
 

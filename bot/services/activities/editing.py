@@ -19,6 +19,7 @@ WAITING_NONE, WAITING_UNLIMITED, WAITING_SIZED = "none", "unlimited", "size"
 ONSITE, ONLINE = "onsite", "online"
 MAX_JOIN_URL = 500
 MAX_COMPANIONS = 10
+MAX_WEEKS = 26  # a weekly series of at most half a year
 TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
 
 
@@ -126,3 +127,11 @@ def is_join_url(text: str) -> bool:
     except ValueError:
         return False
     return parts.scheme == "https" and bool(parts.hostname) and "." in parts.hostname and not parts.username
+
+
+def read_weeks(form: Mapping[str, str], replies) -> int:
+    """How many weekly sessions the new-activity form asks for (1: a single activity); ActivityRejected if wrong."""
+    text = str(form.get("weeks") or "1").strip()
+    if text.isdigit() and 1 <= int(text) <= MAX_WEEKS:
+        return int(text)
+    raise ActivityRejected({"weeks": replies.get("activity_edit_weeks", limit=MAX_WEEKS)})

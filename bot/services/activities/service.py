@@ -20,8 +20,9 @@ from __future__ import annotations
 import logging
 import random
 import time
+import uuid
 from concurrent.futures import Executor
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Callable, TypeVar
 
 from sqlalchemy import case, func, or_, select, update
@@ -29,7 +30,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.content import Replies
-from bot.services.activities.editing import MAX_COMPANIONS, ONLINE, ONSITE, ActivityRejected, is_join_url, read_form
+from bot.services.activities.editing import (MAX_COMPANIONS, ONLINE, ONSITE, ActivityRejected, is_join_url,
+                                            read_form, read_weeks)
 from bot.services.activities.errors import (ActivityClosed, ActivityFull, ActivityNotFound, AlreadySignedUp,
                                             MembersOnly, NotSignedUp)
 from bot.services.activities.seats import live_sign_up, lock_activity, promote_next, takeable
@@ -256,6 +258,23 @@ class ActivityService:
         """Create an activity from an editor's form (China time, text); ActivityRejected names each wrong field."""
         return self.create(**read_form(form, self.places(), self.replies, self._now(), new=True))
 
+    def create_series_from_form(self, form) -> list[ActivityView]:
+        """Create the form's activity every week for form["weeks"] weeks, sharing a series key; all or none."""
+        weeks = read_weeks(form, self.replies)
+        first = read_form(form, self.places(), self.replies, self._now(), new=True)
+        series_key = uuid.uuid4().hex if weeks > 1 else None
+        with self.database.session() as session:
+            sessions = []
+            for week in range(weeks):
+                shift = timedelta(weeks=week)
+                values = dict(first, series_key=series_key, **{name: first[name] + shift for name in (
+                    "starts_at", "ends_at", "signup_deadline") if first[name] is not None})
+                activity = Activity(**_checked_fields(values, self.places()))
+                session.add(activity)
+                sessions.append(activity)
+            session.flush()
+            return [view_of(activity, self._now()) for activity in sessions]
+
     def edit(self, activity_id: int, form) -> tuple[ActivityView, int]:
         """Change an activity from an editor's form; return it and how many sign-ups were told of a move.
 
@@ -418,7 +437,7 @@ class ActivityService:
 
 _FIELDS = ("key", "title", "summary", "eligibility", "organizer", "city", "place", "starts_at", "ends_at",
            "signup_deadline", "capacity", "waiting_list_size", "members_only", "status", "mode", "join_url",
-           "max_companions")
+           "max_companions", "series_key")
 
 
 def _checked_fields(fields: dict[str, Any], regions: Regions) -> dict[str, Any]:

@@ -42,6 +42,7 @@ class ActivityView:
     mode: str = "onsite"  # onsite, online
     join_url: str | None = None  # online: given to workers only once they have a place (SignUpView)
     max_companions: int = 0  # companions one sign-up may bring (set by the editor)
+    series_key: str | None = None  # shared by the sessions of a series created together
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields; times in ISO 8601 with the +08:00 offset of China time."""
@@ -101,4 +102,4 @@ def view_of(activity: Activity, now: datetime) -> ActivityView:
         eligibility=activity.eligibility or "", organizer=activity.organizer or "",
         waiting_list_open=waiting_open, key=activity.key,
         waiting_list_size=size, mode=activity.mode or "onsite", join_url=activity.join_url,
-        max_companions=activity.max_companions or 0)
+        max_companions=activity.max_companions or 0, series_key=activity.series_key)

@@ -39,6 +39,7 @@ class Activity(Base):
     confirmed_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
     waiting_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
     waiting_list_size: Mapped[int | None] = mapped_column(Integer)  # None: unlimited; 0: no waiting list
+    series_key: Mapped[str | None] = mapped_column(String(32))  # sessions created together share it; each is edited alone
     # How many companions (family) one sign-up may bring; stored for the editor, not yet counted in places.
     max_companions: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
     members_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"), nullable=False)

@@ -1,4 +1,4 @@
-"""activities online or on-site (mode, join link) and the companions a sign-up may bring
+"""activities online or on-site (mode, join link) the companions a sign-up may bring, series of sessions
 
 Revision ID: 0015_act2
 Revises: 0014_ops
@@ -19,10 +19,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('mode', sa.String(length=16), server_default='onsite', nullable=False))
         batch_op.add_column(sa.Column('join_url', sa.String(length=500), nullable=True))
         batch_op.add_column(sa.Column('max_companions', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('series_key', sa.String(length=32), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('activities', schema=None) as batch_op:
+        batch_op.drop_column('series_key')
         batch_op.drop_column('max_companions')
         batch_op.drop_column('join_url')
         batch_op.drop_column('mode')
