@@ -273,7 +273,18 @@ def staff_activities(runtime, staff: Staff, include_past_days: int = 7, limit: i
     with runtime.database.session() as session:
         ids = list(session.scalars(query.order_by(Activity.starts_at, Activity.id).limit(limit)))
     views = (runtime.activities.get(activity_id) for activity_id in ids)  # the service's one view of an activity
-    return [view for view in views if view is not None]
+    return together(view for view in views if view is not None)
+
+
+def together(views) -> list:
+    """The sessions of a series right after its first one, soonest first otherwise."""
+    views = list(views)
+    first_of: dict[str, int] = {}
+    for place, view in enumerate(views):
+        if view.series_key:
+            first_of.setdefault(view.series_key, place)
+    return [view for _place, view in sorted(
+        enumerate(views), key=lambda pair: (first_of.get(pair[1].series_key, pair[0]), pair[0]))]
 
 
 # ---- home page counts -------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ def show_one(turn: Turn, argument: str, asked_places: bool = False, head: str = 
         lines += [_places_answer(turn, view), ""]
     lines += [turn.say("activity_title_line", title=view.title),
               turn.say("activity_time_line", when=when(view, with_end=True)),
-              turn.say("activity_place_line", city=view.city, place=view.place)]
+              where_line(turn, view, mine)]
     if view.organizer:
         lines.append(turn.say("activity_organizer_line", organizer=view.organizer))
     members_only = turn.say("activity_members_only_note") if view.members_only else ""
@@ -64,11 +64,22 @@ def show_one(turn: Turn, argument: str, asked_places: bool = False, head: str = 
         lines += ["", turn.say("activity_waiting_list_explained" if asked_places else "activity_full_waiting_list")]
         return turn.offer("\n".join(lines), [(turn.say("activity_option_waiting_list"), f"@action:waitlist:{view.id}"),
                                              *sessions, others])
-    reason = {SHOWN_FULL: "activity_full_no_waiting_list", SHOWN_CLOSED: "activity_closed",
+    # An activity set up without a waiting list says so, rather than that its waiting list is full.
+    full = "activity_full_none_kept" if view.waiting_list_size == 0 else "activity_full_no_waiting_list"
+    reason = {SHOWN_FULL: full, SHOWN_CLOSED: "activity_closed",
               SHOWN_ENDED: "activity_ended", SHOWN_CANCELLED: "activity_cancelled"}[view.status]
     if not asked_places:  # otherwise the answer above said it already
         lines += ["", turn.say(reason)]
     return turn.offer("\n".join(lines), [*sessions, others, mine_option])
+
+
+def where_line(turn: Turn, view: ActivityView, mine: SignUpView | None) -> str:
+    """The place of an on-site activity; for an online one, its link once the worker has a place."""
+    if view.mode != "online":
+        return turn.say("activity_place_line", city=view.city, place=view.place)
+    if mine is not None and mine.join_url:
+        return turn.say("activity_join_url_line", join_url=mine.join_url)
+    return turn.say("activity_online_line")
 
 
 def when_local(moment) -> str:
@@ -119,7 +130,8 @@ def _places_answer(turn: Turn, view: ActivityView) -> str:
     if view.status == SHOWN_OPEN:
         return turn.say("activity_answer_open", when=day, title=view.title, left=view.places_left)
     if view.status == SHOWN_FULL:
-        key = "activity_answer_full" if view.waiting_list_open else "activity_answer_full_no_waiting_list"
+        key = "activity_answer_full" if view.waiting_list_open else (
+            "activity_answer_full_none_kept" if view.waiting_list_size == 0 else "activity_answer_full_no_waiting_list")
         return turn.say(key, when=day, title=view.title)
     if view.status == SHOWN_CLOSED:
         return turn.say("activity_answer_closed", when=day, title=view.title)

@@ -61,8 +61,12 @@ def sign_up_to(turn: Turn, activity_id: int, note: str = "") -> Reply:
     except ActivityClosed as exc:
         return closed_reply(turn, exc)
     view = service.get(activity_id)
-    text = turn.say("activity_signed_up", title=done.activity_title, when=when(view, with_end=True),
-                    city=view.city, place=view.place) + extra
+    if done.join_url:  # an online activity: the link instead of a place
+        text = turn.say("activity_signed_up_online", title=done.activity_title, when=when(view, with_end=True),
+                        join_url=done.join_url) + extra
+    else:
+        text = turn.say("activity_signed_up", title=done.activity_title, when=when(view, with_end=True),
+                        city=view.city, place=view.place) + extra
     return turn.offer(text, [(turn.say("activity_option_mine"), "@action:my_activities:"), others])
 
 

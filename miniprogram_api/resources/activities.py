@@ -19,7 +19,7 @@ CLOSED_MESSAGES = {
 def _summary(view) -> dict:
     return {name: getattr(view, name) for name in (
         "id", "title", "summary", "city", "place", "starts_at", "ends_at", "signup_deadline", "capacity",
-        "places_left", "waiting_count", "status", "members_only", "waiting_list_open")}
+        "places_left", "waiting_count", "status", "members_only", "waiting_list_open", "mode")}
 
 
 def listing(query: ActivityQuery) -> dict:
@@ -63,7 +63,7 @@ def _refusal(exc: Exception) -> ApiError:
 def _result(view, message: str) -> dict:
     return {**{name: getattr(view, name) for name in (
         "activity_id", "activity_title", "status", "position", "created_at", "starts_at", "city", "place",
-        "activity_status", "promoted")}, "message": message}
+        "activity_status", "promoted", "mode", "join_url")}, "message": message}
 
 
 def sign_up(activity_id: int) -> dict:

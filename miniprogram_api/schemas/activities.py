@@ -39,6 +39,7 @@ class ActivitySummary(ResponseModel):
     status: ActivityStatus = Field(description="open 可报名，full 已满，closed 报名已截止，ended 已结束，cancelled 已取消")
     members_only: bool
     waiting_list_open: bool = Field(description="已满但还可以候补")
+    mode: Literal["onsite", "online"] = Field("onsite", description="onsite 线下，online 线上（没有地点，报名成功后给参加链接）")
 
 
 class ActivityPage(Page):
@@ -63,6 +64,8 @@ class SignUp(ResponseModel):
     place: str = ""
     activity_status: str = ""
     promoted: bool = Field(False, description="是否由候补转为正式报名")
+    mode: Literal["onsite", "online"] = Field("onsite", description="onsite 线下，online 线上")
+    join_url: str | None = Field(None, description="线上活动的参加链接，只在报名成功（confirmed）后给出")
 
 
 class ActivityDetail(ActivitySummary):

@@ -102,3 +102,125 @@ def test_a_new_time_or_place_is_told_to_everyone_signed_up(sign_in, runtime, clo
     entries = audit.search(runtime.database, action="activity.edit")[0]
     assert entries[0].detail == {"changed": "ends_at,place,starts_at,summary", "told": 2}
     assert timedelta(0) < runtime.activities.get(activity_id).starts_at - clock.now
+
+
+def _chat(runtime, openid: str, text: str) -> str:
+    """What the worker reads in WeChat after writing text."""
+    from bot import dialogue
+    from bot.messages import Inbound
+    return dialogue.respond(runtime, Inbound(openid, "text", text=text)).reply.as_text()
+
+
+def test_the_waiting_list_is_none_unlimited_or_a_size_and_workers_feel_it(sign_in, runtime, clock, worker):
+    clock.now = clock.now.replace(year=2026, month=12, day=1)
+    editor = sign_in("editor")
+    assert 'name="waiting_list" value="unlimited" checked' in editor.get("/console/activities/new").get_data(
+        as_text=True)  # the default, as before the form had the choice
+    wrong = post(editor, "/console/activities/new", dict(FORM, waiting_list="size", waiting_list_size="0"))
+    assert wrong.status_code == 422 and "候补人数请填写 1 到" in wrong.get_data(as_text=True)
+    none_id = _activity_id(post(editor, "/console/activities/new",
+                                dict(FORM, members_only="", capacity="1", waiting_list="none")))
+    assert runtime.activities.get(none_id).waiting_list_size == 0
+    runtime.activities.sign_up(worker("o_first"), none_id)
+    worker("o_late")
+    details = _chat(runtime, "o_late", "职工羽毛球赛")
+    assert "这个活动不设候补" in details and "加入候补" not in details
+    assert 'value="none" checked' in editor.get(f"/console/activities/{none_id}/edit").get_data(as_text=True)
+    # A size of one: one worker waits, the next is told the waiting list is full.
+    post(editor, f"/console/activities/{none_id}/edit",
+         dict(FORM, members_only="", capacity="1", waiting_list="size", waiting_list_size="1"))
+    assert runtime.activities.get(none_id).waiting_list_size == 1
+    runtime.activities.join_waiting_list(worker("o_second"), none_id)
+    worker("o_third")
+    assert "候补名单也满了" in _chat(runtime, "o_third", "职工羽毛球赛")
+    shrink = post(editor, f"/console/activities/{none_id}/edit",
+                  dict(FORM, members_only="", capacity="1", waiting_list="none"))
+    assert shrink.status_code == 422 and "已有 1 人在候补" in shrink.get_data(as_text=True)
+    assert runtime.activities.get(none_id).waiting_list_size == 1
+    post(editor, f"/console/activities/{none_id}/edit",
+         dict(FORM, members_only="", capacity="1", waiting_list="unlimited"))
+    assert runtime.activities.get(none_id).waiting_list_size is None
+    assert "加入候补" in _chat(runtime, "o_third", "职工羽毛球赛")
+
+
+def test_an_online_activity_needs_an_https_link_that_only_workers_with_a_place_read(sign_in, runtime, clock, worker):
+    clock.now = clock.now.replace(year=2026, month=12, day=1)
+    editor = sign_in("editor")
+    online = dict(FORM, members_only="", place="", mode="online", capacity="1", waiting_list="unlimited")
+    for link in ("", "http://meeting.example.cn/j/123", "javascript:alert(1)", "https://meeting example.cn/j",
+                 "https://localhost/j"):
+        refused = post(editor, "/console/activities/new", dict(online, join_url=link))
+        assert refused.status_code == 422 and "以 https:// 开头的参加链接" in refused.get_data(as_text=True), link
+    on_site_without_place = post(editor, "/console/activities/new", dict(FORM, place=""))
+    assert on_site_without_place.status_code == 422 and "请填写活动地点" in on_site_without_place.get_data(as_text=True)
+    link = "https://meeting.example.cn/j/2026?pwd=union"
+    activity_id = _activity_id(post(editor, "/console/activities/new", dict(online, join_url=link)))
+    view = runtime.activities.get(activity_id)
+    assert (view.mode, view.place, view.join_url) == ("online", "", link)
+    form = editor.get(f"/console/activities/{activity_id}/edit").get_data(as_text=True)
+    assert 'value="online" checked' in form and link.replace("&", "&amp;") in form
+
+    worker("o_online_fan")
+    details = _chat(runtime, "o_online_fan", "职工羽毛球赛")
+    assert "线上活动" in details and link not in details and "地点：" not in details
+    signed = _chat(runtime, "o_online_fan", "报名")
+    assert "报名成功" in signed and f"参加链接：{link}" in signed and "地点" not in signed
+    assert f"参加链接：{link}" in _chat(runtime, "o_online_fan", "职工羽毛球赛")
+    worker("o_online_waiting")
+    waiting = runtime.activities.join_waiting_list(runtime.people.person_id("official", "o_online_waiting"),
+                                                   activity_id)
+    assert waiting.status == "waiting" and waiting.join_url is None  # no place yet, no link
+
+    # Back on site: a place is required again and the link is dropped.
+    post(editor, f"/console/activities/{activity_id}/edit", dict(online, mode="onsite", place="工人文化宫",
+                                                                   join_url=link))
+    view = runtime.activities.get(activity_id)
+    assert (view.mode, view.place, view.join_url) == ("onsite", "工人文化宫", None)
+
+
+def test_the_companions_a_sign_up_may_bring_are_set_in_the_form(sign_in, runtime, clock):
+    clock.now = clock.now.replace(year=2026, month=12, day=1)
+    editor = sign_in("editor")
+    assert 'name="max_companions" min="0" max="10" value="0"' in editor.get("/console/activities/new").get_data(
+        as_text=True)
+    for wrong in ("-1", "两个", "11"):
+        refused = post(editor, "/console/activities/new", dict(FORM, max_companions=wrong))
+        assert refused.status_code == 422 and "可带家属人数请填写 0 到 10" in refused.get_data(as_text=True), wrong
+    activity_id = _activity_id(post(editor, "/console/activities/new", dict(FORM, max_companions="2")))
+    assert runtime.activities.get(activity_id).max_companions == 2
+    assert 'value="2"' in editor.get(f"/console/activities/{activity_id}/edit").get_data(as_text=True)
+    post(editor, f"/console/activities/{activity_id}/edit", dict(FORM, max_companions="0"))
+    assert runtime.activities.get(activity_id).max_companions == 0
+
+
+def test_a_weekly_series_is_created_at_once_listed_together_and_each_session_edited_alone(sign_in, runtime, clock):
+    clock.now = clock.now.replace(year=2026, month=12, day=1)
+    editor = sign_in("editor")
+    wrong = post(editor, "/console/activities/new", dict(FORM, weeks="27"))
+    assert wrong.status_code == 422 and "场次请填写 1 到 26" in wrong.get_data(as_text=True)
+    other = _activity_id(post(editor, "/console/activities/new", dict(FORM, title="职工书法展", starts_at="2026-12-21 10:00",
+                                                                     ends_at="")))
+    made = post(editor, "/console/activities/new", dict(FORM, weeks="3"), follow_redirects=True)
+    assert "每周一场，共 3 场" in made.get_data(as_text=True)
+    listed = queries_of(runtime)
+    series = [v for v in listed if v.title == "职工羽毛球赛"]
+    assert len(series) == 3 and len({v.series_key for v in series}) == 1 and series[0].series_key
+    assert [(v.starts_at - series[0].starts_at).days for v in series] == [0, 7, 14]
+    assert [v.title for v in listed] == ["职工羽毛球赛"] * 3 + ["职工书法展"]  # together, though 书法展 is on the 21st
+    assert runtime.activities.get(other).series_key is None
+    page = editor.get("/console/activities").get_data(as_text=True)
+    assert page.count('data-testid="series"') == 3 and page.index("职工书法展") > page.rindex("职工羽毛球赛")
+    second = series[1]
+    post(editor, f"/console/activities/{second.id}/edit", dict(FORM, place="浙江大学紫金港体育馆",
+                                                              starts_at="2026-12-27 14:00", ends_at="2026-12-27 17:00"))
+    assert runtime.activities.get(second.id).place == "浙江大学紫金港体育馆"
+    assert [runtime.activities.get(v.id).place for v in (series[0], series[2])] == ["黄龙体育中心"] * 2
+    assert runtime.activities.get(second.id).series_key == series[0].series_key
+
+
+def queries_of(runtime):
+    """The activities list of the console, as an editor of every city sees it."""
+    from bot.console import queries
+    from bot.console.accounts import Staff
+    return queries.staff_activities(runtime, Staff(id=0, username="x", role="editor", city=None, department=None,
+                                                  active=True, session_version=0))

@@ -109,3 +109,20 @@ def test_concurrent_sign_ups_for_the_last_places_never_overbook(app, api, runtim
     assert sorted(statuses) == [201] * places + [409] * (people - places)
     view = runtime.activities.get(activity)
     assert view.confirmed_count == places and view.places_left == 0
+
+
+def test_an_online_activity_gives_its_link_only_with_a_confirmed_place(api, runtime):
+    link = "https://meeting.example.cn/j/88"
+    starts = runtime.clock().replace(microsecond=0) + timedelta(days=3)
+    activity = runtime.activities.create(title="线上法律讲座", city="杭州", starts_at=starts, capacity=1,
+                                         mode="online", join_url=link).id
+    member, late = api.login(), api.login("late-comer")
+    before = member.get(f"/activities/{activity}").get_json()
+    assert before["mode"] == "online" and before["place"] == "" and link not in str(before)
+    assert member.post(f"/activities/{activity}/sign-up").get_json()["join_url"] == link
+    assert member.get(f"/activities/{activity}").get_json()["my_sign_up"]["join_url"] == link
+    assert late.post(f"/activities/{activity}/waiting-list").get_json()["join_url"] is None
+    assert link not in str(late.get(f"/activities/{activity}").get_json())
+    with pytest.raises(ValueError, match="join_url"):
+        runtime.activities.create(title="线上讲座", city="杭州", starts_at=starts, capacity=1, mode="online",
+                                  join_url="http://meeting.example.cn/j/88")

@@ -6,9 +6,11 @@ from flask import flash, redirect, render_template, request, url_for
 from bot.console.policy import in_city
 from bot.console.web import console, forbidden, record, requires, runtime, say, staff
 from bot.services.activities import ActivityRejected, to_local
+from bot.services.activities.editing import WAITING_NONE, WAITING_SIZED, WAITING_UNLIMITED
 from bot.services.places import CITIES
 
-FIELDS = ("title", "city", "place", "starts_at", "ends_at", "signup_deadline", "capacity", "members_only", "summary")
+FIELDS = ("title", "city", "place", "starts_at", "ends_at", "signup_deadline", "capacity", "members_only", "summary",
+          "waiting_list", "waiting_list_size", "mode", "join_url", "max_companions", "weeks")
 
 
 def _local(moment) -> str:
@@ -20,7 +22,18 @@ def _form_of(view) -> dict:
     deadline = view.signup_deadline if view.signup_deadline != view.starts_at else None
     return {"title": view.title, "city": view.city, "place": view.place, "starts_at": _local(view.starts_at),
             "ends_at": _local(view.ends_at), "signup_deadline": _local(deadline), "capacity": str(view.capacity),
-            "members_only": "1" if view.members_only else "", "summary": view.summary}
+            "members_only": "1" if view.members_only else "", "summary": view.summary,
+            "mode": view.mode, "join_url": view.join_url or "",
+            "max_companions": str(view.max_companions), **_waiting_form(view.waiting_list_size)}
+
+
+def _waiting_form(size: int | None) -> dict:
+    """The waiting list choice and size fields of a stored waiting_list_size (None unlimited, 0 none)."""
+    if size is None:
+        return {"waiting_list": WAITING_UNLIMITED, "waiting_list_size": ""}
+    if size == 0:
+        return {"waiting_list": WAITING_NONE, "waiting_list_size": ""}
+    return {"waiting_list": WAITING_SIZED, "waiting_list_size": str(size)}
 
 
 def _cities() -> list[str]:
@@ -37,17 +50,22 @@ def _typed() -> dict:
 def new_activity():
     """The form for a new activity; a city-limited editor creates activities of their city only."""
     if request.method == "GET":
-        return render_template("console/activity_form.html", form={"city": staff().city or ""}, errors={},
+        return render_template("console/activity_form.html", form={"city": staff().city or "", "mode": "onsite", "max_companions": "0", **_waiting_form(None)}, errors={},
                                cities=_cities(), activity=None)
     typed = _typed()
     if typed["city"] and not in_city(staff(), typed["city"]):
         return forbidden()
     try:
-        view = runtime().activities.create_from_form(typed)
+        sessions = runtime().activities.create_series_from_form(typed)
     except ActivityRejected as refused:
         return render_template("console/activity_form.html", form=typed, errors=refused.fields, cities=_cities(),
                                activity=None), 422
-    record("activity.create", str(view.id), title=view.title, city=view.city)
+    view = sessions[0]
+    for session in sessions:
+        record("activity.create", str(session.id), title=session.title, city=session.city, series=session.series_key)
+    if len(sessions) > 1:
+        flash(say("console_activity_series_created", title=view.title, count=len(sessions)), "success")
+        return redirect(url_for("console.activities"))
     flash(say("console_activity_created", title=view.title), "success")
     return redirect(url_for("console.activity", activity_id=view.id))
 

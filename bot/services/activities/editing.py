@@ -8,11 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from bot.services.activities.times import from_local
 from bot.services.places import Regions
 
 MAX_TITLE, MAX_PLACE, MAX_SUMMARY, MAX_CAPACITY = 120, 200, 2000, 100000
+# The waiting list choice of the form: none (0), unlimited (None) or a size the editor types.
+WAITING_NONE, WAITING_UNLIMITED, WAITING_SIZED = "none", "unlimited", "size"
+ONSITE, ONLINE = "onsite", "online"
+MAX_JOIN_URL = 500
+MAX_COMPANIONS = 10
+MAX_WEEKS = 26  # a weekly series of at most half a year
 TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
 
 
@@ -48,8 +55,14 @@ def read_form(form: Mapping[str, str], regions: Regions, replies, now: datetime,
     city = regions.short_name(str(form.get("city") or "").strip()) if form.get("city") else None
     if city is None:
         problems["city"] = replies.get("activity_edit_city", cities="、".join(regions.short_names()))
+    mode = str(form.get("mode") or ONSITE).strip()
+    join_url = str(form.get("join_url") or "").strip()
+    if mode not in (ONSITE, ONLINE):
+        problems["mode"] = replies.get("activity_edit_mode")
+    elif mode == ONLINE and not is_join_url(join_url):
+        problems["join_url"] = replies.get("activity_edit_join_url", limit=MAX_JOIN_URL)
     place = str(form.get("place") or "").strip()
-    if not place:
+    if not place and mode != ONLINE:
         problems["place"] = replies.get("activity_edit_place_missing")
     elif len(place) > MAX_PLACE:
         problems["place"] = replies.get("activity_edit_too_long", what="地点", limit=MAX_PLACE)
@@ -75,8 +88,50 @@ def read_form(form: Mapping[str, str], regions: Regions, replies, now: datetime,
     capacity = int(capacity_text) if capacity_text.isdigit() else None
     if capacity is None or not 1 <= capacity <= MAX_CAPACITY:
         problems["capacity"] = replies.get("activity_edit_capacity", limit=MAX_CAPACITY)
+    waiting_list_size = _waiting_list_size(form, problems, replies)
+    companions_text = str(form.get("max_companions") or "0").strip()
+    max_companions = int(companions_text) if companions_text.isdigit() else None
+    if max_companions is None or max_companions > MAX_COMPANIONS:
+        problems["max_companions"] = replies.get("activity_edit_companions", limit=MAX_COMPANIONS)
     if problems:
         raise ActivityRejected(problems)
     return {"title": title, "city": city, "place": place, "summary": summary, "starts_at": starts_at,
+            "waiting_list_size": waiting_list_size, "max_companions": max_companions, "mode": mode,
+            "join_url": join_url if mode == ONLINE else None,
             "ends_at": times.get("ends_at"), "signup_deadline": times.get("signup_deadline"), "capacity": capacity,
             "members_only": str(form.get("members_only") or "") in ("1", "on", "true")}
+
+
+def _waiting_list_size(form: Mapping[str, str], problems: dict[str, str], replies) -> int | None:
+    """The stored waiting_list_size of the form's choice (None unlimited, 0 none); a wrong size is a problem."""
+    choice = str(form.get("waiting_list") or WAITING_UNLIMITED).strip()
+    if choice == WAITING_NONE:
+        return 0
+    if choice == WAITING_SIZED:
+        size_text = str(form.get("waiting_list_size") or "").strip()
+        if size_text.isdigit() and 1 <= int(size_text) <= MAX_CAPACITY:
+            return int(size_text)
+        problems["waiting_list_size"] = replies.get("activity_edit_waiting_list_size", limit=MAX_CAPACITY)
+        return None
+    if choice != WAITING_UNLIMITED:
+        problems["waiting_list_size"] = replies.get("activity_edit_waiting_list_choice")
+    return None
+
+
+def is_join_url(text: str) -> bool:
+    """Whether text is an https link a worker can open to join an online activity."""
+    if not text or len(text) > MAX_JOIN_URL or any(c.isspace() for c in text):
+        return False
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return parts.scheme == "https" and bool(parts.hostname) and "." in parts.hostname and not parts.username
+
+
+def read_weeks(form: Mapping[str, str], replies) -> int:
+    """How many weekly sessions the new-activity form asks for (1: a single activity); ActivityRejected if wrong."""
+    text = str(form.get("weeks") or "1").strip()
+    if text.isdigit() and 1 <= int(text) <= MAX_WEEKS:
+        return int(text)
+    raise ActivityRejected({"weeks": replies.get("activity_edit_weeks", limit=MAX_WEEKS)})

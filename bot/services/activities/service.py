@@ -20,8 +20,9 @@ from __future__ import annotations
 import logging
 import random
 import time
+import uuid
 from concurrent.futures import Executor
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Callable, TypeVar
 
 from sqlalchemy import case, func, or_, select, update
@@ -29,7 +30,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.content import Replies
-from bot.services.activities.editing import ActivityRejected, read_form
+from bot.services.activities.editing import (MAX_COMPANIONS, ONLINE, ONSITE, ActivityRejected, is_join_url,
+                                            read_form, read_weeks)
 from bot.services.activities.errors import (ActivityClosed, ActivityFull, ActivityNotFound, AlreadySignedUp,
                                             MembersOnly, NotSignedUp)
 from bot.services.activities.seats import live_sign_up, lock_activity, promote_next, takeable
@@ -256,6 +258,23 @@ class ActivityService:
         """Create an activity from an editor's form (China time, text); ActivityRejected names each wrong field."""
         return self.create(**read_form(form, self.places(), self.replies, self._now(), new=True))
 
+    def create_series_from_form(self, form) -> list[ActivityView]:
+        """Create the form's activity every week for form["weeks"] weeks, sharing a series key; all or none."""
+        weeks = read_weeks(form, self.replies)
+        first = read_form(form, self.places(), self.replies, self._now(), new=True)
+        series_key = uuid.uuid4().hex if weeks > 1 else None
+        with self.database.session() as session:
+            sessions = []
+            for week in range(weeks):
+                shift = timedelta(weeks=week)
+                values = dict(first, series_key=series_key, **{name: first[name] + shift for name in (
+                    "starts_at", "ends_at", "signup_deadline") if first[name] is not None})
+                activity = Activity(**_checked_fields(values, self.places()))
+                session.add(activity)
+                sessions.append(activity)
+            session.flush()
+            return [view_of(activity, self._now()) for activity in sessions]
+
     def edit(self, activity_id: int, form) -> tuple[ActivityView, int]:
         """Change an activity from an editor's form; return it and how many sign-ups were told of a move.
 
@@ -274,6 +293,10 @@ class ActivityService:
             if values["capacity"] < activity.confirmed_count:
                 raise ActivityRejected({"capacity": self.replies.get("activity_edit_capacity_below_sign_ups",
                                                                      confirmed=activity.confirmed_count)})
+            size = values["waiting_list_size"]
+            if size is not None and size < activity.waiting_count:
+                raise ActivityRejected({"waiting_list_size": self.replies.get(
+                    "activity_edit_waiting_list_below_waiting", waiting=activity.waiting_count)})
             moved = (activity.starts_at, activity.ends_at, activity.city, activity.place) != (
                 values["starts_at"], values["ends_at"], values["city"], values["place"])
             for name, value in values.items():
@@ -359,7 +382,9 @@ class ActivityService:
                           position=position, created_at=sign_up.created_at, id=sign_up.id,
                           starts_at=activity.starts_at, city=activity.city, place=activity.place,
                           activity_status=view_of(activity, self._now()).status,
-                          promoted=sign_up.promoted_at is not None)
+                          promoted=sign_up.promoted_at is not None, mode=activity.mode,
+                          # the link of an online activity is for those who have a place
+                          join_url=activity.join_url if sign_up.status == CONFIRMED else None)
 
     def _write(self, work: Callable[[Session], T], person_id: int | None = None,
                activity_id: int | None = None) -> T:
@@ -411,7 +436,8 @@ class ActivityService:
 
 
 _FIELDS = ("key", "title", "summary", "eligibility", "organizer", "city", "place", "starts_at", "ends_at",
-           "signup_deadline", "capacity", "waiting_list_size", "members_only", "status")
+           "signup_deadline", "capacity", "waiting_list_size", "members_only", "status", "mode", "join_url",
+           "max_companions", "series_key")
 
 
 def _checked_fields(fields: dict[str, Any], regions: Regions) -> dict[str, Any]:
@@ -419,9 +445,18 @@ def _checked_fields(fields: dict[str, Any], regions: Regions) -> dict[str, Any]:
     if unknown:
         raise ValueError(f"unknown field(s): {', '.join(unknown)}")
     values = {name: fields[name] for name in _FIELDS if fields.get(name) is not None}
-    for name in ("title", "city", "place", "starts_at", "capacity"):
+    values["mode"] = values.get("mode") or ONSITE
+    if values["mode"] not in (ONSITE, ONLINE):
+        raise ValueError(f"mode: one of onsite, online, got {values['mode']!r}")
+    required = ("title", "city", "starts_at", "capacity") + (("place",) if values["mode"] == ONSITE else ())
+    for name in required:
         if values.get(name) in (None, ""):
             raise ValueError(f"{name}: required")
+    values.setdefault("place", "")
+    if values["mode"] == ONLINE and not is_join_url(str(values.get("join_url") or "")):
+        raise ValueError("join_url: an online activity needs an https link")
+    if values["mode"] == ONSITE:
+        values["join_url"] = None
     city = regions.short_name(str(values["city"]))
     if city is None:
         raise ValueError(f"city: {values['city']!r} is not one of the cities of Zhejiang "
@@ -440,6 +475,8 @@ def _checked_fields(fields: dict[str, Any], regions: Regions) -> dict[str, Any]:
         raise ValueError("capacity: must be at least 1")
     if values.get("waiting_list_size") is not None and int(values["waiting_list_size"]) < 0:
         raise ValueError("waiting_list_size: must be 0 (no waiting list) or more")
+    if not 0 <= int(values.get("max_companions") or 0) <= MAX_COMPANIONS:
+        raise ValueError(f"max_companions: 0 to {MAX_COMPANIONS}")
     if values.get("status", OPEN) not in (OPEN, CLOSED_BY_STAFF, CANCELLED_BY_STAFF):
         raise ValueError(f"status: one of open, closed, cancelled, got {values['status']!r}")
     _check_times(values["starts_at"], values.get("ends_at"), values.get("signup_deadline"))

@@ -38,6 +38,11 @@ class ActivityView:
     organizer: str = ""
     waiting_list_open: bool = False  # full, and the waiting list takes more people
     key: str | None = None
+    waiting_list_size: int | None = None  # None: unlimited; 0: no waiting list
+    mode: str = "onsite"  # onsite, online
+    join_url: str | None = None  # online: given to workers only once they have a place (SignUpView)
+    max_companions: int = 0  # companions one sign-up may bring (set by the editor)
+    series_key: str | None = None  # shared by the sessions of a series created together
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields; times in ISO 8601 with the +08:00 offset of China time."""
@@ -62,6 +67,8 @@ class SignUpView:
     place: str = ""
     activity_status: str = ""  # ActivityView.status of the activity
     promoted: bool = False  # moved up from the waiting list
+    mode: str = "onsite"  # onsite, online
+    join_url: str | None = None  # the link of an online activity, once the place is confirmed
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields; times in ISO 8601 with the +08:00 offset of China time."""
@@ -93,4 +100,6 @@ def view_of(activity: Activity, now: datetime) -> ActivityView:
         capacity=activity.capacity, confirmed_count=activity.confirmed_count, places_left=places_left,
         waiting_count=activity.waiting_count, status=status, members_only=bool(activity.members_only),
         eligibility=activity.eligibility or "", organizer=activity.organizer or "",
-        waiting_list_open=waiting_open, key=activity.key)
+        waiting_list_open=waiting_open, key=activity.key,
+        waiting_list_size=size, mode=activity.mode or "onsite", join_url=activity.join_url,
+        max_companions=activity.max_companions or 0, series_key=activity.series_key)

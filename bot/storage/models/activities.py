@@ -29,7 +29,9 @@ class Activity(Base):
     eligibility: Mapped[str] = mapped_column(String(200), default="", nullable=False)  # who can join, in words
     organizer: Mapped[str] = mapped_column(String(120), default="", nullable=False)
     city: Mapped[str] = mapped_column(String(16), index=True, nullable=False)  # short name: 杭州, 宁波...
-    place: Mapped[str] = mapped_column(String(200), nullable=False)
+    place: Mapped[str] = mapped_column(String(200), nullable=False)  # "" for an online activity
+    mode: Mapped[str] = mapped_column(String(16), default="onsite", server_default="onsite", nullable=False)  # onsite, online
+    join_url: Mapped[str | None] = mapped_column(String(500))  # online: the https link given to those with a place
     starts_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     ends_at: Mapped[datetime | None] = mapped_column(DateTime)
     signup_deadline: Mapped[datetime | None] = mapped_column(DateTime)  # None: until it starts
@@ -37,6 +39,9 @@ class Activity(Base):
     confirmed_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
     waiting_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
     waiting_list_size: Mapped[int | None] = mapped_column(Integer)  # None: unlimited; 0: no waiting list
+    series_key: Mapped[str | None] = mapped_column(String(32))  # sessions created together share it; each is edited alone
+    # How many companions (family) one sign-up may bring; stored for the editor, not yet counted in places.
+    max_companions: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
     members_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"), nullable=False)
     status: Mapped[str] = mapped_column(String(16), default="open", server_default="open", nullable=False)  # open, closed, cancelled
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
