@@ -1,7 +1,7 @@
 """activity satisfaction: the three-choice question after an attended activity and its answer
 
 Revision ID: 0016_sat2
-Revises: 0014_ops
+Revises: 0015_act2
 Create Date: 2026-12-03 16:58:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0016_sat2'
-down_revision = '0014_ops'
+down_revision = '0015_act2'
 branch_labels = None
 depends_on = None
 
