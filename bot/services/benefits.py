@@ -53,6 +53,8 @@ class BenefitCatalogue:
         self._fold = fold  # the worker's message: normalised, typos fixed
         self._by_id = {b.id: b for b in items}
         self._categories = categories
+        # Each item's names folded once, not on every message: (folded name, length of the name as written).
+        self._names = [[(normalize(t), len(t)) for t in {b.name, *b.aliases}] for b in items]
 
     @classmethod
     def load(cls, content_dir: str | Path, regions: Regions | None = None,
@@ -137,8 +139,8 @@ class BenefitCatalogue:
         if not text.strip():
             return []
         scored = []
-        for order, b in enumerate(self.items):
-            score = sum(len(t) for t in {b.name, *b.aliases} if normalize(t) in text)
+        for order, (b, names) in enumerate(zip(self.items, self._names)):
+            score = sum(length for folded, length in names if folded in text)
             if b.category in text:
                 score += len(b.category)
             if score and any(c in text for c in b.cities):
