@@ -54,6 +54,12 @@ _PAIRS = {
     frozenset({Act.EDIT, Act.NO}): Act.EDIT,
 }
 _PUNCT = re.compile(r"[\s\W_]+")
+_LATIN_WORD = re.compile(r"[a-z]+")
+
+
+def _spaceless(phrase: str) -> str:
+    """The key of a phrase: pinyin and English match with or without spaces ("tong yi", "tongyi")."""
+    return "".join(phrase.split()) if phrase.isascii() else phrase
 
 
 class ReplyReader:
@@ -64,11 +70,12 @@ class ReplyReader:
         self._act_of: dict[str, Act] = {}
         for name in ACT_NAMES:
             for phrase in words.acts[name]:
-                self._act_of.setdefault(phrase, Act[name])
-        self._weak_of = {p: Act[a] for a, phrases in words.weak.items() for p in phrases}
+                self._act_of.setdefault(_spaceless(phrase), Act[name])
+        self._weak_of = {_spaceless(p): Act[a] for a, phrases in words.weak.items() for p in phrases}
         neutral = set(words.neutral) | set(words.reasons)
         self._neutral = neutral
-        self._tokens = alternation([*self._act_of, *self._weak_of, *neutral])
+        self._tokens = alternation([*(p for name in ACT_NAMES for p in words.acts[name]),
+                                    *(p for phrases in words.weak.values() for p in phrases), *neutral])
         self._fields = [(f, alternation(ws)) for f, ws in words.fields.items()]
         self._field_any = alternation([w for ws in words.fields.values() for w in ws])
         self._markers = alternation(words.question_markers)
@@ -95,7 +102,7 @@ class ReplyReader:
         for found in matches:
             covered[found.start():found.end()] = b"\x01" * (found.end() - found.start())
         for found in matches:
-            phrase = found.group()
+            phrase = _spaceless(found.group())
             act = self._act_of.get(phrase) or self._weak_of.get(phrase)
             if act is None:
                 continue
@@ -108,7 +115,9 @@ class ReplyReader:
         for act in blocked:
             strong.pop(act, None)
             weak.discard(act)
-        leftover = sum(1 for ch in self._tokens.sub("", norm) if is_cjk(ch))
+        rest = self._tokens.sub(" ", norm)
+        # An unexplained Latin word ("wang" in "wang xing") weighs like a word of three characters.
+        leftover = sum(1 for ch in rest if is_cjk(ch)) + 3 * len(_LATIN_WORD.findall(rest))
         field_mention = self._field_any.search(norm)
         if strong:
             acts = set(strong)

@@ -16,15 +16,19 @@ def _words(data: dict, key: str, path: Path) -> tuple[str, ...]:
     value = data.get(key)
     if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
         raise ValueError(f"{path}: '{key}' must be a list of words")
+    if any(isinstance(v, bool) for v in value):  # YAML 1.1 reads unquoted yes/no/on/off as true/false
+        raise ValueError(f"{path}: '{key}' has yes, no, on or off without quotes; write them as \"yes\"")
     return tuple(reading_form(str(v)).strip() for v in value if str(v).strip())
 
 
 def alternation(phrases, *, ascii_bounds: bool = True) -> re.Pattern:
-    """One regex that finds any phrase, longest first (ASCII phrases only as whole words)."""
+    """One regex that finds any phrase, longest first (ASCII phrases only as whole words, spaces optional)."""
     parts = []
     for phrase in sorted(set(phrases), key=len, reverse=True):
         escaped = re.escape(phrase)
         if ascii_bounds and phrase.isascii():
+            # Pinyin is written with or without spaces between syllables ("tong yi", "tongyi").
+            escaped = escaped.replace(re.escape(" "), r"\s*")
             escaped = rf"(?<![a-z0-9]){escaped}(?![a-z0-9])"
         parts.append(escaped)
     return re.compile("|".join(parts) if parts else r"(?!x)x")

@@ -71,3 +71,25 @@ def test_side_questions(understanding, text):
                                   "十几天没发工资", "没什么", "好几个月了", "算了"])
 def test_answers_are_not_questions(understanding, text):
     assert not understanding.looks_like_question(text)
+
+
+@pytest.mark.parametrize("text,act", [("tongyi", Act.YES), ("Tong yi", Act.YES), ("wo tongyi a", Act.YES),
+                                      ("yes", Act.YES), ("Yes I agree", Act.YES), ("bu tongyi", Act.NO),
+                                      ("butongyi", Act.NO), ("No thanks", Act.NO), ("queren", Act.CONFIRM),
+                                      ("hao de", Act.CONFIRM), ("tijiao", Act.CONFIRM), ("quxiao", Act.CANCEL),
+                                      ("suan le", Act.CANCEL), ("cancel", Act.CANCEL), ("jixu", Act.RESUME),
+                                      ("deng hui zai shuo", Act.PAUSE), ("zhuan rengong", Act.HANDOFF),
+                                      ("xiugai", Act.EDIT), ("嗯 yes", Act.YES)])
+def test_pinyin_and_english_replies(understanding, text, act):
+    assert understanding.reading_of_reply(text).act is act
+
+
+def test_pinyin_edit_names_the_field(understanding):
+    reading = understanding.reading_of_reply("xiugai dianhua")
+    assert (reading.act, reading.field) == (Act.EDIT, "phone")
+
+
+@pytest.mark.parametrize("text", ["wang xing", "li hao", "know", "nobody", "now", "yesterday", "nothing to say"])
+def test_latin_names_and_words_that_only_contain_a_reply_are_nothing(understanding, text):
+    # Latin phrases match whole words only, and an unexplained Latin word is leftover like a Chinese one.
+    assert understanding.reading_of_reply(text).act is Act.NOTHING
