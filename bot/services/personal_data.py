@@ -250,7 +250,7 @@ class PersonalData:
     # ---- retention -------------------------------------------------------------------------
 
     def enforce_retention(self) -> dict[str, int]:
-        """Remove message text, closed tickets' personal data and abandoned forms older than configured."""
+        """Remove message text, rating sentences, closed tickets' personal data and old abandoned forms."""
         now = self.clock()
         policy = self.retention
         with self.database.session() as session:
@@ -264,6 +264,9 @@ class PersonalData:
         idle_before = now.replace(tzinfo=timezone.utc).timestamp() - policy.abandoned_form_hours * 3600
         forms = self.conversations.forget_idle_forms(idle_before)
         counts = {"message_texts": int(messages or 0), "tickets": tickets, "forms": forms}
+        if self.activity_ratings is not None:  # a worker's sentence about an activity is kept like their messages
+            counts["rating_comments"] = self.activity_ratings.forget_comments_before(
+                now - timedelta(days=policy.message_text_days))
         if any(counts.values()):
             log.info("retention applied: %s", counts)
         return counts

@@ -217,6 +217,12 @@ class ActivitySatisfaction:
             rating.comment = (comment or "").strip()[:500] or None
             return True
 
+    def forget_comments_before(self, cutoff: datetime) -> int:
+        """Drop the sentences written before cutoff (kept as long as message text); the scores stay."""
+        with self.database.session() as session:
+            return session.execute(ActivityRating.__table__.update().where(
+                ActivityRating.comment.is_not(None), ActivityRating.rated_at < cutoff).values(comment=None)).rowcount
+
     def delete_personal_data(self, person_id: int) -> int:
         """Unlink the person from their answers and drop their sentences; the scores stay for the figures."""
         with self.database.session() as session:

@@ -120,3 +120,13 @@ def test_the_dashboard_shows_the_answers_per_activity_and_city_beside_ticket_sat
     assert "宁波职工读书会" in section and "杭州" not in section
     csv = editor.get(f"/console/dashboard/activity_satisfaction.csv?from={day}&to={day}").get_data(as_text=True)
     assert "活动|城市" not in csv and "活动,城市,评价数" in csv and "杭州职工读书会,杭州,2,3.0,50.0,50.0" in csv
+
+
+def test_a_sentence_about_an_activity_is_kept_as_long_as_message_text_and_the_score_stays(runtime, clock, client):
+    held_activity(runtime, clock, client, ["o_kept"], arrived=["o_kept"])
+    runtime.activity_satisfaction.ask_attended()
+    chat(client, "o_kept", "基本满意，就是茶水不够")
+    assert runtime.personal_data.enforce_retention()["rating_comments"] == 0  # written today
+    clock.advance(days=runtime.config.retention_message_text_days + 1)
+    assert runtime.personal_data.enforce_retention()["rating_comments"] == 1
+    assert ratings(runtime) == [(True, 4, None)]

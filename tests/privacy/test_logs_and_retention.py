@@ -86,7 +86,7 @@ def test_retention_removes_old_message_text_closed_tickets_and_abandoned_forms(a
     assert (config.retention_message_text_days, config.retention_closed_ticket_days,
             config.retention_abandoned_form_hours) == (90, 730, 24)
     service = runtime.personal_data
-    assert service.enforce_retention() == {"message_texts": 0, "tickets": 0, "forms": 0}
+    assert service.enforce_retention() == {"message_texts": 0, "tickets": 0, "forms": 0, "rating_comments": 0}
     now = runtime.clock()
     with runtime.database.session() as session:
         session.execute(update(MessageLog).values(created_at=now - timedelta(days=91)))
