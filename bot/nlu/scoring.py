@@ -168,8 +168,14 @@ def rule_opinion(content: Phrasebook, text: str, norm: str, boundaries: Boundari
     named_topic = topic
     intent_scores = {intent: scores.get(intent, 0.0) for intent in INTENTS}
     if topic_score > 0:
-        for intent, weight in content.topic_to_intent.items():
-            intent_scores[intent] += weight * topic_score
+        # A story's labour words say what it is about, not who should act. The intent its own words ask for most
+        # (我要维权 after a dismissal story asks to act; 合法吗 asks what the law says) takes the topic at full weight.
+        weights = content.topic_to_intent
+        asked = max(weights, key=lambda intent: intent_scores.get(intent, 0.0), default=None)
+        full = max(weights.values(), default=0.0)
+        for intent, weight in weights.items():
+            lifted = intent == asked and intent_scores[intent] > 0
+            intent_scores[intent] += (full if lifted else weight) * topic_score
     else:
         # "Help us" with no labour problem named (a family in need, a complaint about a neighbour) is weaker
         # evidence for the intents that are about a labour dispute.
