@@ -241,8 +241,11 @@ def load_content(content_dir: Path) -> Phrasebook:
     content.negators = tuple(normalize(n, EMPTY) for n in intents.get("negators") or ())
     content.request_cues = tuple(normalize(n, EMPTY) for n in intents.get("request_cues") or ())
     content.fallback = tuple(intents.get("fallback_candidates") or content.fallback)
+    # Longest first; words of one length in file order (a set's order changed from run to run, and with it the
+    # hint a message was said to match).
     content.weak_hints = tuple(
-        (str(intent), tuple(sorted({normalize(str(w), content.corrections) for w in words} - {""}, key=len, reverse=True)))
+        (str(intent), tuple(sorted(dict.fromkeys(w for w in (normalize(str(w), content.corrections) for w in words) if w),
+                                   key=len, reverse=True)))
         for intent, words in (intents.get("weak_hints") or {}).items())
     content.weak_choices = {str(k): tuple(v) for k, v in (intents.get("weak_hint_choices") or {}).items()}
     for phrase, weights in (intents.get("ask_only") or {}).items():
