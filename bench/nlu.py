@@ -1,6 +1,7 @@
 """Benchmark the intent matcher (rules and learned model): start-up, throughput on one core, latency, memory.
 
-Run: taskset -c 1 .venv/bin/python bench/nlu.py [--dev FILE] [--repeat N]  (pinned to one core, as in content/nlu/README.md)
+Run: taskset -c 1 .venv/bin/python bench/nlu.py [--dev FILE] [--repeat N]
+(pinned to one core, as the figures in content/nlu/README.md were measured)
 """
 from __future__ import annotations
 
@@ -157,8 +158,8 @@ def main() -> None:
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
     cores = ",".join(map(str, sorted(os.sched_getaffinity(0)))) if hasattr(os, "sched_getaffinity") else "?"
-    print(f"(load average {load_before:.1f} at the start, {load:.1f} at the end, on {os.cpu_count()} CPUs; this process "
-          f"ran on core(s) {cores}: wall-clock figures suffer on a busy machine, CPU-time ones less)")
+    print(f"(load average {load_before:.1f} at the start, {load:.1f} at the end, on {os.cpu_count()} CPUs; "
+          f"this process ran on core(s) {cores}: wall-clock figures suffer on a busy machine, CPU-time ones less)")
 
 
 if __name__ == "__main__":

@@ -241,11 +241,8 @@ def load_content(content_dir: Path) -> Phrasebook:
     content.negators = tuple(normalize(n, EMPTY) for n in intents.get("negators") or ())
     content.request_cues = tuple(normalize(n, EMPTY) for n in intents.get("request_cues") or ())
     content.fallback = tuple(intents.get("fallback_candidates") or content.fallback)
-    # Longest first; words of one length in file order (a set's order changed from run to run, and with it the
-    # hint a message was said to match).
     content.weak_hints = tuple(
-        (str(intent), tuple(sorted(dict.fromkeys(w for w in (normalize(str(w), content.corrections) for w in words) if w),
-                                   key=len, reverse=True)))
+        (str(intent), _longest_first(normalize(str(w), content.corrections) for w in words))
         for intent, words in (intents.get("weak_hints") or {}).items())
     content.weak_choices = {str(k): tuple(v) for k, v in (intents.get("weak_hint_choices") or {}).items()}
     for phrase, weights in (intents.get("ask_only") or {}).items():
@@ -285,6 +282,12 @@ def load_content(content_dir: Path) -> Phrasebook:
     content.by_start = by_start
     content.pattern_index = PatternIndex(content.patterns, content.phrases)
     return content
+
+
+def _longest_first(words: Iterable[str]) -> tuple[str, ...]:
+    """Return the distinct non-empty words, longest first; words of one length in the order given (a set's order
+    changed from run to run, and with it the weak hint a message was said to match)."""
+    return tuple(sorted(dict.fromkeys(word for word in words if word), key=len, reverse=True))
 
 
 def _inherit_labels(phrases: dict[str, dict[str, float]]) -> None:

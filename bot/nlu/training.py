@@ -237,6 +237,7 @@ def write_model(data: dict, out_path: Path) -> None:
     head = json.dumps(data, ensure_ascii=False, indent=1)
     vocabulary = ",\n".join(json.dumps(name, ensure_ascii=False) for name in names)
     partial = out_path.with_name(out_path.name + ".tmp")
-    partial.write_text(f'{head[:-2]},\n"vocabulary": [\n{vocabulary}\n],\n"weights": "{weights}"\n}}\n', encoding="utf-8")
+    text = f'{head[:-2]},\n"vocabulary": [\n{vocabulary}\n],\n"weights": "{weights}"\n}}\n'
+    partial.write_text(text, encoding="utf-8")
     LearnedModel.load(partial)  # never replace a working model with a file that does not load
     partial.replace(out_path)
