@@ -1,14 +1,19 @@
 """浙工之家 service-account bot and mini-program backend."""
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from bot.config import Config, load_config
+
+if TYPE_CHECKING:  # Flask is imported by create_app: the CLI and the NLU benchmark import bot.* without the web stack
+    from flask import Flask
 
 
 def create_app(config: Config | dict | None = None, runtime=None) -> Flask:
     """Build the web application: the webhook, the health check, the mini-program API and the staff console."""
     # The parts are imported here, not at the top, so that `import bot.config` stays light for the CLI.
+    from flask import Flask
+
     import miniprogram_api
     from bot import console, health, logging_setup, runtime_setup, webhook
 

@@ -17,6 +17,7 @@ _traditional_chars: frozenset[str] | None = None
 # Everything that is not a letter, a digit or a CJK character is noise for matching.
 _NOISE = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN_RUN = re.compile(r"[a-z]+(?: [a-z]+)*")
+_LATIN_LETTER = re.compile(r"[a-z]")
 
 
 def _traditional() -> frozenset[str]:
@@ -36,8 +37,7 @@ def _traditional() -> frozenset[str]:
 def to_simplified(text: str) -> str:
     """Convert traditional characters to simplified (OpenCC t2s), only when there are any."""
     global _converter
-    trad = _traditional()
-    if not any(ch in trad for ch in text):
+    if _traditional().isdisjoint(text):
         return text
     if _converter is None:
         with _lock:
@@ -82,7 +82,7 @@ class Corrections:
 
     def apply(self, text: str) -> str:
         """Return text with every known wrong form replaced."""
-        if self._latin is not None and any("a" <= ch <= "z" for ch in text):
+        if self._latin is not None and _LATIN_LETTER.search(text):
             # Pinyin is typed with or without spaces: match each run of latin words with spaces removed.
             def fix_run(match: re.Match) -> str:
                 run = match.group(0).replace(" ", "")

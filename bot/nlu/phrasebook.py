@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 import yaml
 
@@ -12,18 +14,174 @@ from bot.nlu.normalize import EMPTY, Corrections, normalize
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+try:  # the regular expression parser, to find the characters a pattern cannot match without (see RulePattern)
+    from re import _constants as _sre, _parser as _sre_parse
+except ImportError:  # another Python: no gates, every pattern is tried on every message (same answers, slower)
+    _sre = _sre_parse = None
+_SMALL_RANGE = 64  # a character class of at most this many characters can gate its pattern ([一-龥] cannot)
+
+
+class RulePattern:
+    """A content pattern, its weights, and the characters every match needs (its gates); compiled on first use.
+
+    Most of the few hundred patterns cannot match a given message: each names words the message does not
+    contain. A gate is a set of characters of which every match holds at least one (工会 in a pattern gives {工}
+    and {会}, (社保|保险) gives {社, 保}); a message lacking all the characters of one gate is not searched at
+    all. Compiling is deferred too: re spends most of a pattern's compile time expanding [一-龥] (20,000
+    characters), which made compiling them all a third of a second at start-up.
+    """
+
+    __slots__ = ("source", "weights", "gates", "_regex")
+
+    def __init__(self, source: str, weights: dict[str, float]):
+        self.source = source
+        self.weights = weights
+        self.gates: tuple[frozenset[str], ...] = required_chars(source)
+        self._regex: re.Pattern | None = None
+
+    @property
+    def regex(self) -> re.Pattern:
+        """The compiled pattern (compiled on first use)."""
+        regex = self._regex
+        if regex is None:  # two threads may both compile it: the same result, no lock needed
+            regex = self._regex = re.compile(self.source)
+        return regex
+
+    def search(self, text: str) -> re.Match | None:
+        """Return the first match in text, as re.search does."""
+        return self.regex.search(text)
+
+
+class PatternIndex:
+    """The content's patterns indexed by the characters of one gate each: a message's characters name the few
+    patterns worth searching, without a test per pattern."""
+
+    def __init__(self, patterns: list[RulePattern], phrases: Iterable[str] = ()):
+        self.patterns = patterns
+        # How common a character is in messages, judged by how many content phrases hold it (会, 工, 不 are in
+        # hundreds): the gate of the rarest characters indexes a pattern, the others are checked rarest first.
+        common = Counter(char for phrase in phrases for char in set(phrase))
+
+        def cost(gate: frozenset[str]) -> tuple:
+            return sum(common[char] + 1 for char in gate), sorted(gate)
+
+        self._rest: list[tuple[frozenset[str], ...]] = []
+        self._by_char: dict[str, list[int]] = {}
+        self._always: list[int] = []  # patterns without a gate: tried on every message
+        for number, pattern in enumerate(patterns):
+            gates = sorted(pattern.gates, key=cost)
+            self._rest.append(tuple(gates[1:]))
+            if gates:
+                for char in gates[0]:
+                    self._by_char.setdefault(char, []).append(number)
+            else:
+                self._always.append(number)
+
+    def candidates(self, text: str) -> list[RulePattern]:
+        """Return the patterns that may match text (every one that does, and few others), in content order."""
+        chars = set(text)
+        by_char = self._by_char
+        numbers = set(self._always)
+        for char in chars:
+            found = by_char.get(char)
+            if found is not None:
+                numbers.update(found)
+        patterns, rest = self.patterns, self._rest
+        out = []
+        for number in sorted(numbers):
+            for gate in rest[number]:
+                if gate.isdisjoint(chars):
+                    break
+            else:
+                out.append(patterns[number])
+        return out
+
+
+def required_chars(source: str) -> tuple[frozenset[str], ...]:
+    """Return sets of characters such that every match of source holds at least one character of each set.
+
+    Derived from the parsed pattern, conservatively: anything not understood (a wide class, a negated one, a
+    lookahead that must fail, a case-insensitive flag, a back-reference) requires nothing. Smallest sets first.
+    Raises re.error when source is not a valid pattern.
+    """
+    if _sre_parse is None:
+        return ()
+    parsed = _sre_parse.parse(source)  # a broken pattern raises re.error here, at load, as compiling did
+    if parsed.state.flags & re.IGNORECASE:
+        return ()
+    try:
+        gates = set(_needs(parsed))
+    except (TypeError, ValueError, IndexError):  # a parse tree of a shape this code does not know
+        return ()
+    return tuple(sorted(gates, key=lambda gate: (len(gate), sorted(gate))))
+
+
+def _needs(items) -> list[frozenset[str]]:
+    """Return the gates of a sequence of parsed items: each item that must occur adds its own."""
+    needs: list[frozenset[str]] = []
+    for op, av in items:
+        if op is _sre.LITERAL:
+            needs.append(frozenset(chr(av)))
+        elif op is _sre.IN:
+            chars = _class_chars(av)
+            if chars:
+                needs.append(chars)
+        elif op is _sre.SUBPATTERN:
+            _group, add_flags, _del_flags, sub = av
+            if not add_flags & re.IGNORECASE:
+                needs += _needs(sub)
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", _sre.MAX_REPEAT)):
+            low, _high, sub = av
+            if low >= 1:
+                needs += _needs(sub)
+        elif op is getattr(_sre, "ATOMIC_GROUP", None):
+            needs += _needs(av)
+        elif op is _sre.ASSERT:
+            # A lookahead or lookbehind that must succeed: its characters are in the message too.
+            needs += _needs(av[1])
+        elif op is _sre.BRANCH:
+            # One branch matches: the union of each branch's smallest gate (nothing when a branch needs nothing).
+            union: set[str] = set()
+            for branch in av[1]:
+                branch_needs = _needs(branch)
+                if not branch_needs:
+                    break
+                union |= min(branch_needs, key=len)
+            else:
+                needs.append(frozenset(union))
+        # Anything else (ANY, a category, a negated class, ASSERT_NOT, AT, GROUPREF ...) requires no character.
+    return needs
+
+
+def _class_chars(items) -> frozenset[str] | None:
+    """Return the characters of a character class of literals and small ranges, else None."""
+    chars: set[str] = set()
+    for op, av in items:
+        if op is _sre.LITERAL:
+            chars.add(chr(av))
+        elif op is _sre.RANGE and av[1] - av[0] < _SMALL_RANGE:
+            chars.update(map(chr, range(av[0], av[1] + 1)))
+        else:  # NEGATE, a category (\d), a wide range
+            return None
+    return frozenset(chars)
+
 
 @dataclass
 class Phrasebook:
     """Everything read from content/nlu, compiled for fast scanning."""
 
     phrases: dict[str, dict[str, float]] = field(default_factory=dict)  # phrase -> {intent or topic:x: weight}
-    by_first: dict[str, list[str]] = field(default_factory=dict)  # first character -> phrases, longest first
+    # The phrases by how they start, for the scan: two characters -> the phrases that begin with them, longest
+    # first, then the first character if it is a phrase itself; a one-character phrase -> itself. A position of
+    # a message looks up its two characters, else its one (before, it tried every phrase of its first character:
+    # 80 begin with 不).
+    by_start: dict[str, list[str]] = field(default_factory=dict)
     negators: tuple[str, ...] = ()
     ask_only: dict[str, dict[str, float]] = field(default_factory=dict)
     request_cues: tuple[str, ...] = ()
     openers: dict[str, dict[str, float]] = field(default_factory=dict)  # phrase at the very start -> bonuses
-    patterns: list[tuple[re.Pattern, str, dict[str, float]]] = field(default_factory=list)  # regex, source, weights
+    patterns: list[RulePattern] = field(default_factory=list)  # the ways of asking, in file order
+    pattern_index: PatternIndex = field(default_factory=lambda: PatternIndex([]))
     fallback: tuple[str, ...] = ("legal_consult", "join_union", "benefit_query")
     # When no phrase matched at all: words that still hint at a service (老板, 厂里 -> a labour question), best first.
     weak_hints: tuple[tuple[str, tuple[str, ...]], ...] = ()
@@ -84,14 +242,14 @@ def load_content(content_dir: Path) -> Phrasebook:
     content.request_cues = tuple(normalize(n, EMPTY) for n in intents.get("request_cues") or ())
     content.fallback = tuple(intents.get("fallback_candidates") or content.fallback)
     content.weak_hints = tuple(
-        (str(intent), tuple(sorted({normalize(str(w), content.corrections) for w in words} - {""}, key=len, reverse=True)))
+        (str(intent), _longest_first(normalize(str(w), content.corrections) for w in words))
         for intent, words in (intents.get("weak_hints") or {}).items())
     content.weak_choices = {str(k): tuple(v) for k, v in (intents.get("weak_hint_choices") or {}).items()}
     for phrase, weights in (intents.get("ask_only") or {}).items():
         content.ask_only[normalize(str(phrase), EMPTY)] = {k: float(v) for k, v in weights.items()}
     for spec in intents.get("patterns") or ():
         source = str(spec["pattern"])
-        content.patterns.append((re.compile(source), source, {k: float(v) for k, v in spec["weights"].items()}))
+        content.patterns.append(RulePattern(source, {k: float(v) for k, v in spec["weights"].items()}))
     for phrase, weights in (intents.get("openers") or {}).items():
         content.openers[normalize(str(phrase), EMPTY)] = {k: float(v) for k, v in weights.items()}
     phrases: dict[str, dict[str, float]] = {}
@@ -114,13 +272,22 @@ def load_content(content_dir: Path) -> Phrasebook:
     _inherit_labels(phrases)
     # Corrections run before matching, so phrases are stored in their corrected form too.
     content.phrases = {content.corrections.apply(p): w for p, w in phrases.items()}
-    by_first: dict[str, list[str]] = {}
+    by_start: dict[str, list[str]] = {}
     for phrase in content.phrases:
-        by_first.setdefault(phrase[0], []).append(phrase)
-    for bucket in by_first.values():
+        by_start.setdefault(phrase[:2], []).append(phrase)
+    for start, bucket in by_start.items():
         bucket.sort(key=len, reverse=True)
-    content.by_first = by_first
+        if len(start) == 2 and start[0] in content.phrases:
+            bucket.append(start[0])
+    content.by_start = by_start
+    content.pattern_index = PatternIndex(content.patterns, content.phrases)
     return content
+
+
+def _longest_first(words: Iterable[str]) -> tuple[str, ...]:
+    """Return the distinct non-empty words, longest first; words of one length in the order given (a set's order
+    changed from run to run, and with it the weak hint a message was said to match)."""
+    return tuple(sorted(dict.fromkeys(word for word in words if word), key=len, reverse=True))
 
 
 def _inherit_labels(phrases: dict[str, dict[str, float]]) -> None:

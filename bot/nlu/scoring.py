@@ -46,7 +46,7 @@ def scan(norm: str, content: Phrasebook,
     """
     settings = content.settings
     cuts: frozenset[int] | None = None
-    phrases, by_first = content.phrases, content.by_first
+    phrases, by_start = content.phrases, content.by_start
     n = len(norm)
     story = n >= settings["long_message"]
     # In a long story the situation's words pile up; a procedure question at its end must still be heard.
@@ -66,7 +66,8 @@ def scan(norm: str, content: Phrasebook,
     last_end = 0
     i = 0
     while i < n:
-        bucket = by_first.get(norm[i])
+        # Every phrase that may start here, longest first (see Phrasebook.by_start).
+        bucket = by_start.get(norm[i:i + 2]) or by_start.get(norm[i])
         hit = None
         if bucket:
             for phrase in bucket:
@@ -112,7 +113,8 @@ def scan(norm: str, content: Phrasebook,
         last_end = end
         i = end
     patterned = False
-    for pattern, _, weights in content.patterns:
+    # Only the patterns whose required characters the message holds (the others cannot match), in file order.
+    for pattern in content.pattern_index.candidates(norm):
         found = pattern.search(norm)
         if found is None:
             continue
@@ -123,7 +125,7 @@ def scan(norm: str, content: Phrasebook,
         negated = negated or sign < 0
         matched.append(found.group(0))
         patterned = True
-        for label, weight in weights.items():
+        for label, weight in pattern.weights.items():
             scores[label] = scores.get(label, 0.0) + sign * weight
     for cue, penalties in content.ask_only.items():
         if cue in norm:

@@ -12,14 +12,16 @@ scikit-learn is imported here only: the service reads the weights with bot/nlu/m
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import time
+import zlib
 from pathlib import Path
 
 from bot.nlu.features import CHAR_NGRAMS, WORD_BOUNDED, features
 from bot.nlu.match import INTENTS, LEGAL_INTENTS
-from bot.nlu.model import MODEL_FORMAT, LearnedModel, content_version
+from bot.nlu.model import MODEL_FORMAT, WEIGHT_DTYPE, LearnedModel, content_version
 from bot.nlu.normalize import normalize
 from bot.nlu.phrasebook import load_content, topic_names
 
@@ -33,7 +35,7 @@ MIN_DF = 3  # a feature seen in one or two examples only is noise and bloats the
 FAMILY = "svm"  # "lr" (logistic regression) or "svm" (linear SVM)
 CLASS_WEIGHT = "balanced"  # rare intents (report, human_agent) weigh as much as common ones
 C_SVM = 0.5
-DECIMALS = 3  # weights rounded in the file: keeps it small, changes no probability by more than 0.01
+DECIMALS = 3  # weights rounded in the file (stored as integer thousandths): changes no probability by more than 0.01
 
 
 def read_jsonl(path: str | Path) -> list[dict]:
@@ -218,12 +220,24 @@ def train(content_dir: str | Path, out_path: str | Path, extra_sets: list[Path] 
 
 
 def write_model(data: dict, out_path: Path) -> None:
-    """Write a model file atomically, one feature a line (small diffs in review, still one json.load at start-up)."""
+    """Write a model file atomically in the format bot/nlu/model.py reads (format 2: JSON, one feature a line,
+    the weight table as compressed 16-bit thousandths); data holds the table as `features`: name -> numbers."""
+    import numpy
+
     data = dict(data)
-    partial = out_path.with_name(out_path.name + ".tmp")
-    lines = ",\n".join(f"{json.dumps(name, ensure_ascii=False)}:{json.dumps(row, separators=(',', ':'))}"
-                       for name, row in sorted(data.pop("features").items()))
+    table = data.pop("features")
+    names = sorted(table)
+    scale = 10 ** DECIMALS
+    cells = numpy.rint(numpy.array([table[name] for name in names], dtype=numpy.float64) * scale)
+    limit = numpy.iinfo(numpy.dtype(WEIGHT_DTYPE)).max
+    if cells.size and numpy.abs(cells).max() > limit:
+        raise ValueError(f"a weight of the model exceeds {limit / scale} (the file stores 16-bit thousandths)")
+    data.update(format=MODEL_FORMAT, scale=scale)
+    weights = base64.b64encode(zlib.compress(cells.astype(WEIGHT_DTYPE).tobytes(), 9)).decode("ascii")
     head = json.dumps(data, ensure_ascii=False, indent=1)
-    partial.write_text(head[:-2] + ',\n"features": {\n' + lines + "\n}\n}\n", encoding="utf-8")
+    vocabulary = ",\n".join(json.dumps(name, ensure_ascii=False) for name in names)
+    partial = out_path.with_name(out_path.name + ".tmp")
+    text = f'{head[:-2]},\n"vocabulary": [\n{vocabulary}\n],\n"weights": "{weights}"\n}}\n'
+    partial.write_text(text, encoding="utf-8")
     LearnedModel.load(partial)  # never replace a working model with a file that does not load
     partial.replace(out_path)

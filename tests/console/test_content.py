@@ -4,6 +4,7 @@ Each test edits a copy of content/ (the config's content_dir), never the reposit
 """
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from bot.config import DEMO_AES_KEY, DEMO_APP_ID, DEMO_TOKEN
 from bot.console import audit
+from bot.nlu.model import LearnedModel, content_version
 from bot.services.content_editing import FAQ, INTENTS, ContentEditing, digest
 from bot.wechat.simulator import WeChatSimulator, flask_transport
 
@@ -208,6 +210,9 @@ def test_a_keyword_save_stops_the_stale_model_and_retrains_it(sign_in, runtime):
     assert status["in_step"] and status["training"] == "done"
     assert [v.kind for v in service.versions("nlu/model.json")][0] == "model"
     assert runtime.matcher.classify("我想当工会会员").intent == "join_union"
+    # The stored version is the model other machines get by sync(): text that loads, for the new content.
+    _, stored = service.version(service.versions("nlu/model.json")[0].id)
+    assert LearnedModel(json.loads(stored)).content_version == content_version(service.content_dir)
 
 
 def test_the_test_box_reads_a_message_with_unsaved_keywords(sign_in, runtime):
