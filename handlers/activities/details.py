@@ -165,6 +165,8 @@ def already_reply(turn: Turn, mine: SignUpView, note: str = "") -> Reply:
     """The worker already has a place (or a place in the waiting list) in this activity."""
     what = turn.say("activity_already_waiting", title=mine.activity_title, position=mine.position) \
         if mine.status == WAITING else turn.say("activity_already_signed_up", title=mine.activity_title)
+    if mine.companions:
+        what += "\n" + turn.say("activity_party_seats", companions=mine.companions, seats=mine.seats)
     return turn.offer(f"{what}\n{note}" if note else what,
                       [(turn.say("activity_option_mine"), "@action:my_activities:"),
                        (turn.say("activity_option_others"), back_target(turn))])
