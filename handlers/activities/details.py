@@ -49,6 +49,8 @@ def show_one(turn: Turn, argument: str, asked_places: bool = False, head: str = 
     if view.summary:
         lines.append(turn.say("activity_summary_line", summary=view.summary))
     lines.append(places_line(turn, view))
+    if view.max_companions:
+        lines.append(turn.say("activity_companions_line", allowed=view.max_companions))
     back = (turn.say("activity_option_back"), back_target(turn))
     others = (turn.say("activity_option_others"), back_target(turn))
     mine_option = (turn.say("activity_option_mine"), "@action:my_activities:")

@@ -212,7 +212,7 @@ class ActivityService:
         return self._write(work, person_id, activity_id)
 
     def cancel(self, person_id: int, activity_id: int) -> SignUpView:
-        """Cancel the person's sign-up; a freed place goes to the first on the waiting list, who is told.
+        """Cancel the person's sign-up; the party's seats go to the waiting list as far as they fit, each promoted told.
 
         Raises NotSignedUp, ActivityNotFound, ActivityClosed (the activity has started).
         """
@@ -222,12 +222,7 @@ class ActivityService:
         def work(session: Session) -> SignUpView:
             promoted.clear()  # a retried transaction starts over
             now = self._now()
-            activity = lock_activity(session, activity_id, now)
-            sign_up = live_sign_up(session, person_id, activity_id)
-            if sign_up is None:
-                raise NotSignedUp(activity_id)
-            if activity.starts_at <= now:
-                raise ActivityClosed(activity_id, SHOWN_ENDED)
+            activity, sign_up = _changeable_sign_up(session, person_id, activity_id, now)
             was = sign_up.status
             sign_up.status, sign_up.cancelled_at = CANCELLED, now
             if was == WAITING:
@@ -258,12 +253,7 @@ class ActivityService:
         def work(session: Session) -> SignUpView:
             promoted.clear()  # a retried transaction starts over
             now = self._now()
-            activity = lock_activity(session, activity_id, now)
-            sign_up = live_sign_up(session, person_id, activity_id)
-            if sign_up is None:
-                raise NotSignedUp(activity_id)
-            if activity.starts_at <= now:
-                raise ActivityClosed(activity_id, SHOWN_ENDED)
+            activity, sign_up = _changeable_sign_up(session, person_id, activity_id, now)
             more = seats - sign_up.seats
             shown = view_of(activity, now)
             if more > 0 and shown.status not in (SHOWN_OPEN, SHOWN_FULL):
@@ -554,6 +544,18 @@ def _check_times(starts_at: datetime, ends_at: datetime | None, deadline: dateti
         raise ValueError("ends_at: must be after starts_at")
     if deadline is not None and deadline > starts_at:
         raise ValueError("signup_deadline: must not be after starts_at")
+
+
+def _changeable_sign_up(session: Session, person_id: int, activity_id: int,
+                        now: datetime) -> tuple[Activity, ActivitySignUp]:
+    """Lock the activity and find the person's live sign-up, which can change until the activity starts."""
+    activity = lock_activity(session, activity_id, now)
+    sign_up = live_sign_up(session, person_id, activity_id)
+    if sign_up is None:
+        raise NotSignedUp(activity_id)
+    if activity.starts_at <= now:
+        raise ActivityClosed(activity_id, SHOWN_ENDED)
+    return activity, sign_up
 
 
 def _may_wait(activity: Activity, seats: int) -> bool:
