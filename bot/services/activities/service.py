@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from bot.content import Replies
 from bot.services.activities.editing import (MAX_COMPANIONS, ONLINE, ONSITE, ActivityRejected, is_join_url,
-                                            read_form, read_weeks)
+                                            read_form, read_session_shifts)
 from bot.services.activities.errors import (ActivityClosed, ActivityFull, ActivityNotFound, AlreadySignedUp,
                                             MembersOnly, NotSignedUp, PartyTooLarge, TooManyCompanions)
 from bot.services.activities.seats import live_sign_up, lock_activity, promote_waiting, take_seats, takeable
@@ -299,14 +299,16 @@ class ActivityService:
         return self.create(**read_form(form, self.places(), self.replies, self._now(), new=True))
 
     def create_series_from_form(self, form) -> list[ActivityView]:
-        """Create the form's activity every week for form["weeks"] weeks, sharing a series key; all or none."""
-        weeks = read_weeks(form, self.replies)
+        """Create the form's activity once, every week for form["weeks"] weeks, or on each of form["dates"] too.
+
+        The sessions of a series share a series key and the time of day; all are created or none.
+        """
         first = read_form(form, self.places(), self.replies, self._now(), new=True)
-        series_key = uuid.uuid4().hex if weeks > 1 else None
+        shifts = read_session_shifts(form, self.replies, first["starts_at"], self._now())
+        series_key = uuid.uuid4().hex if len(shifts) > 1 else None
         with self.database.session() as session:
             sessions = []
-            for week in range(weeks):
-                shift = timedelta(weeks=week)
+            for shift in shifts:
                 values = dict(first, series_key=series_key, **{name: first[name] + shift for name in (
                     "starts_at", "ends_at", "signup_deadline") if first[name] is not None})
                 activity = Activity(**_checked_fields(values, self.places()))
