@@ -232,6 +232,8 @@ def test_a_series_on_chosen_dates_is_created_at_the_same_time_of_day(sign_in, ru
         page = refused.get_data(as_text=True)
         assert refused.status_code == 422 and sentence in page, dates
         assert "请修改以下内容" in page
+    early = post(editor, "/console/activities/new", dict(FORM, signup_deadline="2026-12-10 14:00", dates="2026-12-05"))
+    assert "2026年12月5日 这一场，按同样提前量算的报名截止时间已经过去了" in early.get_data(as_text=True)
     both = post(editor, "/console/activities/new", dict(FORM, weeks="2", dates="2026-12-27"))
     assert both.status_code == 422 and "“场次”和“其他日期”请只用一种" in both.get_data(as_text=True)
     with runtime.database.session() as session:

@@ -136,7 +136,8 @@ def is_join_url(text: str) -> bool:
     return parts.scheme == "https" and bool(parts.hostname) and "." in parts.hostname and not parts.username
 
 
-def read_session_shifts(form: Mapping[str, str], replies, starts_at: datetime, now: datetime) -> list[timedelta]:
+def read_session_shifts(form: Mapping[str, str], replies, starts_at: datetime, now: datetime,
+                        deadline: datetime | None = None) -> list[timedelta]:
     """How far after the form's start each session of a new activity starts: [0] for one, weekly, or chosen dates.
 
     "weeks" makes one session a week; "dates" (其他日期, one date a line) adds a session on each
@@ -157,8 +158,11 @@ def read_session_shifts(form: Mapping[str, str], replies, starts_at: datetime, n
             raise ActivityRejected({"dates": replies.get("activity_edit_dates_shape", text=written)})
         if day in days:
             raise ActivityRejected({"dates": replies.get("activity_edit_dates_duplicate", day=_day_text(day))})
-        if from_local(datetime.combine(day, first.time())) <= now:
+        shift = from_local(datetime.combine(day, first.time())) - starts_at
+        if starts_at + shift <= now:
             raise ActivityRejected({"dates": replies.get("activity_edit_dates_past", day=_day_text(day))})
+        if deadline is not None and deadline + shift <= now:  # the same sign-up deadline before that session
+            raise ActivityRejected({"dates": replies.get("activity_edit_dates_deadline_past", day=_day_text(day))})
         days.append(day)
     if len(days) > MAX_WEEKS:
         raise ActivityRejected({"dates": replies.get("activity_edit_dates_too_many", limit=MAX_WEEKS)})

@@ -304,7 +304,7 @@ class ActivityService:
         The sessions of a series share a series key and the time of day; all are created or none.
         """
         first = read_form(form, self.places(), self.replies, self._now(), new=True)
-        shifts = read_session_shifts(form, self.replies, first["starts_at"], self._now())
+        shifts = read_session_shifts(form, self.replies, first["starts_at"], self._now(), first["signup_deadline"])
         series_key = uuid.uuid4().hex if len(shifts) > 1 else None
         with self.database.session() as session:
             sessions = []
