@@ -369,7 +369,7 @@ def _sign_up_together(turn: Turn, view: ActivityView, party: Party, head: str) -
 def change_party_by_words(turn: Turn, text: str) -> Reply | None:
     """"再加一个人" / "我老婆不去了": change the companions of the sign-up meant; None when the text is not that."""
     more, fewer = MORE_PATTERN.search(text), FEWER_PATTERN.search(text)
-    if not more and not fewer:
+    if not more and not fewer or QUESTION_PATTERN.search(text):  # "孩子去不了怎么办？" asks, it does not change
         return None
     service = turn.services.activities
     live = [s for s in service.my_sign_ups(turn.worker.person_id) if s.activity_status != SHOWN_CANCELLED]
