@@ -93,6 +93,7 @@ ACTIONS: dict[str, Handler] = {
     "activity": activities.show_activity,
     "sign_up": activities.sign_up,
     "waitlist": activities.join_waiting_list,
+    "companions": activities.change_companions,
     "cancel_sign_up": activities.cancel_sign_up,
     "my_activities": activities.my_activities,
     "start_form": start_named_form,

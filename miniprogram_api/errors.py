@@ -54,6 +54,8 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "application_state": (409, "入会申请当前状态不允许这个操作"),
     "already_signed_up": (409, "已经报名或候补过这个活动"),
     "activity_full": (409, "名额已满（可加入候补时 message 会说明）"),
+    "not_enough_places": (409, "还有名额，但不够这一行人（places_left 个）：可以少报几人，或一起加入候补"),
+    "too_many_companions": (422, "同行人数超过活动允许的人数（allowed，0 表示不能带人）"),
     "activity_closed": (409, "报名已截止"),
     "activity_ended": (409, "活动已开始或结束"),
     "activity_cancelled": (409, "活动已取消"),

@@ -89,13 +89,20 @@ ROUTES: list[Route] = [
           query=activity_schemas.ActivityQuery, response=activity_schemas.ActivityPage),
     Route("GET", "/activities/<int:activity_id>", activities.detail, "活动详情（含我的报名）", "活动",
           response=activity_schemas.ActivityDetail),
-    Route("POST", "/activities/<int:activity_id>/sign-up", activities.sign_up, "报名活动", "活动",
-          response=activity_schemas.SignUpResult, status=201, errors=(403, 409),
-          description="名额严格按容量分配，不会超报。已满返回 409 activity_full，可改为加入候补。"),
+    Route("POST", "/activities/<int:activity_id>/sign-up", activities.sign_up, "报名活动（可带同行人）", "活动",
+          body=activity_schemas.SignUpRequest, response=activity_schemas.SignUpResult, status=201, errors=(403, 409),
+          description="名额严格按容量分配，不会超报；本人和每位同行人各占一个名额。已满返回 409 activity_full，"
+                      "可改为加入候补；还有名额但不够这一行人返回 409 not_enough_places；同行人数超过活动允许的"
+                      "返回 422 too_many_companions。请求体可以为空（只报本人）。"),
+    Route("PATCH", "/activities/<int:activity_id>/sign-up", activities.change_companions, "修改同行人数", "活动",
+          body=activity_schemas.CompanionsRequest, response=activity_schemas.SignUpResult, errors=(409,),
+          description="多出的人需要有空余名额（否则 409 not_enough_places）；减少的名额按顺序给候补。"),
     Route("DELETE", "/activities/<int:activity_id>/sign-up", activities.cancel, "取消报名（空出的名额给候补第一位）",
           "活动", response=activity_schemas.SignUpResult, errors=(409,)),
-    Route("POST", "/activities/<int:activity_id>/waiting-list", activities.join_waiting_list, "加入候补", "活动",
-          response=activity_schemas.SignUpResult, status=201, errors=(403, 409)),
+    Route("POST", "/activities/<int:activity_id>/waiting-list", activities.join_waiting_list, "加入候补（可带同行人）",
+          "活动", body=activity_schemas.SignUpRequest, response=activity_schemas.SignUpResult, status=201,
+          errors=(403, 409), description="一行人一起候补，按顺序递补；排在最前的一行人放不下时保留位次，"
+                                         "后面放得下的先递补，不让名额空着。"),
     Route("GET", "/me/sign-ups", activities.my_sign_ups, "我的报名", "活动",
           query=activity_schemas.MySignUpQuery, response=activity_schemas.SignUpPage),
 

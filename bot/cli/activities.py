@@ -88,7 +88,9 @@ def show(services: Services, activity_id: int, cancelled: bool) -> None:
     click.echo(f"sign-ups ({len(sign_ups)}):")
     for person_id, sign_up in sign_ups:
         status = f"waiting #{sign_up.position}" if sign_up.status == "waiting" else sign_up.status
-        click.echo(f"  person {person_id:<6} {status:<12} {_local(sign_up.created_at)}  {_who(runtime, person_id)}")
+        party = f"{sign_up.seats} people" if sign_up.companions else "1 person"
+        click.echo(f"  person {person_id:<6} {status:<12} {party:<10} {_local(sign_up.created_at)}  "
+                   f"{_who(runtime, person_id)}")
 
 
 @activities.command("close")
@@ -123,8 +125,9 @@ def _describe(view: ActivityView) -> None:
     click.echo(f"  where: {view.city} {view.place}")
     click.echo(f"  sign-up until: {_local(view.signup_deadline)}   status: {view.status}"
                + ("   members only" if view.members_only else ""))
-    click.echo(f"  places: {view.confirmed_count}/{view.capacity} confirmed, {view.places_left} left, "
-               f"{view.waiting_count} waiting")
+    click.echo(f"  places (people): {view.confirmed_count}/{view.capacity} confirmed, {view.places_left} left, "
+               f"{view.waiting_count} waiting" + (f"; up to {view.max_companions} companions a sign-up"
+                                                  if view.max_companions else ""))
     for label, value in (("organizer", view.organizer), ("eligibility", view.eligibility), ("summary", view.summary)):
         if value:
             click.echo(f"  {label}: {value}")

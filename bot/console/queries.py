@@ -233,6 +233,12 @@ class Participant:
     status: str
     position: int | None
     signed_up_at: datetime
+    companions: int = 0  # people who come with them; each takes a seat
+
+    @property
+    def seats(self) -> int:
+        """The party's size: the person and their companions."""
+        return 1 + self.companions
 
 
 def participants(runtime, activity_id: int, masked: bool = False) -> list[Participant]:
@@ -260,7 +266,7 @@ def participants(runtime, activity_id: int, masked: bool = False) -> list[Partic
         phone = runtime.people.phone(pid) or phones.get(pid, "")
         name = names.get(pid, "")
         result.append(Participant(pid, mask_name(name) if masked else name, mask_phone(phone) if masked else phone,
-                                  view.status, view.position, view.created_at))
+                                  view.status, view.position, view.created_at, view.companions))
     return result
 
 

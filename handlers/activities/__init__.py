@@ -31,7 +31,13 @@ from handlers.activities.context import OPTIONS_KEY, SEEN_AT_KEY, SHOWN_KEY  # n
 from handlers.activities.dates import dates_in as _dates_in  # noqa: F401 (tests read dates here)
 from handlers.activities.dates import part_of_day as _part_of_day  # noqa: F401
 from handlers.activities.details import show_one
-from handlers.activities.follow_ups import cancel_by_text, party_in, sign_up_party, understood_follow_up
+from handlers.activities.follow_ups import (
+    cancel_by_text,
+    change_party_by_words,
+    party_in,
+    sign_up_party,
+    understood_follow_up,
+)
 from handlers.activities.listing import (
     filters_from_text,
     list_activities,
@@ -42,6 +48,7 @@ from handlers.activities.listing import (
 )
 from handlers.activities.signing_up import (
     cancel_or_confirm,
+    change_companions_to,
     is_bare_sign_up,
     join_waiting_list_of,
     my_activities,
@@ -114,6 +121,9 @@ def follow_up(turn: Turn) -> Reply | None:
     if not fresh(turn):
         return None
     text = plain(turn.text)
+    changed = change_party_by_words(turn, text)  # before the cancel: "我老婆不去了" is not the worker's cancel
+    if changed is not None:
+        return changed
     if any(word in text for word in CANCEL_WORDS) or CANCEL_PATTERN.search(text):
         return cancel_by_text(turn, text)  # "取消礼拜六上午那个": activities were just shown, so one of them
     reply = understood_follow_up(turn, text)
@@ -129,14 +139,28 @@ def show_activity(turn: Turn) -> Reply:
     return show_one(turn, turn.argument)
 
 
+def _id_and_companions(argument: str) -> tuple[int, int]:
+    """"<id>" or "<id>:<companions>" of a choice."""
+    activity_id, _, companions = (argument or "").partition(":")
+    return whole_number(activity_id) or 0, whole_number(companions) or 0
+
+
 def sign_up(turn: Turn) -> Reply:
-    """"@action:sign_up:<id>" (报名): take a place, or explain why not and offer the waiting list or others."""
-    return sign_up_to(turn, whole_number(turn.argument) or 0)
+    """"@action:sign_up:<id>[:<companions>]" (报名): take the seats, or explain why not and offer what can be done."""
+    activity_id, companions = _id_and_companions(turn.argument)
+    return sign_up_to(turn, activity_id, companions=companions)
 
 
 def join_waiting_list(turn: Turn) -> Reply:
-    """"@action:waitlist:<id>" (加入候补): a place in the waiting list (or the place itself if one came free)."""
-    return join_waiting_list_of(turn, whole_number(turn.argument) or 0)
+    """"@action:waitlist:<id>[:<companions>]" (加入候补): the party waits together (or takes seats come free)."""
+    activity_id, companions = _id_and_companions(turn.argument)
+    return join_waiting_list_of(turn, activity_id, companions)
+
+
+def change_companions(turn: Turn) -> Reply:
+    """"@action:companions:<id>:<companions>": change how many come with the worker's sign-up."""
+    activity_id, companions = _id_and_companions(turn.argument)
+    return change_companions_to(turn, activity_id, companions)
 
 
 def cancel_sign_up(turn: Turn) -> Reply:

@@ -49,6 +49,8 @@ def show_one(turn: Turn, argument: str, asked_places: bool = False, head: str = 
     if view.summary:
         lines.append(turn.say("activity_summary_line", summary=view.summary))
     lines.append(places_line(turn, view))
+    if view.max_companions:
+        lines.append(turn.say("activity_companions_line", allowed=view.max_companions))
     back = (turn.say("activity_option_back"), back_target(turn))
     others = (turn.say("activity_option_others"), back_target(turn))
     mine_option = (turn.say("activity_option_mine"), "@action:my_activities:")
@@ -165,6 +167,8 @@ def already_reply(turn: Turn, mine: SignUpView, note: str = "") -> Reply:
     """The worker already has a place (or a place in the waiting list) in this activity."""
     what = turn.say("activity_already_waiting", title=mine.activity_title, position=mine.position) \
         if mine.status == WAITING else turn.say("activity_already_signed_up", title=mine.activity_title)
+    if mine.companions:
+        what += "\n" + turn.say("activity_party_seats", companions=mine.companions, seats=mine.seats)
     return turn.offer(f"{what}\n{note}" if note else what,
                       [(turn.say("activity_option_mine"), "@action:my_activities:"),
                        (turn.say("activity_option_others"), back_target(turn))])

@@ -2,12 +2,13 @@
 
 "礼拜六上午那个", "第二个", "杭州那个" pick one of the activities (or sign-ups) just listed; "那排个队吧"
 joins the waiting list of the full one just shown; "下次什么时候还有" finds the next session;
-"我和我老婆两个人一起报" signs the worker up and says how each companion signs up. A cancel in words
-("取消礼拜六上午那个") is read the same way, so it lives here too.
+"我和我老婆两个人一起报" signs the worker up with their companions; "再加一个人" / "我老婆不去了" change
+how many come. A cancel in words ("取消礼拜六上午那个") is read the same way, so it lives here too.
 
-One place is one person: the service has no companions (a place per person, one sign-up each),
-so a worker who signs up for others is signed up alone and told that each companion signs up
-with their own WeChat.
+One place is one person. When the activity lets a sign-up bring companions (max_companions), the
+party signs up together and takes a place each; asking for more companions than allowed books
+nothing and says what is allowed. When it allows none, the worker is signed up alone and told
+that each companion signs up with their own WeChat.
 """
 from __future__ import annotations
 
@@ -40,13 +41,18 @@ from handlers.activities.details import (
 from handlers.activities.listing import city_in, names_nothing, render_list, search, search_terms
 from handlers.activities.signing_up import (
     cancel_or_confirm,
+    change_companions_to,
+    companions_over_limit,
     join_waiting_list_of,
     my_activities,
     render_mine,
     sign_up_to,
+    with_companions,
 )
 from handlers.activities.words import (
     COMPANION_PATTERN,
+    FEWER_PATTERN,
+    MORE_PATTERN,
     COUNT_PATTERN,
     FOR_OTHERS_PATTERN,
     QUESTION_PATTERN,
@@ -264,6 +270,7 @@ class Party:
     with_self: bool
     children: bool
     question: bool  # "两个人能报吗": asked, not a request to sign up
+    companions: int = 1  # how many come with the worker ("我和我老婆两个人": 1; "我和爸妈": 2)
 
 
 def party_in(text: str) -> Party | None:
@@ -279,14 +286,24 @@ def party_in(text: str) -> Party | None:
            "activity_companion_family" if word in ("家属", "家人", "爸", "妈", "父母") else
            "activity_companion_other")
     for_others = FOR_OTHERS_PATTERN.search(text) and not SELF_PATTERN.search(text)
+    people = cn_number(count.group(1)) if count else None
+    if people and people > 1:
+        companions = people - 1 if not for_others else people
+    else:  # "我和老婆孩子": one companion per word named
+        companions = max(1, len(set(COMPANION_PATTERN.findall(text)) - {"我俩", "我们俩"}))
     return Party(companion_key=key, with_self=not for_others,
                  children=word in ("孩子", "小孩", "儿子", "女儿", "娃"),
-                 question=bool(QUESTION_PATTERN.search(text)))
+                 question=bool(QUESTION_PATTERN.search(text)), companions=companions)
 
 
 def sign_up_party(turn: Turn, view: ActivityView, party: Party, text: str, head: str = "") -> Reply:
-    """Sign the worker up (one place, theirs) and say how each companion signs up; a question is only answered."""
+    """Sign the worker up, with their companions where the activity allows them; a question is only answered.
+
+    Where it allows none: one place, the worker's, and each companion is told how to sign up.
+    """
     remember_shown(turn, view.id)
+    if view.max_companions and party.with_self:
+        return _sign_up_together(turn, view, party, head)
     companion = turn.say(party.companion_key)
     if party.children:
         note = (turn.say("activity_party_child", eligibility=view.eligibility) if view.eligibility
@@ -320,6 +337,60 @@ def sign_up_party(turn: Turn, view: ActivityView, party: Party, text: str, head:
         note += turn.say("activity_party_places_left", left=left) if left > 0 else \
             turn.say("activity_party_none_left", companion=companion)
     return sign_up_to(turn, view.id, note=f"{head}\n{note}" if head else note)
+
+
+def _sign_up_together(turn: Turn, view: ActivityView, party: Party, head: str) -> Reply:
+    """The activity allows companions: one sign-up for the party, a place each; nothing booked beyond what it allows."""
+    service = turn.services.activities
+    asked, allowed = party.companions, view.max_companions
+    if party.question:
+        lines = [head] if head else []
+        lines += [turn.say("activity_party_allowed", title=view.title, allowed=allowed),
+                  places_line(turn, view)]
+        options = []
+        if view.status in (SHOWN_OPEN, SHOWN_FULL) and asked <= allowed:
+            options.append((turn.say("activity_option_sign_up_together", seats=asked + 1),
+                            f"@action:sign_up:{with_companions(view.id, asked)}"))
+        if view.status == SHOWN_OPEN:
+            options.append((turn.say("activity_option_sign_up_myself"), f"@action:sign_up:{view.id}"))
+        options.append((turn.say("activity_option_others"), back_target(turn)))
+        return turn.offer("\n".join(lines), options)
+    if asked > allowed:
+        return companions_over_limit(turn, view, asked)
+    mine = service.sign_up_of(turn.worker.person_id, view.id)
+    if mine is not None and mine.companions != asked:  # already signed up: offer to change the party instead
+        return turn.offer(turn.say("activity_party_already", title=view.title, seats=mine.seats, new=asked + 1),
+                          [(turn.say("activity_option_change_party", seats=asked + 1),
+                            f"@action:companions:{view.id}:{asked}"),
+                           (turn.say("activity_option_mine"), "@action:my_activities:")])
+    return sign_up_to(turn, view.id, note=head, companions=asked)
+
+
+def change_party_by_words(turn: Turn, text: str) -> Reply | None:
+    """"再加一个人" / "我老婆不去了": change the companions of the sign-up meant; None when the text is not that."""
+    more, fewer = MORE_PATTERN.search(text), FEWER_PATTERN.search(text)
+    if not more and not fewer or QUESTION_PATTERN.search(text):  # "孩子去不了怎么办？" asks, it does not change
+        return None
+    service = turn.services.activities
+    live = [s for s in service.my_sign_ups(turn.worker.person_id) if s.activity_status != SHOWN_CANCELLED]
+    shown = shown_id(turn)
+    mine = [s for s in live if s.activity_id == shown] or (live if len(live) == 1 else [])
+    if not mine:
+        return None  # no sign-up clearly meant: the usual routes (a cancel asks which)
+    sign_up = mine[0]
+    if more:
+        return change_companions_to(turn, sign_up.activity_id, sign_up.companions + _how_many(more.group("more")))
+    if not sign_up.companions:  # only the worker is signed up: a companion is not theirs to cancel here
+        return turn.offer(turn.say("activity_party_nobody_to_remove", title=sign_up.activity_title),
+                          [(turn.say("activity_option_mine"), "@action:my_activities:"),
+                           (turn.say("activity_option_others"), back_target(turn))])
+    gone = _how_many(fewer.group("fewer"))
+    return change_companions_to(turn, sign_up.activity_id, max(0, sign_up.companions - gone))
+
+
+def _how_many(word: str | None) -> int:
+    """一/两/2 -> the number; nothing said means one."""
+    return (cn_number(word) if word else None) or 1
 
 
 def cancel_by_text(turn: Turn, text: str) -> Reply:

@@ -38,9 +38,14 @@ SELF_PATTERN = re.compile(r"我和|我跟|和我|跟我|我俩|我们|咱们|一
 FOR_OTHERS_PATTERN = re.compile(r"帮|替|给")
 QUESTION_PATTERN = re.compile(r"吗|能不能|可不可以|可以不|行不行|能否|是否|[？?]")
 SIGN_UP_HINT = re.compile(r"报|参加|算上|算我")
+# Changing the party of a sign-up: "再加一个人", "多带两位"; "我老婆不去了", "少一个人".
+MORE_PATTERN = re.compile(r"(?:再|多)(?:加|带)(?P<more>[一两二三四五1-5])?\s*(?:个人|个|位|人)(?!活动|场)")
+FEWER_PATTERN = re.compile(r"(?:老婆|媳妇|老公|爱人|对象|丈夫|妻子|孩子|小孩|儿子|女儿|家属|家人|爸|妈)"
+                           r"[^，,。！？?]{0,4}(?:不去了|去不了|不来了|来不了|不参加了|参加不了)|"
+                           r"少(?:报|去|来|带)?(?P<fewer>[一两二三四五1-5])\s*(?:个人|个|位|人)")
 # A message that could be one of the follow-ups above: the dialogue tries `follow_up` on it first.
 FOLLOW_UP_PATTERN = re.compile("|".join(p.pattern for p in (
-    WAIT_PATTERN, NEXT_PATTERN, REFERENCE_PATTERN, COMPANION_PATTERN, COUNT_PATTERN))
+    WAIT_PATTERN, NEXT_PATTERN, REFERENCE_PATTERN, COMPANION_PATTERN, COUNT_PATTERN, MORE_PATTERN, FEWER_PATTERN))
     + r"|(周|星期|礼拜)[一二三四五六日天]|[上下]午|晚上|早上|中午|明天|后天|今天|今晚|[月号日]|"
     + "|".join(PLACES_WORDS)
     + r"|禮拜|週|個|場|後天|隊|補|還有")  # traditional characters: the handler reads them simplified

@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from miniprogram_api.schemas.common import Page, PageQuery, ResponseModel, Timestamp
+from bot.services.activities.editing import MAX_COMPANIONS
+from miniprogram_api.schemas.common import Page, PageQuery, RequestModel, ResponseModel, Timestamp
 
 
 class ActivityQuery(PageQuery):
@@ -33,13 +34,14 @@ class ActivitySummary(ResponseModel):
     starts_at: Timestamp
     ends_at: Timestamp | None
     signup_deadline: Timestamp
-    capacity: int
-    places_left: int
-    waiting_count: int
+    capacity: int = Field(description="名额（人数，同行人也各占一个）")
+    places_left: int = Field(description="剩余名额（人数）")
+    waiting_count: int = Field(description="候补人数（含同行人）")
     status: ActivityStatus = Field(description="open 可报名，full 已满，closed 报名已截止，ended 已结束，cancelled 已取消")
     members_only: bool
     waiting_list_open: bool = Field(description="已满但还可以候补")
     mode: Literal["onsite", "online"] = Field("onsite", description="onsite 线下，online 线上（没有地点，报名成功后给参加链接）")
+    max_companions: int = Field(0, description="每位报名人最多可带的同行人数（0 表示不能带人）")
 
 
 class ActivityPage(Page):
@@ -66,6 +68,8 @@ class SignUp(ResponseModel):
     promoted: bool = Field(False, description="是否由候补转为正式报名")
     mode: Literal["onsite", "online"] = Field("onsite", description="onsite 线下，online 线上")
     join_url: str | None = Field(None, description="线上活动的参加链接，只在报名成功（confirmed）后给出")
+    companions: int = Field(0, description="同行人数（不含本人）")
+    seats: int = Field(1, description="这份报名占的名额：本人加同行人")
 
 
 class ActivityDetail(ActivitySummary):
@@ -80,6 +84,19 @@ class SignUpResult(SignUp):
     """A sign-up just made or changed, with a sentence for the member."""
 
     message: str
+
+
+class SignUpRequest(RequestModel):
+    """Who comes with the member; an empty body signs up the member alone."""
+
+    companions: int = Field(0, ge=0, le=MAX_COMPANIONS,
+                            description="同行人数（不含本人），不超过活动的 max_companions；每人占一个名额")
+
+
+class CompanionsRequest(RequestModel):
+    """The new number of companions of the member's sign-up."""
+
+    companions: int = Field(ge=0, le=MAX_COMPANIONS, description="同行人数（不含本人）")
 
 
 class MySignUpQuery(PageQuery):

@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 from bot.console import audit
+from bot.services.activities import to_local
 from bot.storage.models import Activity
 
 from tests.console.conftest import post
@@ -216,6 +217,36 @@ def test_a_weekly_series_is_created_at_once_listed_together_and_each_session_edi
     assert runtime.activities.get(second.id).place == "浙江大学紫金港体育馆"
     assert [runtime.activities.get(v.id).place for v in (series[0], series[2])] == ["黄龙体育中心"] * 2
     assert runtime.activities.get(second.id).series_key == series[0].series_key
+
+
+def test_a_series_on_chosen_dates_is_created_at_the_same_time_of_day(sign_in, runtime, clock):
+    clock.now = clock.now.replace(year=2026, month=12, day=1)
+    editor = sign_in("editor")
+    assert 'name="dates"' in editor.get("/console/activities/new").get_data(as_text=True)
+    for dates, sentence in (("12月32日", "其他日期“12月32日”没看懂"),
+                            ("2026-12-27\n12月27日", "2026年12月27日 重复了"),
+                            ("2026-12-20", "2026年12月20日 重复了（和开始时间是同一天"),
+                            ("2026-11-30", "2026年11月30日 这一场的时间已经过去了"),
+                            ("\n".join(f"2027-01-{d:02d}" for d in range(1, 27)), "一次最多创建 26 场")):
+        refused = post(editor, "/console/activities/new", dict(FORM, dates=dates))
+        page = refused.get_data(as_text=True)
+        assert refused.status_code == 422 and sentence in page, dates
+        assert "请修改以下内容" in page
+    early = post(editor, "/console/activities/new", dict(FORM, signup_deadline="2026-12-10 14:00", dates="2026-12-05"))
+    assert "2026年12月5日 这一场，按同样提前量算的报名截止时间已经过去了" in early.get_data(as_text=True)
+    both = post(editor, "/console/activities/new", dict(FORM, weeks="2", dates="2026-12-27"))
+    assert both.status_code == 422 and "“场次”和“其他日期”请只用一种" in both.get_data(as_text=True)
+    with runtime.database.session() as session:
+        assert session.query(Activity).count() == 0  # nothing is created when one date is wrong
+
+    made = post(editor, "/console/activities/new", dict(FORM, dates="2027年1月3日\n十二月二十七号， 2026/12/23"),
+                follow_redirects=True)
+    assert "共 4 场：12月20日、12月23日、12月27日、1月3日" in made.get_data(as_text=True)
+    series = [v for v in queries_of(runtime) if v.title == "职工羽毛球赛"]
+    assert [f"{to_local(v.starts_at):%Y-%m-%d %H:%M}" for v in series] == [
+        "2026-12-20 14:00", "2026-12-23 14:00", "2026-12-27 14:00", "2027-01-03 14:00"]
+    assert all(v.ends_at - v.starts_at == timedelta(hours=3) for v in series)
+    assert len({v.series_key for v in series}) == 1 and series[0].series_key
 
 
 def queries_of(runtime):

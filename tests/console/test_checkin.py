@@ -95,3 +95,18 @@ def test_staff_check_in_a_worker_on_a_phone_and_the_count_changes(page, console_
     page.get_by_role("button", name="撤销").click()
     expect(page.get_by_test_id("checkin-turnout")).to_contain_text("已到场 0 人")
     assert runtime.attendance.turnout(activity.id).arrived == 0
+
+
+def test_checking_in_a_worker_marks_their_whole_party_arrived(sign_in, runtime, clock, application):
+    _door, people = door(runtime, application)  # two workers with applications (names, phones)
+    family = runtime.activities.create(title="亲子游园", city="杭州", place="杭州动物园", capacity=10, max_companions=3,
+                                       starts_at=runtime.clock() + timedelta(hours=1))
+    (li, _phone), (zhao, _phone2) = people["o_li"], people["o_zhao"]
+    runtime.activities.sign_up(li, family.id, companions=2)
+    runtime.activities.sign_up(zhao, family.id)
+    editor = sign_in("editor")
+    page = editor.get(f"/console/checkin/{family.id}").get_data(as_text=True)
+    assert "已报名 4 人，已到场 0 人" in page and "一行 3 人（本人 + 2 位同行人）" in page
+    done = post(editor, f"/console/checkin/{family.id}/{li}", headers={"HX-Request": "true"})
+    assert "已到场 3 人" in done.get_data(as_text=True)
+    assert (runtime.attendance.turnout(family.id).signed_up, runtime.attendance.turnout(family.id).arrived) == (4, 3)

@@ -1,6 +1,8 @@
 """Staff stories through the console pages: review, answer, reveal, the door list, campaigns, alerts, the audit log."""
 from __future__ import annotations
 
+import csv as csv_module
+import io
 from datetime import timedelta
 
 from bot.console import audit
@@ -182,6 +184,27 @@ def test_the_door_list_shows_names_in_full_is_audited_and_prints_as_csv(sign_in,
     assert csv.mimetype == "text/csv" and text.splitlines()[1].startswith("1,王芳,139")
     assert [e.action for e in _entries(runtime, actor="chen")][:2] == ["activity.export", "activity.participants"]
     assert sign_in("editor", city="宁波").get(f"/console/activities/{activity.id}").status_code == 403
+
+
+def test_the_sign_up_list_and_its_csv_show_each_party_and_the_seats_taken(sign_in, runtime):
+    from tests.handlers.member_factory import make_member
+
+    activity = runtime.activities.create(title="职工亲子游园", city="杭州", place="杭州动物园", capacity=4,
+                                         max_companions=2, starts_at=runtime.clock() + timedelta(days=2))
+    family = make_member(runtime, "o_family", city="杭州")
+    single = make_member(runtime, "o_single", city="杭州")
+    late = make_member(runtime, "o_late_family", city="杭州")
+    runtime.activities.sign_up(family, activity.id, companions=2)
+    runtime.activities.sign_up(single, activity.id)
+    runtime.activities.join_waiting_list(late, activity.id, companions=1)
+    editor = sign_in("editor")
+    page = editor.get(f"/console/activities/{activity.id}").get_data(as_text=True)
+    assert "已确认 4 / 4 人，候补 2 人" in page and "本人 + 2 位同行人" in page
+    assert "合计：已确认 2 份报名共 4 人；候补 1 份报名共 2 人。" in page
+    rows = list(csv_module.reader(io.StringIO(
+        editor.get(f"/console/activities/{activity.id}/sign-ups.csv").data.decode("utf-8-sig"))))
+    assert rows[0][3] == "人数" and [row[3] for row in rows[1:4]] == ["3", "1", "2"]
+    assert rows[-1] == ["合计：已确认 2 份报名共 4 人；候补 1 份报名共 2 人。"]
 
 
 def test_an_editor_previews_schedules_pauses_resumes_and_cancels_a_campaign(sign_in, runtime):

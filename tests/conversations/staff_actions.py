@@ -209,3 +209,14 @@ def expect_ticket_reopened_with_reason(runtime, variables: dict) -> None:
     with runtime.database.session() as session:
         rating = session.scalar(select(TicketRating).join(Ticket).where(Ticket.number == variables["ticket"]))
         assert (rating.score, rating.comment) == (1, "到现在一分钱都没补发")
+
+
+def create_family_day(runtime, variables: dict) -> None:
+    """职工亲子游园 next Saturday: 5 places, a sign-up may bring 2 family members; a neighbour already took 2 seats."""
+    from datetime import timedelta
+
+    starts_at = _next_week_day(runtime, 5, 9)
+    view = runtime.activities.create(title="职工亲子游园", city="杭州", place="杭州动物园", capacity=5, max_companions=2,
+                                     starts_at=starts_at, ends_at=starts_at + timedelta(hours=3),
+                                     summary="带上家人一起逛动物园。")
+    runtime.activities.sign_up(runtime.people.person_id("official", "o_family_day_early"), view.id, companions=1)

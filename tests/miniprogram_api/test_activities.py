@@ -126,3 +126,35 @@ def test_an_online_activity_gives_its_link_only_with_a_confirmed_place(api, runt
     with pytest.raises(ValueError, match="join_url"):
         runtime.activities.create(title="线上讲座", city="杭州", starts_at=starts, capacity=1, mode="online",
                                   join_url="http://meeting.example.cn/j/88")
+
+
+def test_a_member_signs_up_with_companions_who_take_seats(api, make_activity):
+    activity = make_activity(capacity=4, max_companions=2, waiting_list_size=5)
+    member, other, late = api.login("with-family"), api.login("other"), api.login("late")
+    assert member.get(f"/activities/{activity}").get_json()["max_companions"] == 2
+
+    response = member.post(f"/activities/{activity}/sign-up", json={"companions": 2})
+    assert response.status_code == 201
+    body = response.get_json()
+    assert (body["companions"], body["seats"]) == (2, 3) and "共 3 人" in body["message"]
+    assert member.get(f"/activities/{activity}").get_json()["places_left"] == 1
+    assert member.get("/me/sign-ups").get_json()["items"][0]["seats"] == 3
+
+    too_many = other.post(f"/activities/{activity}/sign-up", json={"companions": 1})
+    assert too_many.status_code == 409 and error_of(too_many)["code"] == "not_enough_places"
+    assert "只剩 1 个名额" in error_of(too_many)["message"]
+    waiting = other.post(f"/activities/{activity}/waiting-list", json={"companions": 1})
+    assert waiting.status_code == 201 and waiting.get_json()["status"] == "waiting"
+
+    for wrong in ({"companions": 3}, {"companions": 11}, {"companions": -1}, {"companions": "2"}, {"guests": 1}):
+        refused = late.post(f"/activities/{activity}/sign-up", json=wrong)
+        assert refused.status_code == 422, wrong
+    over = error_of(late.post(f"/activities/{activity}/sign-up", json={"companions": 3}))
+    assert over["code"] == "too_many_companions" and "最多可带 2 位" in over["message"]
+    assert error_of(late.post(f"/activities/{activity}/sign-up", json={"companions": -1}))["fields"]["companions"]
+
+    changed = member.request("PATCH", f"/activities/{activity}/sign-up", json={"companions": 0})  # two stay at home
+    assert changed.status_code == 200 and changed.get_json()["seats"] == 1
+    [moved_up] = other.get("/me/sign-ups").get_json()["items"]
+    assert moved_up["status"] == "confirmed" and moved_up["seats"] == 2  # the freed seats went to the waiting party
+    assert member.get(f"/activities/{activity}").get_json()["places_left"] == 1

@@ -20,10 +20,13 @@ from bot.services.activities import (
     ActivityClosed,
     ActivityFull,
     ActivityNotFound,
+    ActivityRejected,
     ActivityService,
     AlreadySignedUp,
     MembersOnly,
     NotSignedUp,
+    PartyTooLarge,
+    TooManyCompanions,
     activities_starting_between,
     demo_times,
     from_local,
@@ -75,10 +78,13 @@ def activity(service):
 
 
 def _counts(runtime, activity_id: int) -> tuple[int, int, int, int]:
-    """(confirmed_count, confirmed rows, waiting_count, waiting rows) straight from the database."""
+    """(confirmed_count, confirmed seats, waiting_count, waiting seats) straight from the database.
+
+    Seats are the people of the rows: each sign-up and its companions.
+    """
     with runtime.database.session() as session:
         row = session.get(Activity, activity_id)
-        rows = dict(session.execute(select(ActivitySignUp.status, func.count()).where(
+        rows = dict(session.execute(select(ActivitySignUp.status, func.sum(1 + ActivitySignUp.companions)).where(
             ActivitySignUp.activity_id == activity_id).group_by(ActivitySignUp.status)).all())
         return row.confirmed_count, rows.get("confirmed", 0), row.waiting_count, rows.get("waiting", 0)
 
@@ -426,6 +432,129 @@ def test_cli_create_list_show_close(runtime, service, person):
     assert json.loads(as_json.output.splitlines()[0])["title"] == "法律讲座"
 
 
+# ---- parties: a sign-up and its companions take seats together ---------------------------------
+
+
+def test_a_party_takes_its_seats_in_one_sign_up(runtime, service, activity, person):
+    view = activity(capacity=5, max_companions=2)
+    done = service.sign_up(person(), view.id, companions=2)
+    assert (done.status, done.companions, done.seats) == ("confirmed", 2, 3)
+    assert service.get(view.id).places_left == 2
+    assert _counts(runtime, view.id) == (3, 3, 0, 0)
+    with pytest.raises(TooManyCompanions) as refused:
+        service.sign_up(person(), view.id, companions=3)
+    assert (refused.value.asked, refused.value.allowed) == (3, 2)
+    with pytest.raises(TooManyCompanions):  # none allowed: one place each, as before
+        service.sign_up(person(), activity(capacity=5).id, companions=1)
+    assert _counts(runtime, view.id) == (3, 3, 0, 0)
+
+
+def test_a_party_that_does_not_fit_is_told_the_seats_left_and_may_wait_together(runtime, service, activity, person):
+    view = activity(capacity=4, max_companions=3)
+    service.sign_up(person(), view.id, companions=1)
+    with pytest.raises(PartyTooLarge) as refused:
+        service.sign_up(person(), view.id, companions=2)
+    assert (refused.value.seats, refused.value.places_left, refused.value.waiting_list_open) == (3, 2, True)
+    assert _counts(runtime, view.id) == (2, 2, 0, 0)  # nothing taken, not even part of the party
+    family = person()
+    waiting = service.join_waiting_list(family, view.id, companions=2)
+    assert (waiting.status, waiting.position, waiting.companions) == ("waiting", 1, 2)
+    assert _counts(runtime, view.id) == (2, 2, 3, 3)
+    smaller = service.sign_up(person(), view.id, companions=1)  # fits the two seats left: no seat stays empty
+    assert smaller.status == "confirmed" and _counts(runtime, view.id) == (4, 4, 3, 3)
+
+
+def test_a_party_waits_only_if_the_waiting_list_has_room_for_all_of_it(runtime, service, activity, person):
+    view = activity(capacity=1, max_companions=3, waiting_list_size=3)
+    service.sign_up(person(), view.id)
+    service.join_waiting_list(person(), view.id, companions=1)
+    with pytest.raises(ActivityFull) as refused:
+        service.join_waiting_list(person(), view.id, companions=1)  # 2 + 2 > 3 people
+    assert refused.value.waiting_list_open is False
+    assert service.join_waiting_list(person(), view.id).position == 2  # one more person fits
+    assert _counts(runtime, view.id) == (1, 1, 3, 3)
+
+
+def test_cancel_frees_the_whole_party_and_the_waiting_list_moves_up_as_far_as_it_fits(
+        runtime, service, activity, person):
+    view = activity(capacity=5, max_companions=3)
+    big, single, other = person(), person(), person()
+    service.sign_up(big, view.id, companions=2)
+    service.sign_up(single, view.id)
+    service.sign_up(other, view.id)
+    family, late_one, late_two = person(), person(), person()
+    service.join_waiting_list(family, view.id, companions=2)  # first in line, three people
+    service.join_waiting_list(late_one, view.id)
+    service.join_waiting_list(late_two, view.id)
+
+    service.cancel(single, view.id)  # one seat: the family does not fit, the next who fits moves up
+    assert service.sign_up_of(late_one, view.id).status == "confirmed"
+    assert service.sign_up_of(family, view.id).position == 1  # keeps its place at the head
+    assert service.sign_up_of(late_two, view.id).position == 2
+    assert _counts(runtime, view.id) == (5, 5, 4, 4)
+
+    service.cancel(big, view.id)  # three seats at once: the head of the line first
+    assert service.sign_up_of(family, view.id).status == "confirmed"
+    assert service.sign_up_of(family, view.id).promoted
+    assert service.sign_up_of(late_two, view.id).status == "waiting"
+    assert _counts(runtime, view.id) == (5, 5, 1, 1)
+
+
+def test_changing_the_party_takes_or_frees_seats(runtime, service, activity, person):
+    view = activity(capacity=4, max_companions=2)
+    worker, other, waiting = person(), person(), person()
+    service.sign_up(worker, view.id)
+    service.sign_up(other, view.id, companions=1)
+    assert service.change_companions(worker, view.id, 1).seats == 2  # 再加一个人
+    assert _counts(runtime, view.id) == (4, 4, 0, 0)
+    service.join_waiting_list(waiting, view.id)
+    with pytest.raises(PartyTooLarge) as refused:
+        service.change_companions(worker, view.id, 2)
+    assert refused.value.places_left == 0
+    with pytest.raises(TooManyCompanions):
+        service.change_companions(worker, view.id, 3)
+    service.change_companions(worker, view.id, 0)  # 我老婆不去了: her seat goes to the waiting list
+    assert service.sign_up_of(waiting, view.id).status == "confirmed"
+    assert _counts(runtime, view.id) == (4, 4, 0, 0)
+    with pytest.raises(NotSignedUp):
+        service.change_companions(person(), view.id, 1)
+
+
+def test_capacity_never_goes_below_the_seats_taken_and_a_larger_one_promotes_parties(
+        runtime, service, activity, person):
+    view = activity(capacity=3, max_companions=2)
+    service.sign_up(person(), view.id, companions=2)
+    family, single = person(), person()
+    service.join_waiting_list(family, view.id, companions=2)
+    service.join_waiting_list(single, view.id)
+    form = {"title": view.title, "city": view.city, "place": view.place, "max_companions": "2",
+            "starts_at": f"{to_local(view.starts_at):%Y-%m-%d %H:%M}"}  # the editor's form, only capacity changes
+    with pytest.raises(ActivityRejected) as refused:
+        service.edit(view.id, dict(form, capacity="2"))
+    assert "已有 3 人确认报名" in refused.value.fields["capacity"]
+    service.edit(view.id, dict(form, capacity="5"))  # two more seats: the family of three waits, the single fits
+    assert [service.sign_up_of(p, view.id).status for p in (family, single)] == ["waiting", "confirmed"]
+    service.edit(view.id, dict(form, capacity="7"))
+    assert service.sign_up_of(family, view.id).status == "confirmed"
+    assert _counts(runtime, view.id) == (7, 7, 0, 0)
+
+
+def test_a_merge_frees_the_seats_of_the_party_given_up(runtime, service, activity, person):
+    from bot.services.activities import resolve_merge_conflicts
+
+    view = activity(capacity=5, max_companions=2)
+    official, mini = person("o_merge_party"), runtime.people.person_id("miniprogram", "mp_merge_party")
+    queued = person()
+    service.sign_up(official, view.id, companions=1)
+    service.sign_up(mini, view.id, companions=2)  # the same person, twice, with two parties
+    service.join_waiting_list(queued, view.id, companions=1)
+    with runtime.database.session() as session:
+        assert resolve_merge_conflicts(session, official, mini) == 1
+    assert service.sign_up_of(official, view.id).companions == 1
+    assert service.sign_up_of(queued, view.id).status == "confirmed"
+    assert _counts(runtime, view.id) == (4, 4, 0, 0)
+
+
 # ---- concurrency: capacity is exact ------------------------------------------------------------
 
 
@@ -493,6 +622,19 @@ def test_concurrent_cancels_promote_exactly_one_each(runtime, service, activity,
     assert [s.person_id for s in _rows(runtime, view.id, "waiting")] == waiting[5:7]
 
 
+def test_parties_of_mixed_sizes_at_once_never_take_more_seats_than_there_are(runtime, service, activity, person):
+    view = activity(capacity=7, max_companions=3, waiting_list_size=0)
+    parties = [(person(), i % 4) for i in range(24)]  # 1 to 4 people each
+    results = _run_together(24, lambda i: service.sign_up(parties[i][0], view.id, companions=parties[i][1]))
+    confirmed = [r for r in results if not isinstance(r, Exception)]
+    refused = [(i, r) for i, r in enumerate(results) if isinstance(r, Exception)]
+    assert all(isinstance(r, ActivityFull) for _i, r in refused), refused[:3]
+    taken = sum(r.seats for r in confirmed)
+    assert taken <= 7 and _counts(runtime, view.id) == (taken, taken, 0, 0)
+    # Seats only ever get fewer here, so each refused party was larger than what is left now: none wasted.
+    assert all(parties[i][1] + 1 > 7 - taken for i, _r in refused)
+
+
 def _rows(runtime, activity_id: int, status: str) -> list[ActivitySignUp]:
     with runtime.database.session() as session:
         return list(session.scalars(select(ActivitySignUp).where(
@@ -518,10 +660,11 @@ results = [None] * len(people)
 
 def run(i):
     time.sleep(max(0.0, start_at - time.time()))
+    person, companions = (people[i], 0) if isinstance(people[i], int) else people[i]
     try:
-        results[i] = service.sign_up(people[i], activity_id).status
+        results[i] = service.sign_up(person, activity_id, companions=companions).status
     except ActivityFull:
-        results[i] = "full"
+        results[i] = "full"  # PartyTooLarge too: seats left, not enough for the party
     except Exception as exc:
         results[i] = "error: %r" % exc
 
@@ -549,6 +692,27 @@ def test_two_processes_of_twenty_sign_ups_for_five_places(runtime, service, acti
         results += json.loads(out.strip().splitlines()[-1])
     assert results.count("confirmed") == 5 and results.count("full") == 35, results
     assert _counts(runtime, view.id) == (5, 5, 0, 0)
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="several processes need PostgreSQL")
+def test_two_processes_of_parties_of_mixed_sizes_fill_exactly_the_seats(runtime, service, activity, person):
+    view = activity(capacity=9, max_companions=3, waiting_list_size=0)
+    parties = [[person(), i % 4] for i in range(40)]  # 1 to 4 people each, 100 people for 9 seats
+    start_at = time.time() + 3
+    children = [subprocess.Popen(
+        [sys.executable, "-c", CHILD, runtime.database.url, str(view.id), str(start_at),
+         json.dumps(parties[half::2]), NOW.isoformat()],
+        cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for half in (0, 1)]
+    results = {}
+    for half, child in enumerate(children):
+        out, err = child.communicate(timeout=120)
+        assert child.returncode == 0, err
+        for (person_id, companions), result in zip(parties[half::2], json.loads(out.strip().splitlines()[-1])):
+            results[person_id] = (companions, result)
+    assert {r for _c, r in results.values()} <= {"confirmed", "full"}, results
+    taken = sum(c + 1 for c, r in results.values() if r == "confirmed")
+    assert taken <= 9 and _counts(runtime, view.id) == (taken, taken, 0, 0)
+    assert all(c + 1 > 9 - taken for c, r in results.values() if r == "full")  # no seat left that a refused party fitted
 
 
 def test_merge_conflicts_leave_one_live_sign_up(runtime, service, activity, person):

@@ -12,6 +12,14 @@ from bot.console.policy import in_city
 from bot.console.web import console, forbidden, record, requires, runtime, say, staff
 
 
+def seat_totals(people: list) -> dict[str, int]:
+    """Sign-ups and people (companions included), confirmed and waiting, for the list's totals line."""
+    confirmed = [p for p in people if p.status == "confirmed"]
+    waiting = [p for p in people if p.status == "waiting"]
+    return {"confirmed_sign_ups": len(confirmed), "confirmed_seats": sum(p.seats for p in confirmed),
+            "waiting_sign_ups": len(waiting), "waiting_seats": sum(p.seats for p in waiting)}
+
+
 def _activity_or_refusal(activity_id: int):
     view = runtime().activities.get(activity_id)
     if view is None:
@@ -37,7 +45,7 @@ def activity(activity_id: int):
         return refusal
     people = queries.participants(runtime(), activity_id)
     record("activity.participants", str(activity_id), count=len(people))
-    return render_template("console/activity.html", activity=view, people=people)
+    return render_template("console/activity.html", activity=view, people=people, totals=seat_totals(people))
 
 
 @console.route("/activities/<int:activity_id>/sign-ups.csv")
@@ -51,11 +59,13 @@ def activity_csv(activity_id: int):
     record("activity.export", str(activity_id), count=len(people))
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["序号", "姓名", "手机号", "状态", "候补位次", "报名时间", "签到"])
+    writer.writerow(["序号", "姓名", "手机号", "人数", "状态", "候补位次", "报名时间", "签到"])
     labels = {"confirmed": "已确认", "waiting": "候补"}
     for number, person in enumerate(people, 1):
-        writer.writerow([number, person.name, person.phone, labels.get(person.status, person.status),
+        writer.writerow([number, person.name, person.phone, person.seats, labels.get(person.status, person.status),
                          person.position or "", f"{person.signed_up_at + timedelta(hours=8):%Y-%m-%d %H:%M}", ""])
+    writer.writerow([])
+    writer.writerow([say("console_activity_seats_total", **seat_totals(people))])
     body = "\ufeff" + out.getvalue()  # the BOM makes Excel read the file as UTF-8
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=activity-{activity_id}-sign-ups.csv"})

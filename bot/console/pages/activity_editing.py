@@ -10,7 +10,7 @@ from bot.services.activities.editing import WAITING_NONE, WAITING_SIZED, WAITING
 from bot.services.places import CITIES
 
 FIELDS = ("title", "city", "place", "starts_at", "ends_at", "signup_deadline", "capacity", "members_only", "summary",
-          "waiting_list", "waiting_list_size", "mode", "join_url", "max_companions", "weeks")
+          "waiting_list", "waiting_list_size", "mode", "join_url", "max_companions", "weeks", "dates")
 
 
 def _local(moment) -> str:
@@ -63,6 +63,10 @@ def new_activity():
     view = sessions[0]
     for session in sessions:
         record("activity.create", str(session.id), title=session.title, city=session.city, series=session.series_key)
+    if len(sessions) > 1 and typed["dates"].strip():
+        days = "、".join(f"{to_local(s.starts_at).month}月{to_local(s.starts_at).day}日" for s in sessions)
+        flash(say("console_activity_dates_created", title=view.title, count=len(sessions), days=days), "success")
+        return redirect(url_for("console.activities"))
     if len(sessions) > 1:
         flash(say("console_activity_series_created", title=view.title, count=len(sessions)), "success")
         return redirect(url_for("console.activities"))

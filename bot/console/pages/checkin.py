@@ -42,6 +42,7 @@ def _rows(activity_id: int, query: str) -> list[dict]:
     rows = []
     for person in matches(queries.participants(runtime(), activity_id), query)[:SHOWN_AT_MOST]:
         rows.append({"person_id": person.person_id, "status": person.status, "position": person.position,
+                     "seats": person.seats, "companions": person.companions,
                      "name": (person.name if full else mask_name(person.name)) or say("checkin_no_name"),
                      "phone": (person.phone if full else mask_phone(person.phone)) or "—",
                      "arrived_at": arrived.get(person.person_id)})

@@ -5,7 +5,8 @@ The package's parts, along their seams:
 - editing.py  what an editor types to create or change an activity, checked with Chinese reasons;
 - views.py    activities and sign-ups as workers and staff see them, and their statuses;
 - times.py    China time for workers and staff, naive UTC in the database;
-- seats.py    exact places: the conditional UPDATE, the row lock, promotion from the waiting list;
+- seats.py    exact places in seats (a sign-up and its companions): the conditional UPDATE, the row lock,
+              promotion from the waiting list;
 - service.py  ActivityService, the one home of the rules;
 - attendance.py  checking in at the door (staff or the worker's QR scan), undo, turnout;
 - push.py     participants and start times for push audiences and reminders;
@@ -19,7 +20,7 @@ from bot.services.activities.attendance import (SELF, Attendance, CheckInRefused
 from bot.services.activities.demo import DEMO_FILE, demo_times, load_demo_activities
 from bot.services.activities.editing import ActivityRejected
 from bot.services.activities.errors import (ActivityClosed, ActivityFull, ActivityNotFound, AlreadySignedUp,
-                                            MembersOnly, NotSignedUp)
+                                            MembersOnly, NotSignedUp, PartyTooLarge, TooManyCompanions)
 from bot.services.activities.merge import resolve_merge_conflicts
 from bot.services.activities.push import activities_starting_between, participant_openids
 from bot.services.activities.service import ActivityService
@@ -34,7 +35,7 @@ __all__ = [
     "SELF", "Attendance", "CheckInRefused", "Turnout", "activity_of_scene", "check_in_scene",
     "ActivityClosed", "ActivityFull", "ActivityNotFound", "ActivityRejected", "ActivityService", "ActivityView",
     "AlreadySignedUp",
-    "MembersOnly", "NotSignedUp", "SignUpView", "activities_starting_between", "demo_times", "from_local",
+    "MembersOnly", "NotSignedUp", "PartyTooLarge", "SignUpView", "TooManyCompanions", "activities_starting_between", "demo_times", "from_local",
     "iso_local", "load_demo_activities", "parse_local", "participant_openids", "resolve_merge_conflicts",
     "to_local",
 ]

@@ -1,6 +1,7 @@
 """Attendance: checking in at the door, by staff (the console) or by the worker (a QR code at the door).
 
 The one home of the rules, whatever the door:
+- a check-in is of a sign-up, so it marks the worker's whole party (their companions) arrived;
 - only a confirmed sign-up can be checked in: not someone who did not sign up, not a cancelled
   sign-up, not someone still on the waiting list, and not twice;
 - not for an activity staff cancelled; a worker checks in by themself only while the door is open
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 
 from bot.services.activities.errors import ActivityNotFound
 from bot.services.activities.views import CANCELLED, CANCELLED_BY_STAFF, CONFIRMED, WAITING
@@ -37,7 +38,7 @@ class CheckInRefused(Exception):
 
 @dataclass(frozen=True)
 class Turnout:
-    """How many signed up (confirmed places) and how many arrived."""
+    """How many signed up (confirmed seats: people, companions included) and how many arrived."""
 
     signed_up: int
     arrived: int
@@ -120,10 +121,11 @@ class Attendance:
                 ActivitySignUp.activity_id == activity_id, ActivitySignUp.attended_at.is_not(None))).all())
 
     def turnout(self, activity_id: int) -> Turnout:
-        """Confirmed sign-ups and arrivals of one activity."""
+        """Confirmed seats and arrivals of one activity, in people (a party counts with its companions)."""
+        party = 1 + ActivitySignUp.companions  # a check-in marks the worker's whole party arrived
         with self.database.session() as session:
             signed_up, arrived = session.execute(select(
-                func.count(), func.count(ActivitySignUp.attended_at)).where(
+                func.sum(party), func.sum(case((ActivitySignUp.attended_at.is_not(None), party), else_=0))).where(
                 ActivitySignUp.activity_id == activity_id, ActivitySignUp.status == CONFIRMED)).one()
         return Turnout(int(signed_up or 0), int(arrived or 0))
 

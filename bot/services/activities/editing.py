@@ -6,11 +6,15 @@ sentence per field (content/replies/activity_editing.yaml) so the editor knows w
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
-from bot.services.activities.times import from_local
+import cn2an
+
+from bot.services.activities.times import from_local, to_local
 from bot.services.places import Regions
 
 MAX_TITLE, MAX_PLACE, MAX_SUMMARY, MAX_CAPACITY = 120, 200, 2000, 100000
@@ -21,6 +25,9 @@ MAX_JOIN_URL = 500
 MAX_COMPANIONS = 10
 MAX_WEEKS = 26  # a weekly series of at most half a year
 TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
+# One chosen date of a series: 2026-12-20, 2026/12/20, 2026年12月20日, 12月20日, 12-20 (after numerals are digits).
+DATE_SHAPE = re.compile(r"(?:(?P<year>\d{4})\s*[-/.年]\s*)?(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*[日号]?")
+DATE_SEPARATORS = re.compile(r"[\s,，、;；]+")
 
 
 class ActivityRejected(ValueError):
@@ -127,6 +134,59 @@ def is_join_url(text: str) -> bool:
     except ValueError:
         return False
     return parts.scheme == "https" and bool(parts.hostname) and "." in parts.hostname and not parts.username
+
+
+def read_session_shifts(form: Mapping[str, str], replies, starts_at: datetime, now: datetime,
+                        deadline: datetime | None = None) -> list[timedelta]:
+    """How far after the form's start each session of a new activity starts: [0] for one, weekly, or chosen dates.
+
+    "weeks" makes one session a week; "dates" (其他日期, one date a line) adds a session on each
+    chosen day at the same China time of day. One or the other; ActivityRejected says what is wrong.
+    """
+    weeks = read_weeks(form, replies)
+    text = str(form.get("dates") or "").strip()
+    if not text:
+        return [timedelta(weeks=week) for week in range(weeks)]
+    if weeks > 1:
+        raise ActivityRejected({"dates": replies.get("activity_edit_dates_with_weeks")})
+    first = to_local(starts_at)
+    today = to_local(now).date()
+    days = [first.date()]
+    for written in (w for w in DATE_SEPARATORS.split(text) if w):
+        day = _date_of(written, today)
+        if day is None:
+            raise ActivityRejected({"dates": replies.get("activity_edit_dates_shape", text=written)})
+        if day in days:
+            raise ActivityRejected({"dates": replies.get("activity_edit_dates_duplicate", day=_day_text(day))})
+        shift = from_local(datetime.combine(day, first.time())) - starts_at
+        if starts_at + shift <= now:
+            raise ActivityRejected({"dates": replies.get("activity_edit_dates_past", day=_day_text(day))})
+        if deadline is not None and deadline + shift <= now:  # the same sign-up deadline before that session
+            raise ActivityRejected({"dates": replies.get("activity_edit_dates_deadline_past", day=_day_text(day))})
+        days.append(day)
+    if len(days) > MAX_WEEKS:
+        raise ActivityRejected({"dates": replies.get("activity_edit_dates_too_many", limit=MAX_WEEKS)})
+    return sorted(from_local(datetime.combine(day, first.time())) - starts_at for day in days)
+
+
+def _date_of(written: str, today: date) -> date | None:
+    """The China-time day a chosen date names (a date without a year: its next one from today), or None."""
+    plain = cn2an.transform(unicodedata.normalize("NFKC", written), "cn2an")
+    found = DATE_SHAPE.fullmatch(plain)
+    if found is None:
+        return None
+    month, day = int(found["month"]), int(found["day"])
+    try:
+        if found["year"]:
+            return date(int(found["year"]), month, day)
+        this_year = date(today.year, month, day)
+        return this_year if this_year >= today else date(today.year + 1, month, day)
+    except ValueError:  # 2月30日
+        return None
+
+
+def _day_text(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def read_weeks(form: Mapping[str, str], replies) -> int:

@@ -23,6 +23,25 @@ class ActivityFull(Exception):
         self.waiting_list_open = waiting_list_open
 
 
+class PartyTooLarge(ActivityFull):
+    """Seats remain, but fewer than the party needs: `places_left` seats; the party may wait if waiting_list_open."""
+
+    def __init__(self, activity_id: int, seats: int, places_left: int, waiting_list_open: bool):
+        super().__init__(activity_id, waiting_list_open)
+        self.seats = seats
+        self.places_left = places_left
+
+
+class TooManyCompanions(ValueError):
+    """The sign-up asks for more companions than the activity allows (`allowed`, 0 for none)."""
+
+    def __init__(self, activity_id: int, asked: int, allowed: int):
+        super().__init__(f"activity {activity_id}: {asked} companions asked, {allowed} allowed")
+        self.activity_id = activity_id
+        self.asked = asked
+        self.allowed = allowed
+
+
 class AlreadySignedUp(Exception):
     """The person already has a live (confirmed or waiting) sign-up; `sign_up` is its SignUpView."""
 

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.services.activities.seats import lock_activity, promote_next
+from bot.services.activities.seats import lock_activity, promote_waiting
 from bot.services.activities.views import CANCELLED, CANCELLED_BY_STAFF, CONFIRMED, LIVE, WAITING
 from bot.storage.models import ActivitySignUp
 
@@ -16,8 +16,9 @@ def resolve_merge_conflicts(session: Session, keep: int, drop: int) -> int:
 
     Meant for PeopleService._merge, which moves every sign-up to the surviving person and would
     otherwise break the one-live-sign-up rule when both records had signed up for the same
-    activity. The better sign-up stays (confirmed over waiting, then the earlier); a confirmed
-    place given up this way goes to the first on the waiting list, as a cancel would.
+    activity. The better sign-up stays (confirmed over waiting, then the earlier), with its
+    companions; the seats of the one given up (the person and their companions) are freed and go
+    to the waiting list as a cancel's would.
     """
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     doubled = session.scalars(select(ActivitySignUp.activity_id).where(
@@ -33,10 +34,10 @@ def resolve_merge_conflicts(session: Session, keep: int, drop: int) -> int:
         for extra in others:
             was, extra.status, extra.cancelled_at = extra.status, CANCELLED, now
             if was == WAITING:
-                activity.waiting_count -= 1
+                activity.waiting_count -= extra.seats
             else:
-                activity.confirmed_count -= 1
+                activity.confirmed_count -= extra.seats
                 if activity.status != CANCELLED_BY_STAFF and activity.starts_at > now:
-                    promote_next(session, activity, now)
+                    promote_waiting(session, activity, now)
     session.flush()
     return len(doubled)

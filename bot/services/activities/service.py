@@ -2,15 +2,17 @@
 
 The one home of the rules, used by the chat, the mini-program API, the push engine and the CLI:
 
-- Places are exact. A confirmed sign-up only exists after a conditional
-  `UPDATE activities SET confirmed_count = confirmed_count + 1 WHERE ... confirmed_count < capacity`
+- Places are exact, counted in seats (people): a sign-up brings 0..max_companions companions and
+  takes 1 + companions seats. A confirmed sign-up only exists after a conditional
+  `UPDATE activities SET confirmed_count = confirmed_count + seats WHERE ... confirmed_count + seats <= capacity`
   succeeded in the same transaction, so no activity is ever overbooked, whatever the number of
-  processes. Every other change to an activity's sign-ups (waiting list, cancel, promotion) first
+  processes; waiting_count counts the people waiting the same way. Every other change to an activity's sign-ups (waiting list, cancel, promotion) first
   takes the activity row's write lock, which serialises them and keeps the lock order the same
   everywhere (no deadlocks).
 - One live sign-up per person and activity (a partial unique index; cancelled ones are history).
-- When a confirmed worker cancels before the activity starts, the first on the waiting list moves
-  up in the same transaction and is told so (bot/services/notify.py) after it commits.
+- When a confirmed worker cancels before the activity starts, the waiting list moves up in order,
+  as many parties as fit (a party too large keeps its place at the head, see seats.py), in the
+  same transaction; each is told so (bot/services/notify.py) after it commits.
 - A members-only activity takes members only: the service is built with the membership service
   and asks it every time (no membership service, no start-up).
 - Times are stored as naive UTC; workers read and staff type them in China time (Asia/Shanghai).
@@ -25,16 +27,16 @@ from concurrent.futures import Executor
 from datetime import date, datetime, timedelta
 from typing import Any, Callable, TypeVar
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.content import Replies
 from bot.services.activities.editing import (MAX_COMPANIONS, ONLINE, ONSITE, ActivityRejected, is_join_url,
-                                            read_form, read_weeks)
+                                            read_form, read_session_shifts)
 from bot.services.activities.errors import (ActivityClosed, ActivityFull, ActivityNotFound, AlreadySignedUp,
-                                            MembersOnly, NotSignedUp)
-from bot.services.activities.seats import live_sign_up, lock_activity, promote_next, takeable
+                                            MembersOnly, NotSignedUp, PartyTooLarge, TooManyCompanions)
+from bot.services.activities.seats import live_sign_up, lock_activity, promote_waiting, take_seats, takeable
 from bot.services.activities.times import to_local, utc_bound
 from bot.services.activities.views import (CANCELLED, CANCELLED_BY_STAFF, CLOSED_BY_STAFF, CONFIRMED, LIVE, OPEN,
                                            SHOWN_ENDED, SHOWN_FULL, SHOWN_OPEN, WAITING, ActivityView,
@@ -143,40 +145,46 @@ class ActivityService:
 
     # ---- changing -------------------------------------------------------------------------
 
-    def sign_up(self, person_id: int, activity_id: int) -> SignUpView:
-        """Take a place (confirmed); raises ActivityFull, AlreadySignedUp, ActivityClosed (MembersOnly)."""
-        self._check_eligible(person_id, self._require(activity_id))
+    def sign_up(self, person_id: int, activity_id: int, companions: int = 0) -> SignUpView:
+        """Take 1 + companions seats (confirmed).
+
+        Raises TooManyCompanions, ActivityFull (no seat left), PartyTooLarge (seats left, not enough
+        for the party), AlreadySignedUp, ActivityClosed (MembersOnly).
+        """
+        view = self._require(activity_id)
+        self._check_eligible(person_id, view)
+        seats = self._seats(view, companions)
 
         def work(session: Session) -> SignUpView:
             now = self._now()
             existing = live_sign_up(session, person_id, activity_id)
             if existing is not None:
                 raise AlreadySignedUp(self._sign_up_view(session, existing))
-            took = session.execute(
-                update(Activity)
-                .where(Activity.id == activity_id, takeable(now))
-                .values(confirmed_count=Activity.confirmed_count + 1, updated_at=now)
-                .execution_options(synchronize_session=False)).rowcount
-            if not took:
-                view = view_of(session.get(Activity, activity_id), now)
+            if not take_seats(session, activity_id, seats, now):
+                activity = session.get(Activity, activity_id)
+                view = view_of(activity, now)
                 if view.status == SHOWN_FULL:
-                    raise ActivityFull(activity_id, view.waiting_list_open)
+                    raise ActivityFull(activity_id, _may_wait(activity, seats))
+                if view.status == SHOWN_OPEN:
+                    raise PartyTooLarge(activity_id, seats, view.places_left, _may_wait(activity, seats))
                 raise ActivityClosed(activity_id, view.status)
             sign_up = ActivitySignUp(activity_id=activity_id, person_id=person_id, status=CONFIRMED,
-                                     created_at=now, confirmed_at=now)
+                                     companions=companions, created_at=now, confirmed_at=now)
             session.add(sign_up)
             session.flush()  # a concurrent sign-up of the same person fails here, undoing the place taken
             return self._sign_up_view(session, sign_up)
 
         return self._write(work, person_id, activity_id)
 
-    def join_waiting_list(self, person_id: int, activity_id: int) -> SignUpView:
-        """Join the waiting list (status waiting, with position); a free place is taken at once instead.
+    def join_waiting_list(self, person_id: int, activity_id: int, companions: int = 0) -> SignUpView:
+        """Join the waiting list as a party (status waiting, with position); free seats enough are taken at once instead.
 
-        Raises ActivityFull (waiting_list_open False) when the waiting list is full or there is
-        none, AlreadySignedUp, ActivityClosed (MembersOnly).
+        Raises ActivityFull (waiting_list_open False) when the waiting list has no room for the
+        party or there is none, TooManyCompanions, AlreadySignedUp, ActivityClosed (MembersOnly).
         """
-        self._check_eligible(person_id, self._require(activity_id))
+        view = self._require(activity_id)
+        self._check_eligible(person_id, view)
+        seats = self._seats(view, companions)
 
         def work(session: Session) -> SignUpView:
             now = self._now()
@@ -187,16 +195,16 @@ class ActivityService:
             view = view_of(activity, now)
             if view.status not in (SHOWN_OPEN, SHOWN_FULL):
                 raise ActivityClosed(activity_id, view.status)
-            if view.status == SHOWN_OPEN:  # someone cancelled meanwhile and nobody was waiting
-                activity.confirmed_count += 1
+            if view.status == SHOWN_OPEN and view.places_left >= seats:  # seats came free meanwhile
+                activity.confirmed_count += seats
                 sign_up = ActivitySignUp(activity_id=activity_id, person_id=person_id, status=CONFIRMED,
-                                         created_at=now, confirmed_at=now)
-            elif not view.waiting_list_open:
+                                         companions=companions, created_at=now, confirmed_at=now)
+            elif not _may_wait(activity, seats):
                 raise ActivityFull(activity_id, False)
-            else:
-                activity.waiting_count += 1
+            else:  # full, or seats left for fewer people than the party: the party waits together
+                activity.waiting_count += seats
                 sign_up = ActivitySignUp(activity_id=activity_id, person_id=person_id, status=WAITING,
-                                         created_at=now)
+                                         companions=companions, created_at=now)
             session.add(sign_up)
             session.flush()
             return self._sign_up_view(session, sign_up)
@@ -204,7 +212,7 @@ class ActivityService:
         return self._write(work, person_id, activity_id)
 
     def cancel(self, person_id: int, activity_id: int) -> SignUpView:
-        """Cancel the person's sign-up; a freed place goes to the first on the waiting list, who is told.
+        """Cancel the person's sign-up; the party's seats go to the waiting list as far as they fit, each promoted told.
 
         Raises NotSignedUp, ActivityNotFound, ActivityClosed (the activity has started).
         """
@@ -214,28 +222,60 @@ class ActivityService:
         def work(session: Session) -> SignUpView:
             promoted.clear()  # a retried transaction starts over
             now = self._now()
-            activity = lock_activity(session, activity_id, now)
-            sign_up = live_sign_up(session, person_id, activity_id)
-            if sign_up is None:
-                raise NotSignedUp(activity_id)
-            if activity.starts_at <= now:
-                raise ActivityClosed(activity_id, SHOWN_ENDED)
+            activity, sign_up = _changeable_sign_up(session, person_id, activity_id, now)
             was = sign_up.status
             sign_up.status, sign_up.cancelled_at = CANCELLED, now
             if was == WAITING:
-                activity.waiting_count -= 1
+                activity.waiting_count -= sign_up.seats
             else:
-                activity.confirmed_count -= 1
+                activity.confirmed_count -= sign_up.seats  # the whole party's seats
                 if activity.status != CANCELLED_BY_STAFF:
-                    moved = promote_next(session, activity, now)
-                    if moved is not None:
-                        promoted.append((moved.person_id, view_of(activity, now)))
+                    promoted.extend(self._promote(session, activity, now))
             session.flush()
             return self._sign_up_view(session, sign_up)
 
         result = self._write(work, person_id, activity_id)
         for promoted_person, view in promoted:
             self._tell_promoted(promoted_person, view)
+        return result
+
+    def change_companions(self, person_id: int, activity_id: int, companions: int) -> SignUpView:
+        """Change how many companions come with the person's live sign-up; seats freed go to the waiting list.
+
+        More seats are taken only if free (PartyTooLarge says how many are left; a waiting party
+        grows only within the waiting list's size, else ActivityFull). Raises TooManyCompanions,
+        NotSignedUp, ActivityClosed (started, or closed for sign-ups when asking for more).
+        """
+        view = self._require(activity_id)
+        seats = self._seats(view, companions)
+        promoted: list[tuple[int, ActivityView]] = []
+
+        def work(session: Session) -> SignUpView:
+            promoted.clear()  # a retried transaction starts over
+            now = self._now()
+            activity, sign_up = _changeable_sign_up(session, person_id, activity_id, now)
+            more = seats - sign_up.seats
+            shown = view_of(activity, now)
+            if more > 0 and shown.status not in (SHOWN_OPEN, SHOWN_FULL):
+                raise ActivityClosed(activity_id, shown.status)
+            if sign_up.status == CONFIRMED:
+                if more > shown.places_left:
+                    raise PartyTooLarge(activity_id, seats, shown.places_left, False)
+                activity.confirmed_count += more
+            else:
+                size = activity.waiting_list_size
+                if more > 0 and size is not None and activity.waiting_count + more > size:
+                    raise ActivityFull(activity_id, False)
+                activity.waiting_count += more
+            sign_up.companions = companions
+            if activity.status != CANCELLED_BY_STAFF:  # fewer seats taken, or a smaller party that now fits
+                promoted.extend(self._promote(session, activity, now))
+            session.flush()
+            return self._sign_up_view(session, sign_up)
+
+        result = self._write(work)
+        for promoted_person, promoted_view in promoted:
+            self._tell_promoted(promoted_person, promoted_view)
         return result
 
     def create(self, **fields: Any) -> ActivityView:
@@ -259,14 +299,16 @@ class ActivityService:
         return self.create(**read_form(form, self.places(), self.replies, self._now(), new=True))
 
     def create_series_from_form(self, form) -> list[ActivityView]:
-        """Create the form's activity every week for form["weeks"] weeks, sharing a series key; all or none."""
-        weeks = read_weeks(form, self.replies)
+        """Create the form's activity once, every week for form["weeks"] weeks, or on each of form["dates"] too.
+
+        The sessions of a series share a series key and the time of day; all are created or none.
+        """
         first = read_form(form, self.places(), self.replies, self._now(), new=True)
-        series_key = uuid.uuid4().hex if weeks > 1 else None
+        shifts = read_session_shifts(form, self.replies, first["starts_at"], self._now(), first["signup_deadline"])
+        series_key = uuid.uuid4().hex if len(shifts) > 1 else None
         with self.database.session() as session:
             sessions = []
-            for week in range(weeks):
-                shift = timedelta(weeks=week)
+            for shift in shifts:
                 values = dict(first, series_key=series_key, **{name: first[name] + shift for name in (
                     "starts_at", "ends_at", "signup_deadline") if first[name] is not None})
                 activity = Activity(**_checked_fields(values, self.places()))
@@ -278,8 +320,8 @@ class ActivityService:
     def edit(self, activity_id: int, form) -> tuple[ActivityView, int]:
         """Change an activity from an editor's form; return it and how many sign-ups were told of a move.
 
-        Capacity never goes below the confirmed sign-ups; a larger one moves the waiting list up (each
-        promoted worker is told). A new time or place is told to everyone signed up or waiting.
+        Capacity never goes below the seats taken; a larger one moves the waiting list up as far as
+        it fits (each promoted worker is told). A new time or place is told to everyone signed up or waiting.
         """
         values = read_form(form, self.places(), self.replies, self._now(), new=False)
         promoted: list[tuple[int, ActivityView]] = []
@@ -301,11 +343,8 @@ class ActivityService:
                 values["starts_at"], values["ends_at"], values["city"], values["place"])
             for name, value in values.items():
                 setattr(activity, name, value)
-            while activity.status == OPEN and activity.starts_at > now and activity.confirmed_count < activity.capacity:
-                first = promote_next(session, activity, now)
-                if first is None:
-                    break
-                promoted.append((first.person_id, view_of(activity, now)))
+            if activity.status == OPEN and activity.starts_at > now:
+                promoted.extend(self._promote(session, activity, now))
             if moved:
                 promoted_people = {person for person, _view in promoted}
                 to_tell.extend(person for person in session.scalars(select(ActivitySignUp.person_id).where(
@@ -360,6 +399,21 @@ class ActivityService:
 
         return self._write(work)
 
+    def _promote(self, session: Session, activity: Activity, now: datetime) -> list[tuple[int, ActivityView]]:
+        """Move the waiting list up into the free seats; (person, activity view) of each to tell after commit."""
+        moved = promote_waiting(session, activity, now)
+        view = view_of(activity, now)
+        return [(sign_up.person_id, view) for sign_up in moved]
+
+    @staticmethod
+    def _seats(view: ActivityView, companions: int) -> int:
+        """The seats a party of the worker and `companions` takes, if the activity allows that many companions."""
+        if isinstance(companions, bool) or not isinstance(companions, int) or companions < 0:
+            raise ValueError(f"companions: a whole number from 0, got {companions!r}")
+        if companions > view.max_companions:
+            raise TooManyCompanions(view.id, companions, view.max_companions)
+        return 1 + companions
+
     def _require(self, activity_id: int) -> ActivityView:
         view = self.get(activity_id)
         if view is None:
@@ -384,7 +438,8 @@ class ActivityService:
                           activity_status=view_of(activity, self._now()).status,
                           promoted=sign_up.promoted_at is not None, mode=activity.mode,
                           # the link of an online activity is for those who have a place
-                          join_url=activity.join_url if sign_up.status == CONFIRMED else None)
+                          join_url=activity.join_url if sign_up.status == CONFIRMED else None,
+                          companions=sign_up.companions or 0)
 
     def _write(self, work: Callable[[Session], T], person_id: int | None = None,
                activity_id: int | None = None) -> T:
@@ -491,6 +546,24 @@ def _check_times(starts_at: datetime, ends_at: datetime | None, deadline: dateti
         raise ValueError("ends_at: must be after starts_at")
     if deadline is not None and deadline > starts_at:
         raise ValueError("signup_deadline: must not be after starts_at")
+
+
+def _changeable_sign_up(session: Session, person_id: int, activity_id: int,
+                        now: datetime) -> tuple[Activity, ActivitySignUp]:
+    """Lock the activity and find the person's live sign-up, which can change until the activity starts."""
+    activity = lock_activity(session, activity_id, now)
+    sign_up = live_sign_up(session, person_id, activity_id)
+    if sign_up is None:
+        raise NotSignedUp(activity_id)
+    if activity.starts_at <= now:
+        raise ActivityClosed(activity_id, SHOWN_ENDED)
+    return activity, sign_up
+
+
+def _may_wait(activity: Activity, seats: int) -> bool:
+    """Whether the waiting list has room for a party of `seats` people (None: unlimited, 0: no waiting list)."""
+    size = activity.waiting_list_size
+    return size is None or activity.waiting_count + seats <= size
 
 
 def _is_transient(exc: OperationalError) -> bool:

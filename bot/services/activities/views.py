@@ -29,9 +29,9 @@ class ActivityView:
     ends_at: datetime | None
     signup_deadline: datetime  # when sign-up closes (the start when none was set)
     capacity: int
-    confirmed_count: int
-    places_left: int
-    waiting_count: int
+    confirmed_count: int  # seats taken: people, companions included
+    places_left: int  # seats left
+    waiting_count: int  # people waiting, companions included
     status: str  # open, full, closed, ended, cancelled
     members_only: bool
     eligibility: str = ""
@@ -69,6 +69,12 @@ class SignUpView:
     promoted: bool = False  # moved up from the waiting list
     mode: str = "onsite"  # onsite, online
     join_url: str | None = None  # the link of an online activity, once the place is confirmed
+    companions: int = 0  # people who come with the worker; the party takes 1 + companions seats
+
+    @property
+    def seats(self) -> int:
+        """The seats the party takes: the worker and their companions."""
+        return 1 + self.companions
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields; times in ISO 8601 with the +08:00 offset of China time."""

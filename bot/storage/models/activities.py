@@ -15,8 +15,9 @@ class Activity(Base):
 
     __tablename__ = "activities"
     __table_args__ = (
-        # The counters are the source of truth for places: a sign-up only happens through a
-        # conditional UPDATE of confirmed_count, so these can never be broken by a race.
+        # The counters are the source of truth for places, counted in seats (people: a sign-up and
+        # its companions): a sign-up only happens through a conditional UPDATE of confirmed_count,
+        # so these can never be broken by a race.
         CheckConstraint("confirmed_count >= 0 AND confirmed_count <= capacity", name="places"),
         CheckConstraint("waiting_count >= 0", name="waiting"),
         Index("ix_activities_starts_at", "starts_at"),
@@ -40,7 +41,7 @@ class Activity(Base):
     waiting_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
     waiting_list_size: Mapped[int | None] = mapped_column(Integer)  # None: unlimited; 0: no waiting list
     series_key: Mapped[str | None] = mapped_column(String(32))  # sessions created together share it; each is edited alone
-    # How many companions (family) one sign-up may bring; stored for the editor, not yet counted in places.
+    # How many companions (family) one sign-up may bring; each takes a seat like the worker.
     max_companions: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
     members_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"), nullable=False)
     status: Mapped[str] = mapped_column(String(16), default="open", server_default="open", nullable=False)  # open, closed, cancelled
@@ -49,10 +50,11 @@ class Activity(Base):
 
 
 class ActivitySignUp(Base):
-    """One person's sign-up: confirmed, waiting (in order of id) or cancelled."""
+    """One person's sign-up, with the companions they bring: confirmed, waiting (in order of id) or cancelled."""
 
     __tablename__ = "activity_sign_ups"
     __table_args__ = (
+        CheckConstraint("companions >= 0", name="companions"),
         # At most one live sign-up per person and activity; cancelled ones stay as history.
         Index("uq_activity_sign_ups_live", "activity_id", "person_id", unique=True,
               sqlite_where=text("status != 'cancelled'"), postgresql_where=text("status != 'cancelled'")),
@@ -63,9 +65,16 @@ class ActivitySignUp(Base):
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), nullable=False)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True, nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False)  # confirmed, waiting, cancelled
+    # People who come with the worker (0..activity.max_companions); the party takes 1 + companions seats.
+    companions: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
     promoted_at: Mapped[datetime | None] = mapped_column(DateTime)  # moved up from the waiting list
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
     attended_at: Mapped[datetime | None] = mapped_column(DateTime)  # checked in at the door
     checked_in_by: Mapped[str | None] = mapped_column(String(64))  # the staff account, or "self" (QR at the door)
+
+    @property
+    def seats(self) -> int:
+        """The seats the party takes: the worker and their companions."""
+        return 1 + (self.companions or 0)
