@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from bot.console import accounts, audit
 from bot.console.accounts import AccountError
-from bot.console.web import console, now, record, requires, runtime, say, staff
+from bot.console.web import actor, console, now, record, requires, runtime, say
 
 PAGE_SIZE = 100
 
@@ -24,15 +24,16 @@ def _day(text: str | None, end: bool = False) -> datetime | None:
 @console.route("/audit")
 @requires("audit")
 def audit_log():
-    """Who did what and when, newest first; filter by person, action, record and days."""
+    """Who did what and when, newest first; filter by person, role, action, record, IP and days."""
     args = request.args
     page = max(int(args.get("page", "1")) if args.get("page", "1").isdigit() else 1, 1)
     entries, total = audit.search(runtime().database, actor=args.get("actor") or None,
                                   action=args.get("action") or None, target=args.get("target") or None,
+                                  role=args.get("role") or None, ip=args.get("ip") or None,
                                   since=_day(args.get("since")), until=_day(args.get("until"), end=True),
                                   offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     return render_template("console/audit.html", entries=entries, total=total, page=page, page_size=PAGE_SIZE,
-                           args=args, actions=audit.actions(runtime().database),
+                           args=args, actions=audit.actions(runtime().database), roles=accounts.ROLES,
                            actors=[a.username for a in accounts.list_accounts(runtime().database)])
 
 
@@ -91,8 +92,7 @@ def erase_person():
     if person_id is None or request.form.get("confirm") != "1":
         flash(say("console_person_not_found"), "error")
         return redirect(url_for("console.accounts_page"))
-    me = staff()
     # The service writes the audit entry (person.erase, with counts) for every door, this one included.
-    service.erase(person_id, actor=me.username, actor_role=me.role, ip=request.remote_addr)
+    service.erase(person_id, actor=actor())
     flash(say("console_person_erased", person=person_id), "success")
     return redirect(url_for("console.accounts_page"))
