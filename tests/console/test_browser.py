@@ -164,7 +164,7 @@ def test_a_counsellor_calls_back_answers_a_complaint_and_the_worker_sees_it(page
     shot(page, "audit")
 
 
-def test_an_editor_schedules_a_campaign_to_hangzhou_members(page, console_url, make_account, runtime):
+def test_an_editor_schedules_a_campaign_to_hangzhou_members(page, console_url, make_account, runtime, fake_wechat):
     from playwright.sync_api import expect
     from tests.handlers.member_factory import make_member
 
@@ -190,6 +190,15 @@ def test_an_editor_schedules_a_campaign_to_hangzhou_members(page, console_url, m
     expect(page.get_by_test_id("send-at")).to_contain_text(tomorrow.replace("T", " "))
     [found] = campaigns.list_campaigns(runtime)
     assert (found["audience"], found["state"], found["audience_size"]) == ("city:杭州", "scheduled", 2)
+
+    page.get_by_role("button", name="发给我自己").click()  # not bound yet: told how
+    expect(page.get_by_role("status")).to_contain_text("您的账号还没有绑定微信")
+    runtime.staff_notices.bind(runtime.staff_notices.issue_code("chen"), "o_chen_phone")  # “绑定 CODE” in the chat
+    page.get_by_role("button", name="发给我自己").click()
+    expect(page.get_by_role("status")).to_contain_text("测试消息已发到您绑定的微信")
+    [mine] = [c["json"] for c in fake_wechat.calls("/cgi-bin/message/template/send")
+              if c["json"]["touser"] == "o_chen_phone"]
+    assert "明天职工运动会" in str(mine)
 
 
 def test_a_campaign_sent_now_fills_its_progress_bar(page, console_url, make_account, runtime, fake_wechat):
