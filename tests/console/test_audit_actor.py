@@ -3,6 +3,9 @@ service writes it (a ticket transfer or close); the client's IP comes from X-For
 configured proxy. Entries from the command line still name `cli`."""
 from __future__ import annotations
 
+import csv
+import io
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -88,3 +91,20 @@ def test_command_line_entries_still_name_cli_without_role_or_ip(runtime, make_ac
     assert result.exit_code == 0, result.output
     [entry] = audit.search(runtime.database, action="account.unlock")[0]
     assert (entry.actor, entry.role, entry.ip, entry.target) == ("cli", None, None, "li")
+
+
+def test_the_filtered_log_downloads_as_csv_with_role_and_ip(behind_proxy, make_account, ticket, runtime):
+    number = ticket()
+    counsellor = _signed_in(behind_proxy, make_account, "counsellor", "rights")
+    post(counsellor, f"/console/tickets/{number}/close", {"reason": "duplicate"})
+    admin = _signed_in(behind_proxy, make_account, "admin", "zhao")
+    page = admin.get("/console/audit", query_string={"role": "counsellor"}).get_data(as_text=True)
+    link = re.search(r'href="([^"]+)" data-testid="audit-csv"', page).group(1).replace("&amp;", "&")
+    answer = admin.get(link)
+    assert answer.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0] == ["时间（北京时间）", "人员", "角色", "操作", "记录", "详情", "IP"]
+    assert [r[1:5] + [r[6]] for r in rows[1:]] == [["rights", "咨询维权", "ticket.close", number, CLIENT_IP],
+                                                   ["rights", "咨询维权", "sign_in.ok", "", CLIENT_IP]]
+    assert audit.search(runtime.database, action="audit.export")[0][0].detail["rows"] == 2
+    assert counsellor.get(link).status_code == 403
