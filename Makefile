@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 
-.PHONY: run test chat bench check-content clean browser
+.PHONY: run test chat bench check-content clean browser screenshots
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ chat: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py
+
+# The console's pictures in docs/screenshots/, on the demo data (not a test; needs /usr/bin/chromium).
+screenshots: $(STAMP)
+	$(PY) scripts/screenshots.py
 
 check-content: $(STAMP)
 	$(PY) -m bot content check

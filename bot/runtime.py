@@ -203,8 +203,8 @@ class Runtime:
                             per_person_per_day=int(config.staff_notices_per_person_per_day),
                             template_sends_per_day=int(config.push_template_sends_per_day))
 
-    def audit(self, actor: str, action: str, target: str | None = None, **detail) -> None:
-        """Write an audit-log entry for a change made outside the console (a worker's rating, a job)."""
+    def audit(self, actor, action: str, target: str | None = None, **detail) -> None:
+        """Write an audit-log entry: the actor an Actor (console: name, role, IP) or a bare name (a worker, a job)."""
         from bot.console import audit
 
         audit.record(self.database, self.now(), actor, action, target, **detail)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from bot.services.actor import Actor, as_actor
 from bot.storage.models import AuditEntry
 
 
@@ -22,21 +23,25 @@ class AuditView:
     ip: str | None
 
 
-def record(database, now: datetime, actor: str, action: str, target: str | None = None, *,
-           actor_role: str | None = None, ip: str | None = None, **detail) -> None:
-    """Write one entry; detail values must never hold a full phone or ID number."""
+def record(database, now: datetime, actor: Actor | str, action: str, target: str | None = None, **detail) -> None:
+    """Write one entry: the actor's name, role and IP (an Actor) or a bare name ('cli', '职工'); never a full number."""
+    who = as_actor(actor)
     with database.session() as session:
-        session.add(AuditEntry(at=now, actor=actor, role=actor_role, action=action, target=target,
-                               detail={k: v for k, v in detail.items() if v not in (None, "")}, ip=ip))
+        session.add(AuditEntry(at=now, actor=who.name[:64], role=who.role, action=action, target=target,
+                               detail={k: v for k, v in detail.items() if v not in (None, "")}, ip=who.ip))
 
 
 def search(database, actor: str | None = None, action: str | None = None, target: str | None = None,
            since: datetime | None = None, until: datetime | None = None, offset: int = 0,
-           limit: int = 100) -> tuple[list[AuditView], int]:
+           limit: int = 100, role: str | None = None, ip: str | None = None) -> tuple[list[AuditView], int]:
     """Entries matching every filter given (action by prefix: 'ticket.' finds all ticket actions), newest first."""
     conditions = []
     if actor:
         conditions.append(AuditEntry.actor == actor.strip())
+    if role:
+        conditions.append(AuditEntry.role == role.strip())
+    if ip:
+        conditions.append(AuditEntry.ip == ip.strip())
     if action:
         conditions.append(AuditEntry.action.startswith(action.strip(), autoescape=True))
     if target:

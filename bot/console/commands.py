@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from bot.console import accounts, audit
+from bot.services.actor import CLI
 
 
 def _runtime():
@@ -42,7 +43,7 @@ def create(username: str, password: str, role: str, city: str | None, department
                                        now=runtime.clock())
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
-    audit.record(runtime.database, runtime.clock(), "cli", "account.create", made.username, role=made.role,
+    audit.record(runtime.database, runtime.clock(), CLI, "account.create", made.username, role=made.role,
                  city=made.city, department=made.department)
     click.echo(f"account {made.username} created: {made.role}"
                + (f", city {made.city}" if made.city else "") + (f", department {made.department}" if made.department else ""))
@@ -69,7 +70,7 @@ def set_password(username: str, password: str) -> None:
         accounts.set_password(runtime.database, username, password)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
-    audit.record(runtime.database, runtime.clock(), "cli", "account.set_password", username)
+    audit.record(runtime.database, runtime.clock(), CLI, "account.set_password", username)
     click.echo(f"password of {username} changed")
 
 
@@ -82,5 +83,5 @@ def unlock(username: str) -> None:
         accounts.unlock(runtime.database, username)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
-    audit.record(runtime.database, runtime.clock(), "cli", "account.unlock", username)
+    audit.record(runtime.database, runtime.clock(), CLI, "account.unlock", username)
     click.echo(f"{username} unlocked")

@@ -123,6 +123,11 @@ class StaffNotices:
         with self.database.session() as session:
             session.execute(update(StaffAccount).where(StaffAccount.username == username).values(notices=bool(on)))
 
+    def openid_of(self, username: str) -> str | None:
+        """The WeChat openid bound to the account, None when it has none (a test send to oneself)."""
+        with self.database.session() as session:
+            return session.scalar(select(StaffAccount.wechat_openid).where(StaffAccount.username == username))
+
     def bound_usernames(self) -> dict[str, bool]:
         """Username -> notices on, for every account with a bound WeChat (the accounts page)."""
         with self.database.session() as session:

@@ -19,6 +19,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from bot.console import accounts, audit
 from bot.console.accounts import SignInRefused
 from bot.console.policy import PAGES, may_open
+from bot.services.actor import Actor
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +65,21 @@ def staff() -> accounts.Staff:
     return g.staff
 
 
+def actor() -> Actor:
+    """Who is acting in this request, for the audit log: the account's name and role, the client's IP."""
+    return g.get("actor") or Actor("-", ip=request.remote_addr)
+
+
+def _signed_in(account: accounts.Staff) -> None:
+    """Make the account this request's staff and actor (built once, passed to services as is)."""
+    g.staff = account
+    # remote_addr is the client's own address, or X-Forwarded-For's when TRUSTED_PROXIES says a proxy sets it.
+    g.actor = Actor(account.username, account.role, request.remote_addr)
+
+
 def record(action: str, target: str | None = None, **detail) -> None:
     """Write an audit entry for the signed-in account."""
-    who = g.get("staff")
-    audit.record(runtime().database, now(), who.username if who else "-", action, target,
-                 actor_role=who.role if who else None, ip=request.remote_addr, **detail)
+    audit.record(runtime().database, now(), actor(), action, target, **detail)
 
 
 def requires(page: str):
@@ -110,13 +121,13 @@ def guard():
     seen = session.get("seen", 0)
     if moment - seen > int(config.console_idle_minutes) * 60:
         session.clear()
-        audit.record(runtime().database, now(), account.username, "session.idle_timeout", actor_role=account.role,
-                     ip=request.remote_addr)
+        audit.record(runtime().database, now(), Actor(account.username, account.role, request.remote_addr),
+                     "session.idle_timeout")
         flash(say("console_idle_timeout"), "warning")
         return _to_sign_in()
     if request.endpoint != "console.badge":  # the badge polls by itself: it must not keep a session alive
         session["seen"] = moment
-    g.staff = account
+    _signed_in(account)
     return None
 
 
@@ -161,7 +172,8 @@ def sign_in():
                                          max_failed=int(config.console_max_failed_sign_ins),
                                          lockout=timedelta(minutes=int(config.console_lockout_minutes)))
     except SignInRefused as refused:
-        audit.record(runtime().database, now(), username or "-", f"sign_in.{refused.reason}", ip=request.remote_addr)
+        audit.record(runtime().database, now(), Actor(username or "-", ip=request.remote_addr),
+                     f"sign_in.{refused.reason}")
         if refused.reason == "locked":
             minutes = max(1, int((refused.locked_until - now()).total_seconds() // 60) + 1)
             return render_template("console/sign_in.html", next=target, username=username,
@@ -170,7 +182,7 @@ def sign_in():
                                error=say("console_sign_in_failed")), 401
     session.clear()  # a fresh session (and CSRF token) for the signed-in account
     session.update(staff_id=account.id, version=account.session_version, seen=time.mktime(now().timetuple()))
-    g.staff = account
+    _signed_in(account)
     record("sign_in.ok")
     return redirect(target or url_for("console.home"))
 

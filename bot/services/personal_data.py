@@ -17,6 +17,7 @@ from typing import Any, Callable
 from sqlalchemy import delete, func, or_, select, update
 
 from bot.security import mask_name, mask_phone
+from bot.services.actor import Actor, as_actor
 from bot.services.people import MINIPROGRAM, OFFICIAL
 from bot.storage.models import (Activity, ActivityRating, ActivitySignUp, AudienceListMember, AuditEntry, DeliveryReport, Delivery, Follower, Identity, MessageLog,
                                 MiniprogramSession, MiniprogramUpload, PendingLateReply, Person, SubscribeConsent, Ticket)
@@ -169,7 +170,7 @@ class PersonalData:
 
     # ---- erasure ---------------------------------------------------------------------------
 
-    def erase(self, person_id: int, actor: str, *, actor_role: str | None = None, ip: str | None = None) -> Erasure:
+    def erase(self, person_id: int, actor: Actor | str) -> Erasure:
         """Remove or anonymise everything about the person, everywhere; keep anonymous figures; audit it."""
         person_id = self._final(person_id)
         now = self.clock()
@@ -225,8 +226,9 @@ class PersonalData:
         counts = {k: int(v or 0) for k, v in counts.items()}
         result.counts = counts
         with self.database.session() as session:  # the console's audit log: one place to read who erased whom
-            session.add(AuditEntry(at=now, actor=actor, role=actor_role, action=ERASE_ACTION,
-                                   target=f"person:{person_id}", detail=counts, ip=ip))
+            who = as_actor(actor)
+            session.add(AuditEntry(at=now, actor=who.name, role=who.role, action=ERASE_ACTION,
+                                   target=f"person:{person_id}", detail=counts, ip=who.ip))
         log.info("personal data of person %s erased by %s: %s", person_id, actor, counts)
         return result
 

@@ -31,6 +31,7 @@ from bot.content import ContentFile
 from bot.messages import outside_chat
 from bot.personal_numbers import seal, shown, unseal
 from bot.security import mask_phone
+from bot.services.actor import Actor, as_actor
 from bot.services.people import MINIPROGRAM, OFFICIAL
 from bot.services.places import Regions
 from bot.storage.models import Ticket, TicketCounter, TicketRating, TicketReply, TicketTransfer
@@ -214,7 +215,7 @@ class TicketService:
         self.topic_of = topic_of  # the legal topic of a text (the intent matcher)
         self.topic_label = topic_label  # a legal topic's Chinese name, None when unknown
         self.replies = replies  # content/replies: status names, close reasons, what the worker is told
-        self.audit = audit  # (actor, action, target, **detail): the audit log the console shows
+        self.audit = audit  # (actor: Actor | str, action, target, **detail): the audit log the console shows
         self.rating_question = rating_question  # asks the worker the three-choice question after an answer
         self.answer_template_id = answer_template_id
 
@@ -536,9 +537,10 @@ class TicketService:
             found += [str(n) for n in names if n and str(n) not in found]
         return found
 
-    def transfer(self, number: str, staff: str, note: str, department: str | None = None,
+    def transfer(self, number: str, staff: Actor | str, note: str, department: str | None = None,
                  city: str | None = None) -> TicketView:
         """Hand an unfinished ticket to another department and/or city with a note; raise TicketRejected."""
+        by = as_actor(staff)  # the audit entry keeps the console's role and IP; the transfer row the name
         note = _clean(note)
         problems: dict[str, str] = {}
         department = _clean(department) or None
@@ -565,18 +567,18 @@ class TicketService:
             to_department = department or ticket.department
             if to_department == ticket.department and (target_city is None or target_city == ticket.city):
                 raise TicketRejected({"department": self.replies.get("ticket_transfer_nowhere")})
-            session.add(TicketTransfer(ticket_id=ticket.id, staff=staff, from_department=ticket.department,
+            session.add(TicketTransfer(ticket_id=ticket.id, staff=by.name, from_department=ticket.department,
                                        to_department=to_department, from_city=ticket.city,
                                        to_city=target_city or ticket.city, note=note, at=now))
             ticket.department, ticket.city = to_department, target_city or ticket.city
             ticket.transferred_at, ticket.assigned_to = now, None
             ticket.status = "open"  # an answered ticket handed on is someone's work again
             session.flush()
-        self.audit(staff, "ticket.transfer", number, department=to_department, city=target_city)
-        log.info("ticket %s transferred by %s to %s %s", number, staff, to_department, target_city or "")
+        self.audit(by, "ticket.transfer", number, department=to_department, city=target_city)
+        log.info("ticket %s transferred by %s to %s %s", number, by.name, to_department, target_city or "")
         return self.staff_view(number)
 
-    def close(self, number: str, staff: str, reason: str, note: str | None = None) -> TicketView:
+    def close(self, number: str, staff: Actor | str, reason: str, note: str | None = None) -> TicketView:
         """Close a ticket for one of CLOSE_REASONS and tell the worker why; raise TicketRejected."""
         if reason not in CLOSE_REASONS:
             raise TicketRejected({"reason": self.replies.get("ticket_close_reason_missing")})
@@ -604,7 +606,7 @@ class TicketService:
                     "keyword3": view.status_name, "remark": self.replies.get("rating_question_short") if ask else ""})
             if ask and delivery != "failed":
                 self.rating_question.ask(person_id, view.number)
-        log.info("ticket %s closed by %s (%s)", number, staff, reason)
+        log.info("ticket %s closed by %s (%s)", number, as_actor(staff).name, reason)
         return self.staff_view(number)
 
     def reopen(self, number: str, person_id: int, reason: str | None = None) -> TicketView:

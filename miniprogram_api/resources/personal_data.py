@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import request
 
+from bot.services.actor import Actor
 from miniprogram_api.auth import current_member
 from miniprogram_api.dispatch import sessions
 from miniprogram_api.schemas.personal_data import EraseRequest
@@ -17,5 +18,5 @@ def held() -> dict:
 def erase(body: EraseRequest) -> None:
     """Erase everything held about the member (their own data only: the person comes from the token)."""
     member = current_member()
-    runtime().personal_data.erase(member.person_id, actor="worker:miniprogram", ip=request.remote_addr)
+    runtime().personal_data.erase(member.person_id, actor=Actor("worker:miniprogram", ip=request.remote_addr))
     sessions().logout(member)  # this very token stops working now, not when it expires

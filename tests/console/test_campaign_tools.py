@@ -93,3 +93,40 @@ def test_an_editor_sends_again_the_messages_wechat_gave_up_on(sign_in, runtime, 
     again = post(editor, f"/console/campaigns/{campaign.id}/retry", {"reason": "gave_up"}, follow_redirects=True)
     assert "没有因为这些原因未送达的消息" in again.get_data(as_text=True)
     assert post(sign_in("reviewer"), f"/console/campaigns/{campaign.id}/retry", {"reason": "gave_up"}).status_code == 403
+
+
+def test_an_editor_sends_the_test_to_their_own_bound_wechat(sign_in, runtime, fake_wechat, client):
+    from tests.console.test_staff_notices import _bind
+
+    campaign = _scheduled(runtime)
+    editor = sign_in("editor", username="chen")
+    page = post(editor, f"/console/campaigns/{campaign.id}/test-send", {"to": "me"},
+                follow_redirects=True).get_data(as_text=True)
+    assert "您的账号还没有绑定微信" in page and "绑定 12345678" in page  # how to bind, in the editor's words
+    assert fake_wechat.calls(TEMPLATE) == []
+
+    assert "绑定成功" in _bind(sign_in("admin", username="boss"), client, "chen", "o_chen_own_wechat")
+    page = post(editor, f"/console/campaigns/{campaign.id}/test-send", {"to": "me", "openids": "o_someone_else"},
+                follow_redirects=True).get_data(as_text=True)
+    assert "测试消息已发到您绑定的微信（模板消息）" in page
+    [sent] = fake_wechat.calls(TEMPLATE)
+    assert sent["json"]["touser"] == "o_chen_own_wechat" and "周六运动会" in str(sent["json"])
+    assert campaigns.report(runtime, campaign.id)["counts"]["sent"] == 0  # the campaign itself is untouched
+    [entry] = audit.search(runtime.database, action="campaign.test_send", target=str(campaign.id))[0]
+    assert (entry.actor, entry.role, entry.detail["openid"], entry.detail["to_self"], entry.detail["ok"]) == (
+        "chen", "editor", "o_chen_own_wechat", True, True)
+    assert entry.ip == "127.0.0.1"
+
+
+def test_a_refused_test_to_oneself_says_what_wechat_answered(sign_in, runtime, fake_wechat, client):
+    from tests.console.test_staff_notices import _bind
+
+    campaign = _scheduled(runtime)
+    editor = sign_in("editor", username="chen")
+    _bind(sign_in("admin", username="boss"), client, "chen", "o_chen_own_wechat")
+    fake_wechat.inject(TEMPLATE, errcode=43004, times=1)  # the editor unfollowed the service account
+    page = post(editor, f"/console/campaigns/{campaign.id}/test-send", {"to": "me"},
+                follow_redirects=True).get_data(as_text=True)
+    assert "测试消息没有发到您绑定的微信：微信返回 43004" in page
+    [entry] = audit.search(runtime.database, action="campaign.test_send")[0]
+    assert entry.detail["ok"] is False and entry.detail["errcode"] == 43004

@@ -9,7 +9,7 @@ from bot.console import audit
 from bot.services.people import OFFICIAL
 
 from tests.console.conftest import post
-from tests.console.test_browser import chromium, console_url, page, shot, sign_in_as  # noqa: F401  (fixtures)
+from tests.console.test_browser import chromium, console_url, page, sign_in_as  # noqa: F401  (fixtures)
 
 
 def door(runtime, application, city: str = "杭州", people=(("o_li", "李建国"), ("o_zhao", "赵小红"))):
@@ -90,7 +90,6 @@ def test_staff_check_in_a_worker_on_a_phone_and_the_count_changes(page, console_
     page.get_by_role("button", name="签到").click()
     expect(page.get_by_test_id("checkin-turnout")).to_contain_text("已到场 1 人")
     expect(page.get_by_test_id("checkin-person")).to_contain_text("已签到")
-    shot(page, "checkin")
 
     page.get_by_role("button", name="撤销").click()
     expect(page.get_by_test_id("checkin-turnout")).to_contain_text("已到场 0 人")

@@ -9,7 +9,7 @@ from bot.console import audit
 from bot.wechat.simulator import WeChatSimulator, requests_transport
 
 from tests.conftest import wait_until
-from tests.console.test_browser import chromium, console_url, nav, page, shot, sign_in_as  # noqa: F401 (fixtures)
+from tests.console.test_browser import chromium, console_url, nav, page, sign_in_as  # noqa: F401 (fixtures)
 from tests.console.test_content import config  # noqa: F401 (the content is a copy the editor may change)
 
 QUESTION = "老板三个月没发工资怎么办"
@@ -46,7 +46,6 @@ def test_an_editor_edits_an_faq_answer_a_worker_gets_it_and_a_rollback_brings_th
     expect(page.get_by_test_id("try-draft")).to_contain_text("wage-arrears-what-to-do")
     expect(page.get_by_test_id("try-saved")).not_to_contain_text(NEW_ANSWER)
     expect(page.get_by_test_id("try-saved")).to_contain_text("法律咨询")
-    shot(page, "content_faq")
 
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_role("status").first).to_contain_text("已保存为第")
@@ -61,7 +60,6 @@ def test_an_editor_edits_an_faq_answer_a_worker_gets_it_and_a_rollback_brings_th
     versions.get_by_role("link", name="查看差异 / 恢复").last.click()  # the file before the console changed it
     page.get_by_role("button", name="恢复到这个版本").click()
     expect(page.get_by_role("status").first).to_contain_text("已恢复到第")
-    shot(page, "content_history")
     wait_until(lambda: old_answer[:20] in worker_asks(console_url, QUESTION, "o_after_rollback"), timeout=10,
                interval=0.5)
     assert NEW_ANSWER not in worker_asks(console_url, QUESTION, "o_after_rollback_2")

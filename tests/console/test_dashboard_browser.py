@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from bot.stats.aggregate import aggregator_for, china_day
 
-from tests.console.test_browser import chromium, console_url, page, shot, sign_in_as  # noqa: F401  (fixtures)
+from tests.console.test_browser import chromium, console_url, page, sign_in_as  # noqa: F401  (fixtures)
 
 
 def test_an_editor_reads_the_dashboard_filters_by_city_and_exports_a_table(page, console_url, make_account, runtime,  # noqa: F811
@@ -26,7 +26,6 @@ def test_an_editor_reads_the_dashboard_filters_by_city_and_exports_a_table(page,
     expect(page.get_by_test_id("chart-applications")).to_have_attribute("data-drawn", "1")
     assert page.get_by_test_id("chart-applications").locator("canvas").count() == 1
     expect(page.get_by_test_id("stats-applications")).to_contain_text("宁波")
-    shot(page, "dashboard")
 
     page.get_by_label("城市").select_option("杭州")
     page.get_by_role("button", name="查看").click()

@@ -154,26 +154,35 @@ TEST_RECIPIENTS_MAX = 10  # a test goes to a few phones, never to an audience
 @console.route("/campaigns/<int:campaign_id>/test-send", methods=["POST"])
 @requires("campaigns")
 def campaign_test_send(campaign_id: int):
-    """Send the campaign's message now to a few named openids (the editors' own phones), before it goes out."""
+    """Send the campaign's message now to a few named openids, or to the editor's own bound WeChat (发给我自己)."""
     found, refusal = _campaign_or_refusal(campaign_id)
     if refusal:
         return refusal
-    openids = list(dict.fromkeys(re.split(r"[\s,，;；]+", request.form.get("openids", "").strip())))
-    openids = [o for o in openids if o]
-    if not openids or len(openids) > TEST_RECIPIENTS_MAX:
-        flash(say("console_campaign_test_recipients", limit=TEST_RECIPIENTS_MAX), "error")
-        return redirect(url_for("console.campaign", campaign_id=campaign_id))
+    to_self = request.form.get("to") == "me"
+    if to_self:
+        openid = runtime().staff_notices.openid_of(staff().username)
+        if openid is None:
+            flash(say("console_campaign_test_self_unbound"), "error")
+            return redirect(url_for("console.campaign", campaign_id=campaign_id))
+        openids = [openid]
+    else:
+        openids = list(dict.fromkeys(re.split(r"[\s,，;；]+", request.form.get("openids", "").strip())))
+        openids = [o for o in openids if o]
+        if not openids or len(openids) > TEST_RECIPIENTS_MAX:
+            flash(say("console_campaign_test_recipients", limit=TEST_RECIPIENTS_MAX), "error")
+            return redirect(url_for("console.campaign", campaign_id=campaign_id))
     for openid in openids:
         result = campaigns.test_send(runtime(), campaign_id, openid)
         via = campaigns.CHANNELS.get(result.get("via"), result.get("via"))
-        record("campaign.test_send", str(campaign_id), openid=openid, ok=result["ok"], errcode=result.get("errcode"),
-               reason=result.get("reason"))
+        record("campaign.test_send", str(campaign_id), openid=openid, to_self=to_self or None, ok=result["ok"],
+               errcode=result.get("errcode"), reason=result.get("reason"))
         if result["ok"]:
-            flash(say("console_campaign_test_sent", openid=openid, via=via), "success")
+            flash(say("console_campaign_test_self_sent" if to_self else "console_campaign_test_sent",
+                      openid=openid, via=via), "success")
         else:
             why = REASONS.get(result.get("reason") or "", "") or result.get("error") or ""
-            flash(say("console_campaign_test_failed", openid=openid, errcode=result.get("errcode") or "-", why=why),
-                  "error")
+            flash(say("console_campaign_test_self_failed" if to_self else "console_campaign_test_failed",
+                      openid=openid, errcode=result.get("errcode") or "-", why=why), "error")
     return redirect(url_for("console.campaign", campaign_id=campaign_id))
 
 

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, send_file, url_for
 
 from bot.console import queries
 from bot.console.policy import may_see_ticket, ticket_kinds
-from bot.console.web import console, forbidden, record, requires, runtime, say, staff
+from bot.console.web import actor, console, forbidden, record, requires, runtime, say, staff
 from bot.services.places import CITIES
 from bot.services.tickets import CLOSE_REASONS, STATUS_NAMES, TicketRejected
 
@@ -96,7 +96,7 @@ def transfer_ticket(number: str):
     if refusal:
         return refusal
     try:
-        view = runtime().tickets.transfer(facts["number"], staff().username, request.form.get("note", ""),
+        view = runtime().tickets.transfer(facts["number"], actor(), request.form.get("note", ""),
                                           department=request.form.get("department") or None,
                                           city=request.form.get("city") or None)
     except TicketRejected as exc:
@@ -121,7 +121,7 @@ def close_ticket(number: str):
     service = runtime().tickets
     reason = request.form.get("reason", "")
     try:
-        service.close(facts["number"], staff().username, reason, note=request.form.get("note"))
+        service.close(facts["number"], actor(), reason, note=request.form.get("note"))
     except TicketRejected as exc:
         flash(str(exc), "error")
         return redirect(url_for("console.ticket", number=facts["number"]))
