@@ -39,8 +39,10 @@ chat: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/run_all.py
 
-# The console's pictures in docs/screenshots/, on the demo data (not a test; needs /usr/bin/chromium).
-screenshots: $(STAMP)
+# The console's pictures in docs/screenshots/, on the demo data (not a test; needs /usr/bin/chromium and a
+# Chinese font: without Debian's fonts-noto-cjk, chromium draws the Chinese as boxes).
+screenshots: $(STAMP) browser
+	@fc-list :lang=zh 2>/dev/null | grep -q . || echo "no Chinese font: install fonts-noto-cjk (apt-get install fonts-noto-cjk), or the pictures show boxes"
 	$(PY) scripts/screenshots.py
 
 check-content: $(STAMP)
