@@ -734,3 +734,26 @@ def test_merge_conflicts_leave_one_live_sign_up(runtime, service, activity, pers
     assert service.sign_up_of(queued, both.id).status == "confirmed"  # the freed place went to the queue
     assert _counts(runtime, both.id) == (2, 2, 0, 0)
     assert service.sign_up_of(mini, waiting_only.id).status == "waiting"  # no conflict there: untouched
+
+
+def test_a_promoted_party_is_told_how_many_people_are_confirmed(runtime, activity, person, fake_wechat):
+    from tests.conftest import wait_until
+
+    service = ActivityService(runtime.database, runtime.now, places=lambda: runtime.places,
+                              membership=runtime.membership, notifier=runtime.notifier, background=runtime.background,
+                              replies=runtime.replies, promoted_template_id="TPL_TEST_PROMOTED")
+    view = activity(capacity=5, max_companions=2)
+    first = person()
+    service.sign_up(first, view.id, companions=2)
+    service.sign_up(person(), view.id)
+    chatting, quiet = person("o_family_chatting"), person("o_family_quiet", wrote_minutes_ago=60 * 72)
+    service.join_waiting_list(chatting, view.id, companions=1)
+    service.join_waiting_list(quiet, view.id, companions=1)
+    service.cancel(first, view.id)  # four seats free: both pairs move up
+
+    [chat] = wait_until(lambda: [c for c in fake_wechat.calls("/cgi-bin/message/custom/send")
+                                 if c["json"]["touser"] == "o_family_chatting"])
+    assert "有名额了" in chat["json"]["text"]["content"] and "共2人（本人和1位家属）" in chat["json"]["text"]["content"]
+    [template] = wait_until(lambda: [c for c in fake_wechat.calls("/cgi-bin/message/template/send")
+                                     if c["json"]["touser"] == "o_family_quiet"])
+    assert "共2人（本人和1位家属）" in template["json"]["data"]["remark"]["value"]

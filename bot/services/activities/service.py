@@ -217,7 +217,7 @@ class ActivityService:
         Raises NotSignedUp, ActivityNotFound, ActivityClosed (the activity has started).
         """
         self._require(activity_id)
-        promoted: list[tuple[int, ActivityView]] = []
+        promoted: list[tuple[int, ActivityView, int]] = []
 
         def work(session: Session) -> SignUpView:
             promoted.clear()  # a retried transaction starts over
@@ -235,8 +235,8 @@ class ActivityService:
             return self._sign_up_view(session, sign_up)
 
         result = self._write(work, person_id, activity_id)
-        for promoted_person, view in promoted:
-            self._tell_promoted(promoted_person, view)
+        for promoted_person, view, companions in promoted:
+            self._tell_promoted(promoted_person, view, companions)
         return result
 
     def change_companions(self, person_id: int, activity_id: int, companions: int) -> SignUpView:
@@ -248,7 +248,7 @@ class ActivityService:
         """
         view = self._require(activity_id)
         seats = self._seats(view, companions)
-        promoted: list[tuple[int, ActivityView]] = []
+        promoted: list[tuple[int, ActivityView, int]] = []
 
         def work(session: Session) -> SignUpView:
             promoted.clear()  # a retried transaction starts over
@@ -274,8 +274,8 @@ class ActivityService:
             return self._sign_up_view(session, sign_up)
 
         result = self._write(work)
-        for promoted_person, promoted_view in promoted:
-            self._tell_promoted(promoted_person, promoted_view)
+        for promoted_person, promoted_view, companions in promoted:
+            self._tell_promoted(promoted_person, promoted_view, companions)
         return result
 
     def create(self, **fields: Any) -> ActivityView:
@@ -324,7 +324,7 @@ class ActivityService:
         it fits (each promoted worker is told). A new time or place is told to everyone signed up or waiting.
         """
         values = read_form(form, self.places(), self.replies, self._now(), new=False)
-        promoted: list[tuple[int, ActivityView]] = []
+        promoted: list[tuple[int, ActivityView, int]] = []
         to_tell: list[int] = []
 
         def work(session: Session) -> ActivityView:
@@ -346,7 +346,7 @@ class ActivityService:
             if activity.status == OPEN and activity.starts_at > now:
                 promoted.extend(self._promote(session, activity, now))
             if moved:
-                promoted_people = {person for person, _view in promoted}
+                promoted_people = {person for person, *_rest in promoted}
                 to_tell.extend(person for person in session.scalars(select(ActivitySignUp.person_id).where(
                     ActivitySignUp.activity_id == activity_id, ActivitySignUp.status.in_(LIVE)))
                     if person is not None and person not in promoted_people)
@@ -354,8 +354,8 @@ class ActivityService:
             return view_of(activity, now)
 
         view = self._write(work)
-        for person, promoted_view in promoted:
-            self._tell_promoted(person, promoted_view)
+        for person, promoted_view, companions in promoted:
+            self._tell_promoted(person, promoted_view, companions)
         for person in to_tell:
             self._tell_moved(person, view)
         log.info("activity %s edited; %d told of a move, %d promoted", activity_id, len(to_tell), len(promoted))
@@ -399,11 +399,11 @@ class ActivityService:
 
         return self._write(work)
 
-    def _promote(self, session: Session, activity: Activity, now: datetime) -> list[tuple[int, ActivityView]]:
-        """Move the waiting list up into the free seats; (person, activity view) of each to tell after commit."""
+    def _promote(self, session: Session, activity: Activity, now: datetime) -> list[tuple[int, ActivityView, int]]:
+        """Move the waiting list up into the free seats; (person, activity view, companions) of each to tell after commit."""
         moved = promote_waiting(session, activity, now)
         view = view_of(activity, now)
-        return [(sign_up.person_id, view) for sign_up in moved]
+        return [(sign_up.person_id, view, sign_up.companions or 0) for sign_up in moved]
 
     @staticmethod
     def _seats(view: ActivityView, companions: int) -> int:
@@ -467,17 +467,20 @@ class ActivityService:
         """Tell a worker signed up that the time or place changed."""
         self._tell(person_id, view, "changed", self.changed_template_id)
 
-    def _tell_promoted(self, person_id: int, view: ActivityView) -> None:
-        """Tell the worker who moved up from the waiting list."""
-        self._tell(person_id, view, "promoted", self.promoted_template_id)
+    def _tell_promoted(self, person_id: int, view: ActivityView, companions: int = 0) -> None:
+        """Tell the worker who moved up from the waiting list (and for how many people, with companions)."""
+        party = self.replies.get("activity_promoted_party", seats=1 + companions,
+                                 companions=companions) if companions else ""
+        self._tell(person_id, view, "promoted", self.promoted_template_id, party)
 
-    def _tell(self, person_id: int, view: ActivityView, news: str, template_id: str | None) -> None:
+    def _tell(self, person_id: int, view: ActivityView, news: str, template_id: str | None, party: str = "") -> None:
         """Send the activity_<news>_notice (template: _first, _remark) off the request path; failures are logged."""
         when = to_local(view.starts_at).strftime("%m月%d日 %H:%M").lstrip("0")
         text = self.replies.get(f"activity_{news}_notice", title=view.title, when=when, city=view.city,
-                                place=view.place)
+                                place=view.place, party=f"\n{party}" if party else "")
+        remark = self.replies.get(f"activity_{news}_remark")
         data = {"first": self.replies.get(f"activity_{news}_first"), "keyword1": view.title, "keyword2": when,
-                "keyword3": f"{view.city} {view.place}", "remark": self.replies.get(f"activity_{news}_remark")}
+                "keyword3": f"{view.city} {view.place}", "remark": f"{party}。{remark}" if party else remark}
 
         def send() -> str:
             channel = self.notifier.send(person_id, text, template_id, data)
