@@ -305,7 +305,7 @@ class Runtime:
     def warm_up(self) -> None:
         """Load the matcher, the tokenizer and the content indexes now rather than on the first message."""
         try:
-            self.matcher.classify("你好")
+            self.matcher.warm_up()
             self.legal_faq.search("拖欠工资")
             self.benefits.find("福利")
             self.understanding.extract("我叫王芳，手机13812345678，在乐清，下周日", self.now(), self.places)

@@ -199,6 +199,12 @@ class IntentMatcher:
         """Return the offsets in norm where jieba's tokens start or end."""
         return self.segmenter.boundaries(norm)
 
+    def warm_up(self) -> None:
+        """Compile every pattern, read the learned model and load jieba now, off the first messages' path."""
+        for pattern in self._content.patterns:
+            pattern.compile()
+        self.classify("老板拖欠工资三个月了怎么办")  # a message the model scores: reads it and warms jieba
+
     def classify(self, text: str, in_form: bool = False) -> Match:
         """Return the intent (and legal topic) of a worker's message; see Match.confident for when to ask."""
         if self._model_pending:

@@ -14,10 +14,9 @@ from bot.nlu.normalize import EMPTY, Corrections, normalize
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-try:  # the regular expression parser, to find the characters a pattern cannot match without (see RulePattern)
-    from re import _constants as _sre, _parser as _sre_parse
-except ImportError:  # another Python: no gates, every pattern is tried on every message (same answers, slower)
-    _sre = _sre_parse = None
+# The regular expression parser, to find the characters a pattern cannot match without (see RulePattern).
+# Private modules of Python 3.11+ (the project's Python): a Python without them fails here, at import.
+from re import _constants as _sre, _parser as _sre_parse  # noqa: E402
 _SMALL_RANGE = 64  # a character class of at most this many characters can gate its pattern ([一-龥] cannot)
 
 
@@ -46,6 +45,10 @@ class RulePattern:
         if regex is None:  # two threads may both compile it: the same result, no lock needed
             regex = self._regex = re.compile(self.source)
         return regex
+
+    def compile(self) -> None:
+        """Compile now (start-up warming), so that no worker's message pays for it."""
+        _ = self.regex
 
     def search(self, text: str) -> re.Match | None:
         """Return the first match in text, as re.search does."""
@@ -104,8 +107,6 @@ def required_chars(source: str) -> tuple[frozenset[str], ...]:
     lookahead that must fail, a case-insensitive flag, a back-reference) requires nothing. Smallest sets first.
     Raises re.error when source is not a valid pattern.
     """
-    if _sre_parse is None:
-        return ()
     parsed = _sre_parse.parse(source)  # a broken pattern raises re.error here, at load, as compiling did
     if parsed.state.flags & re.IGNORECASE:
         return ()
