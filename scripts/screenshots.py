@@ -129,12 +129,16 @@ def shoot(base: str, runtime, staged: dict, out: Path, chromium: str, only: set[
             page.get_by_role("button", name="登录").click()
             return page
 
+        def shoot(page, name: str, path: str) -> None:
+            """A page as it opens, nothing filled in."""
+            if wanted(name):
+                page.goto(f"{base}{path}")
+                save(page, out, name)
+
         counsellor = signed_in("demo-counsellor")
         if wanted("home"):
             save(counsellor, out, "home")
-        if wanted("tickets"):
-            counsellor.goto(f"{base}/console/tickets")
-            save(counsellor, out, "tickets")
+        shoot(counsellor, "tickets", "/console/tickets")
         if wanted("ticket"):
             counsellor.goto(f"{base}/console/tickets/{staged['ticket']}")
             counsellor.get_by_label("答复职工（会通过服务号发给职工）").fill("已联系贵公司人事，工资将于本周五前补发。")
@@ -147,9 +151,7 @@ def shoot(base: str, runtime, staged: dict, out: Path, chromium: str, only: set[
             save_region(counsellor, out, "ticket-transfer", "transfers", "close-form")
 
         reviewer = signed_in("demo-reviewer")
-        if wanted("applications"):
-            reviewer.goto(f"{base}/console/applications")
-            save(reviewer, out, "applications")
+        shoot(reviewer, "applications", "/console/applications")
         if wanted("application"):
             reviewer.goto(f"{base}/console/applications")
             reviewer.locator("table a").first.click()
@@ -173,12 +175,8 @@ def shoot(base: str, runtime, staged: dict, out: Path, chromium: str, only: set[
             editor.goto(f"{base}/console/campaigns/{campaign.id}")
             expect(editor.get_by_test_id("progress")).to_have_attribute("aria-valuenow", "100", timeout=60_000)
             save(editor, out, "campaign-progress")
-        if wanted("activity"):
-            editor.goto(f"{base}/console/activities/{staged['door']}")
-            save(editor, out, "activity")
-        if wanted("activity-edit"):
-            editor.goto(f"{base}/console/activities/{staged['door']}/edit")
-            save(editor, out, "activity-edit")
+        shoot(editor, "activity", f"/console/activities/{staged['door']}")
+        shoot(editor, "activity-edit", f"/console/activities/{staged['door']}/edit")
         if wanted("content-faq") or wanted("content-history"):
             editor.goto(f"{base}/console/content/faq/{FAQ_ENTRY}")
             editor.get_by_label("回答", exact=True).fill(
