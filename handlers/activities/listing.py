@@ -16,6 +16,7 @@ from handlers.activities.words import (
     GENERIC_WORDS,
     NEXT_PATTERN,
     PLACES_WORDS,
+    QUESTION_PATTERN,
     SELF_PATTERN,
     WAIT_PATTERN,
 )
@@ -192,7 +193,7 @@ def names_nothing(text: str, turn: Turn) -> bool:
     rest = text
     for word in PLACES_WORDS:
         rest = rest.replace(word, " ")
-    for pattern in (WAIT_PATTERN, NEXT_PATTERN, COMPANION_PATTERN, COUNT_PATTERN, SELF_PATTERN):
+    for pattern in (WAIT_PATTERN, NEXT_PATTERN, COMPANION_PATTERN, COUNT_PATTERN, SELF_PATTERN, QUESTION_PATTERN):
         rest = pattern.sub(" ", rest)
     return not search_terms(rest, turn, None) and city_in(text, turn) is None \
         and dates_in(text, to_local(turn.now).date()) is None

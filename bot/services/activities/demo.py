@@ -8,7 +8,7 @@ from bot.services.activities.views import SHOWN_CLOSED, SHOWN_ENDED
 
 DEMO_FILE = "demo/activities.yaml"
 _DEMO_FIELDS = ("key", "title", "city", "place", "organizer", "eligibility", "summary", "capacity",
-                "waiting_list_size", "members_only")
+                "waiting_list_size", "members_only", "max_companions")
 
 
 def demo_times(entry: dict, today: date) -> tuple[datetime, datetime, datetime | None]:
